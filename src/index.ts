@@ -1,0 +1,2 @@
+// kafka-wire: an Apache Kafka producer that speaks the wire protocol itself.
+export {};
