@@ -1,2 +1,2 @@
 // kafka-wire: an Apache Kafka producer that speaks the wire protocol itself.
-export {};
+export { KafkaWireError, type KafkaWireErrorOptions } from './errors.js';
