@@ -1,0 +1,309 @@
+// The record accumulator: records wait here, grouped into per-partition batches, until a batch is full
+// (batchSize bytes, counted exactly), has waited lingerMs, or a flush/close asks for everything. The
+// sender drains ready batches, one Produce request per leader.
+//
+// Sizes are exact (61-byte batch header + each record's exact encoded size), so "full" means what it says
+// and a batch is encoded into one buffer of known size when drained.
+//
+// @locality: event loop only; no locking needed. Time comes from `now()` so tests use a fake clock.
+
+export interface RecordHeader {
+  key: string;
+  value: Uint8Array | null;
+}
+
+/** Where a record ended up, as the broker reported it. */
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** The record's offset; -1n when acks=0 (the broker does not answer). */
+  offset: bigint;
+  /** The record's timestamp; the broker's append time when the topic uses LogAppendTime. */
+  timestamp: bigint;
+}
+
+export type DeliveryCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
+
+export interface PendingRecord {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: RecordHeader[] | undefined;
+  timestamp: bigint;
+  /** Exact encoded size of this record inside its batch (depends on its deltas within the batch). */
+  size: number;
+  callback: DeliveryCallback;
+}
+
+/** RecordBatch v2 header bytes, before the first record. */
+export const BATCH_OVERHEAD = 61;
+
+export class ProducerBatch {
+  readonly records: PendingRecord[] = [];
+  /** Exact uncompressed encoded size: header + records. */
+  sizeInBytes = BATCH_OVERHEAD;
+  /** How many times this batch was sent (0 while it has never left). */
+  attempts = 0;
+  /** Not to be sent again before this time (retry backoff). */
+  retryAtMs = 0;
+  /** Set once the batch left for the broker: later appends go to a new batch. */
+  closed = false;
+  /** First record's timestamp: every record's timestamp delta is relative to it. */
+  baseTimestamp = 0n;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly createdMs: number,
+    /** delivery.timeout.ms counts from the batch's creation, as Java's does. */
+    readonly deadlineMs: number,
+  ) {}
+
+  private settled = false;
+  private settleWaiters: Array<() => void> | null = null;
+
+  get recordCount(): number {
+    return this.records.length;
+  }
+
+  /** Resolves once every record of this batch has settled (or moved to smaller batches that settled). */
+  whenSettled(): Promise<void> {
+    if (this.settled) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.settleWaiters ??= [];
+      this.settleWaiters.push(resolve);
+    });
+  }
+
+  markSettled(): void {
+    this.settled = true;
+    const waiters = this.settleWaiters;
+    this.settleWaiters = null;
+    if (waiters !== null) for (const resolve of waiters) resolve();
+  }
+
+  /** Settles every record of the batch; each record's promise or callback fires once. */
+  complete(baseOffset: bigint, logAppendTimeMs: bigint): void {
+    const useAppendTime = logAppendTimeMs >= 0n;
+    const records = this.records;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      record.callback(null, {
+        topic: this.topic,
+        partition: this.partition,
+        offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
+        timestamp: useAppendTime ? logAppendTimeMs : record.timestamp,
+      });
+    }
+  }
+
+  fail(error: Error): void {
+    for (const record of this.records) record.callback(error, null);
+  }
+}
+
+interface PartitionQueue {
+  readonly batches: ProducerBatch[];
+  /** A batch of this partition is at the broker: keep later ones back so order is kept across retries. */
+  inFlight: boolean;
+}
+
+export interface AccumulatorOptions {
+  batchSize: number;
+  lingerMs: number;
+  deliveryTimeoutMs: number;
+  now: () => number;
+}
+
+export interface AppendResult {
+  batch: ProducerBatch;
+  /** True when the batch cannot take another record of this size: time to send it. */
+  batchIsFull: boolean;
+  newBatchCreated: boolean;
+}
+
+export interface ReadyCheck {
+  /** Partitions with a batch that may be sent now, in queue order. */
+  ready: ProducerBatch[];
+  /** Milliseconds until the next batch becomes ready by linger or backoff (Infinity if none waits). */
+  nextReadyInMs: number;
+}
+
+export class RecordAccumulator {
+  private readonly queues = new Map<string, Map<number, PartitionQueue>>();
+  private readonly options: AccumulatorOptions;
+  private flushes = 0;
+  /** Records appended and not yet settled. */
+  private pendingRecords = 0;
+
+  constructor(options: AccumulatorOptions) {
+    this.options = options;
+  }
+
+  get recordsPending(): number {
+    return this.pendingRecords;
+  }
+
+  queueFor(topic: string, partition: number): PartitionQueue {
+    let byPartition = this.queues.get(topic);
+    if (byPartition === undefined) {
+      byPartition = new Map();
+      this.queues.set(topic, byPartition);
+    }
+    let queue = byPartition.get(partition);
+    if (queue === undefined) {
+      queue = { batches: [], inFlight: false };
+      byPartition.set(partition, queue);
+    }
+    return queue;
+  }
+
+  /**
+   * True when the partition's last batch is full or absent: Java's sticky partitioner may only switch
+   * partition then, so it never leaves a half-filled batch behind.
+   */
+  allBatchesFull(topic: string, partition: number): boolean {
+    const batches = this.queues.get(topic)?.get(partition)?.batches;
+    const last = batches?.[batches.length - 1];
+    return last === undefined || last.closed || last.sizeInBytes >= this.options.batchSize;
+  }
+
+  /**
+   * Appends a record. `sizeIn(batch)` gives the record's exact encoded size if it joined that batch (its
+   * deltas depend on the batch's first record). A record that does not fit starts a new batch; a record
+   * bigger than batchSize gets a batch of its own (the caller has checked it against maxRequestSize).
+   */
+  append(
+    topic: string,
+    partition: number,
+    record: Omit<PendingRecord, 'size'>,
+    sizeIn: (batch: ProducerBatch | null) => number,
+  ): AppendResult {
+    const queue = this.queueFor(topic, partition);
+    const last = queue.batches[queue.batches.length - 1];
+    const batchSize = this.options.batchSize;
+    if (last !== undefined && !last.closed) {
+      const size = sizeIn(last);
+      if (last.sizeInBytes + size <= batchSize) {
+        this.add(last, record, size);
+        return { batch: last, batchIsFull: last.sizeInBytes >= batchSize, newBatchCreated: false };
+      }
+      // Does not fit: the old batch is done growing.
+      last.closed = true;
+    }
+    const now = this.options.now();
+    const batch = new ProducerBatch(topic, partition, now, now + this.options.deliveryTimeoutMs);
+    batch.baseTimestamp = record.timestamp;
+    this.add(batch, record, sizeIn(null));
+    queue.batches.push(batch);
+    return { batch, batchIsFull: batch.sizeInBytes >= batchSize, newBatchCreated: true };
+  }
+
+  private add(batch: ProducerBatch, record: Omit<PendingRecord, 'size'>, size: number): void {
+    const pending = record as PendingRecord;
+    pending.size = size;
+    batch.records.push(pending);
+    batch.sizeInBytes += size;
+    this.pendingRecords++;
+  }
+
+  /**
+   * Finds the batches that may go now: the first batch of each partition whose partition has nothing in
+   * flight and that is full, older than lingerMs, past its retry backoff, or asked for by flush/close.
+   */
+  ready(): ReadyCheck {
+    const now = this.options.now();
+    const linger = this.options.lingerMs;
+    const flushing = this.flushes > 0;
+    const ready: ProducerBatch[] = [];
+    let nextReadyInMs = Number.POSITIVE_INFINITY;
+    for (const byPartition of this.queues.values()) {
+      for (const queue of byPartition.values()) {
+        const first = queue.batches[0];
+        if (first === undefined || queue.inFlight) continue;
+        let readyAt: number;
+        if (first.attempts > 0) readyAt = first.retryAtMs;
+        else if (
+          flushing ||
+          first.closed ||
+          queue.batches.length > 1 ||
+          first.sizeInBytes >= this.options.batchSize
+        ) {
+          readyAt = now;
+        } else readyAt = first.createdMs + linger;
+        if (readyAt <= now) ready.push(first);
+        else nextReadyInMs = Math.min(nextReadyInMs, readyAt - now);
+      }
+    }
+    return { ready, nextReadyInMs };
+  }
+
+  /** Takes the batch out of its queue's head for sending; the partition is muted until `release`. */
+  markInFlight(batch: ProducerBatch): void {
+    const queue = this.queueFor(batch.topic, batch.partition);
+    batch.closed = true;
+    queue.inFlight = true;
+  }
+
+  /** The batch's request finished (either way): later batches of the partition may go. */
+  release(batch: ProducerBatch): void {
+    this.queueFor(batch.topic, batch.partition).inFlight = false;
+  }
+
+  /** Removes a finished batch (delivered or failed for good) and settles its accounting. */
+  remove(batch: ProducerBatch): void {
+    const queue = this.queueFor(batch.topic, batch.partition);
+    const index = queue.batches.indexOf(batch);
+    if (index >= 0) queue.batches.splice(index, 1);
+    this.pendingRecords -= batch.recordCount;
+    batch.markSettled();
+  }
+
+  /**
+   * Replaces a batch at the head of its queue by smaller ones (after MESSAGE_TOO_LARGE), keeping order.
+   * The records are unchanged, so the pending count stays the same.
+   */
+  replace(batch: ProducerBatch, parts: ProducerBatch[]): void {
+    const queue = this.queueFor(batch.topic, batch.partition);
+    const index = queue.batches.indexOf(batch);
+    if (index >= 0) queue.batches.splice(index, 1, ...parts);
+    void Promise.all(parts.map((part) => part.whenSettled())).then(() => batch.markSettled());
+  }
+
+  /** Batches that waited in the queue (not in flight) past delivery.timeout.ms. */
+  expired(): ProducerBatch[] {
+    const now = this.options.now();
+    const expired: ProducerBatch[] = [];
+    for (const byPartition of this.queues.values()) {
+      for (const queue of byPartition.values()) {
+        for (let i = 0; i < queue.batches.length; i++) {
+          const batch = queue.batches[i]!;
+          if (queue.inFlight && i === 0) continue;
+          if (batch.deadlineMs <= now) expired.push(batch);
+        }
+      }
+    }
+    return expired;
+  }
+
+  /** Every batch still queued, for close() to fail them when it gives up. */
+  allBatches(): ProducerBatch[] {
+    const all: ProducerBatch[] = [];
+    for (const byPartition of this.queues.values())
+      for (const q of byPartition.values()) all.push(...q.batches);
+    return all;
+  }
+
+  /** Makes every queued batch ready regardless of linger until `endFlush`. */
+  beginFlush(): void {
+    this.flushes++;
+  }
+
+  endFlush(): void {
+    this.flushes--;
+  }
+
+  /** Resolves when every record appended before this call has settled (later appends are not waited for). */
+  whenAllSettled(): Promise<void> {
+    return Promise.all(this.allBatches().map((batch) => batch.whenSettled())).then(() => undefined);
+  }
+}

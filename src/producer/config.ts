@@ -1,0 +1,274 @@
+import type { ConnectionOptions } from 'node:tls';
+import { KafkaWireError } from '../errors.js';
+import type { TopicPartitionsView } from '../partition/types.js';
+
+// Producer options carry the Java producer's names, camel-cased (`linger.ms` -> `lingerMs`), with the Java
+// 4.x defaults, so that settings carry over from Java documentation and tuning guides unchanged.
+
+export type CompressionType = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+export type Acks = 0 | 1 | -1 | 'all';
+
+/** What a custom partitioner sees for one record. Return a partition id in [0, numPartitions). */
+export interface PartitionerInput {
+  topic: string;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  /** The topic's partitions, and which of them have a leader right now. */
+  cluster: TopicPartitionsView;
+}
+export type CustomPartitioner = (input: PartitionerInput) => number;
+
+export interface ProducerOptions {
+  /** `bootstrap.servers`: 'host:port' entries, comma-separated or as an array. Required. */
+  bootstrapServers: string | readonly string[];
+  /** `client.id`: sent with every request, shows up in broker logs and quotas. Default: `kafka-wire-producer-N`. */
+  clientId?: string;
+  /** `acks`: 0 (no response), 1 (leader wrote it), -1/'all' (all in-sync replicas have it). Default 'all'. */
+  acks?: Acks;
+  /** `compression.type`. Default 'none'. */
+  compressionType?: CompressionType;
+  /** `compression.<codec>.level`: gzip 1-9 (default -1 = zlib's), lz4 1-17 (default 9), zstd -131072..22 (default 3). */
+  compressionLevel?: number;
+  /** `linger.ms`: how long a partition's batch may wait for more records before it is sent. Default 5. */
+  lingerMs?: number;
+  /** `batch.size`: the most record bytes one partition's batch collects before it is sent. Default 16384. */
+  batchSize?: number;
+  /** `request.timeout.ms`: how long to wait for a broker's response; also the Produce timeout. Default 30000. */
+  requestTimeoutMs?: number;
+  /**
+   * `delivery.timeout.ms`: the upper bound on the time between `send()` and its promise settling, retries
+   * included. Must be >= lingerMs + requestTimeoutMs. Default 120000.
+   */
+  deliveryTimeoutMs?: number;
+  /** `retries`: how many times a failed batch is retried (still bounded by deliveryTimeoutMs). Default 2147483647. */
+  retries?: number;
+  /** `retry.backoff.ms`: the first wait before a retry; doubles per attempt with ±20% jitter. Default 100. */
+  retryBackoffMs?: number;
+  /** `retry.backoff.max.ms`: the longest wait between retries. Default 1000. */
+  retryBackoffMaxMs?: number;
+  /** `max.request.size`: the largest Produce request, and so the largest record, we send. Default 1048576. */
+  maxRequestSize?: number;
+  /** `max.block.ms`: how long `send()` may wait for metadata (e.g. a topic being created). Default 60000. */
+  maxBlockMs?: number;
+  /** `metadata.max.age.ms`: metadata older than this is refreshed even without errors. Default 300000. */
+  metadataMaxAgeMs?: number;
+  /** `max.in.flight.requests.per.connection`. Default 5. */
+  maxInFlightRequestsPerConnection?: number;
+  /** `reconnect.backoff.ms`: first wait before reconnecting to a broker. Default 50. */
+  reconnectBackoffMs?: number;
+  /** `reconnect.backoff.max.ms`: longest wait before reconnecting. Default 1000. */
+  reconnectBackoffMaxMs?: number;
+  /** `connections.max.idle.ms`: idle connections are closed after this. Default 540000. */
+  connectionsMaxIdleMs?: number;
+  /** `socket.connection.setup.timeout.ms`: how long a TCP (+TLS) connect may take. Default 10000. */
+  socketConnectionSetupTimeoutMs?: number;
+  /**
+   * `partitioner.class`: 'default' (murmur2 of the key as Java does, uniform sticky for null keys),
+   * 'round-robin' (every record to the next partition), or a function. Default 'default'.
+   */
+  partitioner?: 'default' | 'round-robin' | CustomPartitioner;
+  /** `partitioner.ignore.keys`: partition keyed records like keyless ones. Default false. */
+  partitionerIgnoreKeys?: boolean;
+  /** `partitioner.adaptive.partitioning.enable`: steer keyless records away from slow brokers. Default true. */
+  partitionerAdaptivePartitioningEnable?: boolean;
+  /** `allow.auto.create.topics`: let metadata requests create missing topics (if the broker allows it). Default true. */
+  allowAutoCreateTopics?: boolean;
+  /** TLS: `true` for default options, or Node's `tls.connect` options (ca, cert, key, servername, ...). Default off. */
+  ssl?: boolean | ConnectionOptions;
+}
+
+export interface ResolvedProducerConfig {
+  bootstrapServers: Array<{ host: string; port: number }>;
+  clientId: string;
+  acks: 0 | 1 | -1;
+  compressionType: CompressionType;
+  compressionLevel: number | undefined;
+  lingerMs: number;
+  batchSize: number;
+  requestTimeoutMs: number;
+  deliveryTimeoutMs: number;
+  retries: number;
+  retryBackoffMs: number;
+  retryBackoffMaxMs: number;
+  maxRequestSize: number;
+  maxBlockMs: number;
+  metadataMaxAgeMs: number;
+  maxInFlightRequestsPerConnection: number;
+  reconnectBackoffMs: number;
+  reconnectBackoffMaxMs: number;
+  connectionsMaxIdleMs: number;
+  socketConnectionSetupTimeoutMs: number;
+  partitioner: 'default' | 'round-robin' | CustomPartitioner;
+  partitionerIgnoreKeys: boolean;
+  partitionerAdaptivePartitioningEnable: boolean;
+  allowAutoCreateTopics: boolean;
+  ssl: ConnectionOptions | undefined;
+}
+
+/** A setting that cannot work. Fatal: fix the options and create the producer again. */
+export class ProducerConfigError extends KafkaWireError {
+  override name = 'ProducerConfigError';
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(`Invalid producer option '${option}': ${message}`, { fatal: true });
+  }
+}
+
+let clientIdCounter = 0;
+
+const INT32_MAX = 2147483647;
+
+const LEVEL_RANGES: Record<CompressionType, [number, number] | null> = {
+  none: null,
+  snappy: null,
+  gzip: [-1, 9],
+  lz4: [1, 17],
+  zstd: [-131072, 22],
+};
+
+function integer(
+  options: ProducerOptions,
+  name: keyof ProducerOptions,
+  fallback: number,
+  min: number,
+  max = INT32_MAX,
+) {
+  const value = options[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ProducerConfigError(name, `expected an integer in [${min}, ${max}], got ${String(value)}.`);
+  }
+  return value;
+}
+
+function boolean(options: ProducerOptions, name: keyof ProducerOptions, fallback: boolean): boolean {
+  const value = options[name] ?? fallback;
+  if (typeof value !== 'boolean')
+    throw new ProducerConfigError(name, `expected true or false, got ${String(value)}.`);
+  return value;
+}
+
+/** Parses 'host:port' (IPv6 as '[::1]:9092'); a missing port means 9092. */
+export function parseBrokerAddress(entry: string): { host: string; port: number } {
+  const trimmed = entry.trim();
+  const match = /^(?:\[([^\]]+)\]|([^:\s]+))(?::(\d+))?$/.exec(trimmed);
+  const host = match?.[1] ?? match?.[2];
+  const port = match?.[3] === undefined ? 9092 : Number(match[3]);
+  if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ProducerConfigError('bootstrapServers', `'${entry}' is not a 'host:port' address.`);
+  }
+  return { host, port };
+}
+
+export function resolveProducerConfig(options: ProducerOptions): ResolvedProducerConfig {
+  if (options === null || typeof options !== 'object') {
+    throw new ProducerConfigError(
+      'bootstrapServers',
+      'pass an options object, e.g. { bootstrapServers: "localhost:9092" }.',
+    );
+  }
+  const rawServers = options.bootstrapServers;
+  const entries = (
+    typeof rawServers === 'string' ? rawServers.split(',') : Array.isArray(rawServers) ? rawServers : []
+  )
+    .map((s) => String(s).trim())
+    .filter((s) => s.length > 0);
+  if (entries.length === 0) {
+    throw new ProducerConfigError(
+      'bootstrapServers',
+      'give at least one broker address, e.g. "localhost:9092".',
+    );
+  }
+  const bootstrapServers = entries.map(parseBrokerAddress);
+
+  const rawAcks = options.acks ?? 'all';
+  if (rawAcks !== 0 && rawAcks !== 1 && rawAcks !== -1 && rawAcks !== 'all') {
+    throw new ProducerConfigError('acks', `expected 0, 1, -1 or 'all', got ${String(rawAcks)}.`);
+  }
+  const acks = rawAcks === 'all' ? -1 : rawAcks;
+
+  const compressionType = options.compressionType ?? 'none';
+  if (!(compressionType in LEVEL_RANGES)) {
+    throw new ProducerConfigError(
+      'compressionType',
+      `expected 'none', 'gzip', 'snappy', 'lz4' or 'zstd', got ${String(compressionType)}.`,
+    );
+  }
+  const compressionLevel = options.compressionLevel;
+  if (compressionLevel !== undefined) {
+    const range = LEVEL_RANGES[compressionType];
+    if (range === null) {
+      throw new ProducerConfigError('compressionLevel', `compression '${compressionType}' has no levels.`);
+    }
+    if (!Number.isInteger(compressionLevel) || compressionLevel < range[0] || compressionLevel > range[1]) {
+      throw new ProducerConfigError(
+        'compressionLevel',
+        `${compressionType} levels go from ${range[0]} to ${range[1]}, got ${String(compressionLevel)}.`,
+      );
+    }
+  }
+
+  const lingerMs = integer(options, 'lingerMs', 5, 0);
+  // Java treats batch.size 0 as 1 (every record its own batch).
+  const batchSize = Math.max(1, integer(options, 'batchSize', 16384, 0));
+  const requestTimeoutMs = integer(options, 'requestTimeoutMs', 30000, 0);
+  const deliveryTimeoutMs = integer(options, 'deliveryTimeoutMs', 120000, 0);
+  if (deliveryTimeoutMs < lingerMs + requestTimeoutMs) {
+    throw new ProducerConfigError(
+      'deliveryTimeoutMs',
+      `must be at least lingerMs + requestTimeoutMs (${lingerMs + requestTimeoutMs}) so a batch can be sent once before it expires; got ${deliveryTimeoutMs}.`,
+    );
+  }
+  const retryBackoffMs = integer(options, 'retryBackoffMs', 100, 0);
+  const reconnectBackoffMs = integer(options, 'reconnectBackoffMs', 50, 0);
+
+  const partitioner = options.partitioner ?? 'default';
+  if (partitioner !== 'default' && partitioner !== 'round-robin' && typeof partitioner !== 'function') {
+    throw new ProducerConfigError(
+      'partitioner',
+      `expected 'default', 'round-robin' or a function, got ${String(partitioner)}.`,
+    );
+  }
+
+  const rawSsl = options.ssl;
+  if (
+    rawSsl !== undefined &&
+    typeof rawSsl !== 'boolean' &&
+    (rawSsl === null || typeof rawSsl !== 'object')
+  ) {
+    throw new ProducerConfigError('ssl', 'expected true, false or tls.connect options.');
+  }
+  const ssl = rawSsl === true ? {} : rawSsl === false || rawSsl === undefined ? undefined : rawSsl;
+
+  const clientId = options.clientId ?? `kafka-wire-producer-${++clientIdCounter}`;
+  if (typeof clientId !== 'string') throw new ProducerConfigError('clientId', 'expected a string.');
+
+  return {
+    bootstrapServers,
+    clientId,
+    acks,
+    compressionType,
+    compressionLevel,
+    lingerMs,
+    batchSize,
+    requestTimeoutMs,
+    deliveryTimeoutMs,
+    retries: integer(options, 'retries', INT32_MAX, 0),
+    retryBackoffMs,
+    retryBackoffMaxMs: Math.max(retryBackoffMs, integer(options, 'retryBackoffMaxMs', 1000, 0)),
+    maxRequestSize: integer(options, 'maxRequestSize', 1048576, 1),
+    maxBlockMs: integer(options, 'maxBlockMs', 60000, 0),
+    metadataMaxAgeMs: integer(options, 'metadataMaxAgeMs', 300000, 0),
+    maxInFlightRequestsPerConnection: integer(options, 'maxInFlightRequestsPerConnection', 5, 1),
+    reconnectBackoffMs,
+    reconnectBackoffMaxMs: Math.max(reconnectBackoffMs, integer(options, 'reconnectBackoffMaxMs', 1000, 0)),
+    connectionsMaxIdleMs: integer(options, 'connectionsMaxIdleMs', 540000, 0),
+    socketConnectionSetupTimeoutMs: integer(options, 'socketConnectionSetupTimeoutMs', 10000, 1),
+    partitioner,
+    partitionerIgnoreKeys: boolean(options, 'partitionerIgnoreKeys', false),
+    partitionerAdaptivePartitioningEnable: boolean(options, 'partitionerAdaptivePartitioningEnable', true),
+    allowAutoCreateTopics: boolean(options, 'allowAutoCreateTopics', true),
+    ssl,
+  };
+}

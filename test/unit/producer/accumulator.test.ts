@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type DeliveryCallback,
+  RecordAccumulator,
+  type RecordMetadata,
+} from '../../../src/producer/accumulator.js';
+
+function setup(options: { batchSize?: number; lingerMs?: number; deliveryTimeoutMs?: number } = {}) {
+  let now = 1_000;
+  const acc = new RecordAccumulator({
+    batchSize: options.batchSize ?? 1000,
+    lingerMs: options.lingerMs ?? 5,
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? 120_000,
+    now: () => now,
+  });
+  const results: Array<{ error: Error | null; meta: RecordMetadata | null }> = [];
+  const callback: DeliveryCallback = (error, meta) => results.push({ error, meta });
+  const append = (partition: number, size: number, timestamp = 0n) =>
+    acc.append(
+      't',
+      partition,
+      { key: null, value: null, headers: undefined, timestamp, callback },
+      () => size,
+    );
+  return { acc, append, results, advance: (ms: number) => (now += ms) };
+}
+
+describe('RecordAccumulator', () => {
+  it('holds a batch for lingerMs, then makes it ready', () => {
+    const { acc, append, advance } = setup({ lingerMs: 5 });
+    append(0, 100);
+    expect(acc.ready().ready).toHaveLength(0);
+    expect(acc.ready().nextReadyInMs).toBe(5);
+    advance(5);
+    expect(acc.ready().ready).toHaveLength(1);
+  });
+
+  it('counts exact sizes: a batch is full at batchSize including the 61-byte header', () => {
+    const { acc, append } = setup({ batchSize: 261, lingerMs: 1000 });
+    expect(append(0, 100).batchIsFull).toBe(false);
+    const second = append(0, 100);
+    expect(second.newBatchCreated).toBe(false);
+    expect(second.batchIsFull).toBe(true);
+    expect(second.batch.sizeInBytes).toBe(261);
+    expect(acc.ready().ready).toHaveLength(1);
+    // The next record does not fit: it opens a second batch.
+    expect(append(0, 1).newBatchCreated).toBe(true);
+  });
+
+  it('gives a record larger than batchSize a batch of its own', () => {
+    const { append } = setup({ batchSize: 100 });
+    const result = append(0, 500);
+    expect(result.newBatchCreated).toBe(true);
+    expect(result.batch.recordCount).toBe(1);
+    expect(append(0, 1).newBatchCreated).toBe(true);
+  });
+
+  it('keeps one batch per partition in flight, in order', () => {
+    const { acc, append } = setup({ batchSize: 100, lingerMs: 0 });
+    const first = append(0, 60).batch;
+    const second = append(0, 60).batch;
+    expect(first).not.toBe(second);
+    expect(acc.ready().ready).toEqual([first]);
+    acc.markInFlight(first);
+    expect(acc.ready().ready).toEqual([]);
+    acc.release(first);
+    acc.remove(first);
+    expect(acc.ready().ready).toEqual([second]);
+  });
+
+  it('settles records with consecutive offsets and the broker append time when given', () => {
+    const { acc, append, results } = setup();
+    append(0, 10, 5n);
+    const { batch } = append(0, 10, 7n);
+    batch.complete(100n, -1n);
+    expect(results.map((r) => [r.meta?.offset, r.meta?.timestamp])).toEqual([
+      [100n, 5n],
+      [101n, 7n],
+    ]);
+    batch.complete(200n, 999n);
+    expect(results.slice(2).map((r) => r.meta?.timestamp)).toEqual([999n, 999n]);
+    acc.remove(batch);
+    expect(acc.recordsPending).toBe(0);
+  });
+
+  it('flush makes lingering batches ready and waits only for what was appended before it', async () => {
+    const { acc, append } = setup({ lingerMs: 10_000 });
+    const { batch } = append(0, 10);
+    acc.beginFlush();
+    expect(acc.ready().ready).toEqual([batch]);
+    const flushed = acc.whenAllSettled();
+    let done = false;
+    void flushed.then(() => {
+      done = true;
+    });
+    append(1, 10);
+    acc.remove(batch);
+    await flushed;
+    expect(done).toBe(true);
+    acc.endFlush();
+  });
+
+  it('reports batches past delivery.timeout.ms that are not in flight', () => {
+    const { acc, append, advance } = setup({ deliveryTimeoutMs: 100, batchSize: 50 });
+    const inflight = append(0, 40).batch;
+    acc.markInFlight(inflight);
+    const waiting = append(1, 10).batch;
+    advance(100);
+    expect(acc.expired()).toEqual([waiting]);
+  });
+
+  it('tells the sticky partitioner when the last batch is full', () => {
+    const { acc, append } = setup({ batchSize: 100 });
+    expect(acc.allBatchesFull('t', 0)).toBe(true);
+    append(0, 10);
+    expect(acc.allBatchesFull('t', 0)).toBe(false);
+    append(0, 29);
+    expect(acc.allBatchesFull('t', 0)).toBe(true);
+  });
+});
