@@ -1,0 +1,523 @@
+// One TCP (optionally TLS) connection to one broker: frames requests, assigns correlation ids, matches responses,
+// times requests out, and fails everything in flight with a retriable error when the connection goes away.
+//
+// Kafka answers the requests of one connection strictly in order, so the in-flight requests form a FIFO queue
+// and a response must carry the correlation id at its head. Anything else (an unknown id, an id out of order, a
+// frame too short for an id, an absurd frame size) means we no longer know which bytes belong to which request:
+// the connection is dropped and every in-flight request fails with a retriable error; a retry gets a new
+// connection. A request that times out closes the connection for the same reason (as Java's NetworkClient does):
+// its late response would otherwise be taken for the next request's.
+//
+// Writes: each request is one pre-framed buffer written with one socket.write. Writes issued in the same tick are
+// corked and flushed together on the next tick (one writev syscall for a burst of small requests). When
+// socket.write returns false (the kernel and Node's buffer are full), further requests wait in our own queue
+// until 'drain', so memory held for the socket stays bounded by one high-water mark plus what the caller queued.
+
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { KafkaWireError } from '../errors.js';
+import {
+  AuthenticationError,
+  BrokerProtocolError,
+  ConnectionSetupTimeoutError,
+  NetworkError,
+  RequestTimeoutError,
+} from './errors.js';
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './frame-decoder.js';
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  /** TLS options for node:tls (CA, client certificate, servername...), or true for the system defaults. */
+  tls?: TlsConnectionOptions | true;
+  /** Names the connection in error messages, e.g. "node 3"; host:port is always added. */
+  label?: string;
+  /** request.timeout.ms: how long a request may wait for its response. Default 30000. */
+  requestTimeoutMs?: number;
+  /** socket.connection.setup.timeout.ms: TCP connect + TLS handshake. Default 10000. */
+  connectionSetupTimeoutMs?: number;
+  /** Largest response frame accepted; a bigger announced size drops the connection. Default 100 MiB. */
+  maxResponseBytes?: number;
+  /**
+   * connections.max.idle.ms: close the connection after this long with nothing in flight and nothing sent or
+   * received. Default 540000; 0 or Infinity never closes.
+   */
+  connectionsMaxIdleMs?: number;
+  /**
+   * Runs once the socket is up, before connect() resolves and before ordinary requests may be sent: ApiVersions
+   * negotiation, SASL. It may use send(). If it throws, the connection is closed and connect() rejects.
+   */
+  handshake?: (connection: Connection) => Promise<void>;
+}
+
+export interface SendOptions {
+  /** false for requests the broker never answers (Produce with acks=0): resolves once the bytes are flushed. */
+  expectResponse?: boolean;
+  /** Overrides the connection's requestTimeoutMs for this request. */
+  timeoutMs?: number;
+  /** Names the request in errors, e.g. "Produce v9"; defaults to its api key and version. */
+  label?: string;
+}
+
+type ConnectionState = 'new' | 'connecting' | 'handshake' | 'ready' | 'closed';
+
+interface PendingResponse {
+  readonly correlationId: number;
+  readonly label: string;
+  readonly resolve: (frame: Uint8Array) => void;
+  readonly reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface QueuedWrite {
+  readonly frame: Uint8Array;
+  /** Set for requests without a response: settles their promise once the bytes are flushed (or fail). */
+  readonly flushed?: Flushable;
+}
+
+interface Flushable {
+  readonly label: string;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  done: boolean;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_SETUP_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_IDLE_MS = 540_000;
+/** Offset of the correlation id in a request frame: int32 size, int16 api key, int16 api version. */
+const CORRELATION_ID_OFFSET = 8;
+
+export class Connection {
+  readonly host: string;
+  readonly port: number;
+  /** "node 3 (broker1:9092)" - how errors name this connection. */
+  readonly description: string;
+  readonly requestTimeoutMs: number;
+  /** Resolves (never rejects) with the reason once the connection is closed, whoever closed it. */
+  readonly closed: Promise<Error>;
+
+  readonly #options: ConnectionOptions;
+  readonly #decoder: FrameDecoder;
+  #state: ConnectionState = 'new';
+  #socket: Socket | undefined;
+  #nextCorrelationId = 0;
+  /** Requests awaiting a response, in the order they were sent (= the order the broker answers them). */
+  readonly #inFlight: PendingResponse[] = [];
+  /** Requests without a response whose bytes are not flushed yet. */
+  readonly #unflushed = new Set<Flushable>();
+  /** Requests waiting for 'drain' because socket.write returned false. */
+  readonly #writeQueue: QueuedWrite[] = [];
+  #writeBlocked = false;
+  #corked = false;
+  #lastActivity = performance.now();
+  #idleTimer: NodeJS.Timeout | undefined;
+  #closeWhenIdle = false;
+  #closedCleanly = false;
+  #resolveClosed!: (reason: Error) => void;
+  #rejectConnect: ((error: Error) => void) | undefined;
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.host = options.host;
+    this.port = options.port;
+    const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+    this.description = options.label === undefined ? address : `${options.label} (${address})`;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#decoder = new FrameDecoder(
+      (frame) => this.#onFrame(frame),
+      options.maxResponseBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    );
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+  }
+
+  /** True once connect() has finished (including the handshake) and until the connection closes. */
+  get isReady(): boolean {
+    return this.#state === 'ready';
+  }
+
+  get isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  /**
+   * True if the connection was closed on purpose with nothing lost: by close() without a reason, by
+   * closeWhenIdle(), or after connectionsMaxIdleMs idle. A pool does not count such a close as a broker failure.
+   */
+  get closedCleanly(): boolean {
+    return this.#closedCleanly;
+  }
+
+  /** Requests sent or queued that have not completed: awaiting a response, or (acks=0) awaiting the flush. */
+  get inFlightCount(): number {
+    return this.#inFlight.length + this.#unflushed.size;
+  }
+
+  /** True while writes wait for the socket to drain: callers producing faster than the network should pause. */
+  get isWriteBlocked(): boolean {
+    return this.#writeBlocked;
+  }
+
+  /** Opens the socket (TLS if configured), runs the handshake, and resolves when requests may be sent. */
+  connect(): Promise<void> {
+    if (this.#state !== 'new') {
+      return Promise.reject(
+        new KafkaWireError(`connect() called twice on the connection to ${this.description}`),
+      );
+    }
+    this.#state = 'connecting';
+    const setupTimeoutMs = this.#options.connectionSetupTimeoutMs ?? DEFAULT_SETUP_TIMEOUT_MS;
+    const socketUp = new Promise<void>((resolve, reject) => {
+      this.#rejectConnect = reject;
+      const setupTimer = setTimeout(() => {
+        this.#fail(
+          new ConnectionSetupTimeoutError(
+            `could not connect to ${this.description} within ${setupTimeoutMs} ms ` +
+              `(socketConnectionSetupTimeoutMs); is the broker reachable from here?`,
+          ),
+        );
+      }, setupTimeoutMs);
+      const onUp = () => {
+        clearTimeout(setupTimer);
+        resolve();
+      };
+      let socket: Socket;
+      const tlsOption = this.#options.tls;
+      if (tlsOption === undefined) {
+        socket = netConnect({ host: this.host, port: this.port }, onUp);
+      } else {
+        const tlsOptions = tlsOption === true ? {} : tlsOption;
+        socket = tlsConnect(
+          {
+            // SNI must not carry an IP address (RFC 6066); Node warns if it does.
+            servername: isIP(this.host) === 0 ? this.host : undefined,
+            ...tlsOptions,
+            host: this.host,
+            port: this.port,
+          },
+          onUp,
+        );
+      }
+      this.#socket = socket;
+      // Kafka requests are latency-sensitive and already batched: Nagle would only delay them.
+      socket.setNoDelay(true);
+      // As Java does: lets the OS notice a silently vanished broker on otherwise idle connections.
+      socket.setKeepAlive(true);
+      socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+      socket.on('drain', () => this.#onDrain());
+      socket.on('error', (error: Error) => {
+        clearTimeout(setupTimer);
+        this.#fail(this.#socketError(error));
+      });
+      socket.on('close', () => {
+        clearTimeout(setupTimer);
+        this.#fail(this.#peerClosedError());
+      });
+    });
+    return socketUp.then(
+      () => this.#afterSocketUp(),
+      (error: Error) => {
+        this.#rejectConnect = undefined;
+        throw error;
+      },
+    );
+  }
+
+  async #afterSocketUp(): Promise<void> {
+    if (this.#state !== 'connecting') throw this.#closedError();
+    this.#state = 'handshake';
+    const handshake = this.#options.handshake;
+    if (handshake !== undefined) {
+      try {
+        await handshake(this);
+      } catch (error) {
+        const reason =
+          error instanceof Error
+            ? error
+            : new NetworkError(`handshake with ${this.description} failed: ${String(error)}`);
+        this.#fail(reason);
+        throw reason;
+      }
+    }
+    // The handshake may have lost the connection without throwing (e.g. it swallowed a failure).
+    if (this.#state !== 'handshake') throw this.#closedError();
+    this.#rejectConnect = undefined;
+    this.#state = 'ready';
+    this.#lastActivity = performance.now();
+    this.#armIdleTimer();
+  }
+
+  /**
+   * Sends one request frame (as produced by encodeRequest: int32 size, int16 api key, int16 api version, int32
+   * correlation id, ...). The connection writes its own correlation id into bytes 8..11 of `frame` (the caller's
+   * buffer is modified). Resolves with the response frame without its size prefix, starting with the correlation
+   * id, or - with expectResponse false - with undefined once the bytes are flushed to the socket.
+   * Rejects with a NetworkError (retriable) subclass if the connection fails first.
+   */
+  send(frame: Uint8Array, options: SendOptions & { expectResponse: false }): Promise<undefined>;
+  send(frame: Uint8Array, options?: SendOptions & { expectResponse?: true }): Promise<Uint8Array>;
+  send(frame: Uint8Array, options?: SendOptions): Promise<Uint8Array | undefined>;
+  send(frame: Uint8Array, options: SendOptions = {}): Promise<Uint8Array | undefined> {
+    if (this.#state !== 'ready' && this.#state !== 'handshake') {
+      return Promise.reject(
+        this.#state === 'closed'
+          ? this.#closedError()
+          : new NetworkError(`connection to ${this.description} is not connected yet; await connect() first`),
+      );
+    }
+    if (this.#closeWhenIdle) {
+      return Promise.reject(
+        new NetworkError(`connection to ${this.description} is closing; use a new connection`),
+      );
+    }
+    if (frame.length < CORRELATION_ID_OFFSET + 4) {
+      return Promise.reject(new KafkaWireError(`a request frame has at least 12 bytes, got ${frame.length}`));
+    }
+    const correlationId = this.#nextCorrelationId;
+    // Wraps to 0 after 2^31 - 1: ids stay non-negative int32s, and 2^31 requests are never in flight at once.
+    this.#nextCorrelationId = (correlationId + 1) & 0x7fffffff;
+    writeInt32BE(frame, CORRELATION_ID_OFFSET, correlationId);
+    const label =
+      options.label ??
+      `request (api key ${readInt16BE(frame, 4)} v${readInt16BE(frame, 6)}, correlation id ${correlationId})`;
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+    this.#lastActivity = performance.now();
+
+    if (options.expectResponse === false) {
+      return new Promise<undefined>((resolve, reject) => {
+        const flushed: Flushable = {
+          label,
+          resolve: () => resolve(undefined),
+          reject,
+          timer: undefined,
+          done: false,
+        };
+        // A socket that does not take our bytes for requestTimeoutMs is as stuck as one that does not answer.
+        flushed.timer = setTimeout(() => this.#timedOut(flushed, timeoutMs), timeoutMs);
+        this.#unflushed.add(flushed);
+        this.#write({ frame, flushed });
+      });
+    }
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const pending: PendingResponse = { correlationId, label, resolve, reject, timer: undefined };
+      pending.timer = setTimeout(() => this.#timedOut(pending, timeoutMs), timeoutMs);
+      this.#inFlight.push(pending);
+      this.#write({ frame });
+    });
+  }
+
+  /** Closes the connection now; everything in flight fails with `reason`. Idempotent. */
+  close(reason?: Error): void {
+    if (this.#state === 'closed') return;
+    if (reason === undefined) this.#closedCleanly = this.inFlightCount === 0;
+    this.#fail(reason ?? new NetworkError(`connection to ${this.description} was closed by the client`));
+  }
+
+  /**
+   * Stops accepting requests and closes once everything in flight has completed (immediately if nothing is). For
+   * a broker that moved or left the cluster: its pending responses are still worth waiting for.
+   */
+  closeWhenIdle(): void {
+    if (this.#state === 'closed') return;
+    this.#closeWhenIdle = true;
+    this.#closeIfDrained();
+  }
+
+  #closeIfDrained(): void {
+    if (this.#closeWhenIdle && this.inFlightCount === 0) {
+      this.#closedCleanly = true;
+      this.#fail(new NetworkError(`connection to ${this.description} was retired by the client`));
+    }
+  }
+
+  #write(entry: QueuedWrite): void {
+    if (this.#writeBlocked) {
+      this.#writeQueue.push(entry);
+      return;
+    }
+    this.#writeNow(entry);
+  }
+
+  #writeNow(entry: QueuedWrite): void {
+    const socket = this.#socket!;
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        if (!socket.destroyed) socket.uncork();
+      });
+    }
+    const flushed = entry.flushed;
+    const ok =
+      flushed === undefined
+        ? socket.write(entry.frame)
+        : socket.write(entry.frame, (error) => {
+            // A failed write also surfaces as a socket 'error', which closes the connection and rejects this.
+            if (error == null) this.#settleFlushed(flushed);
+          });
+    if (!ok) this.#writeBlocked = true;
+  }
+
+  #onDrain(): void {
+    this.#writeBlocked = false;
+    while (this.#writeQueue.length > 0 && !this.#writeBlocked && this.#state !== 'closed') {
+      this.#writeNow(this.#writeQueue.shift()!);
+    }
+  }
+
+  #settleFlushed(flushed: Flushable, error?: Error): void {
+    if (flushed.done) return;
+    flushed.done = true;
+    clearTimeout(flushed.timer);
+    this.#unflushed.delete(flushed);
+    if (error === undefined) {
+      flushed.resolve();
+      this.#closeIfDrained();
+    } else {
+      flushed.reject(error);
+    }
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#lastActivity = performance.now();
+    try {
+      this.#decoder.push(chunk);
+    } catch (error) {
+      this.#fail(
+        error instanceof NetworkError
+          ? error
+          : new BrokerProtocolError(`could not handle a response from ${this.description}`, { cause: error }),
+      );
+    }
+  }
+
+  #onFrame(frame: Uint8Array): void {
+    if (frame.length < 4) {
+      throw new BrokerProtocolError(
+        `${this.description} sent a ${frame.length}-byte frame, too short for a correlation id; ` +
+          'the connection is dropped',
+      );
+    }
+    const correlationId = readInt32BE(frame, 0);
+    const head = this.#inFlight[0];
+    if (head === undefined || head.correlationId !== correlationId) {
+      throw new BrokerProtocolError(
+        `${this.description} sent a response with correlation id ${correlationId} but ` +
+          (head === undefined
+            ? 'no request is awaiting one'
+            : `the oldest request awaiting one has ${head.correlationId}`) +
+          '; responses can no longer be matched to requests, so the connection is dropped',
+      );
+    }
+    this.#inFlight.shift();
+    clearTimeout(head.timer);
+    head.resolve(frame);
+    this.#closeIfDrained();
+  }
+
+  #timedOut(timedOut: PendingResponse | Flushable, timeoutMs: number): void {
+    const awaitingResponse = this.#inFlight.indexOf(timedOut as PendingResponse);
+    const error = new RequestTimeoutError(
+      `${timedOut.label} to ${this.description} timed out after ${timeoutMs} ms waiting ` +
+        `${awaitingResponse >= 0 ? 'for its response' : 'to be written'} (requestTimeoutMs); the connection is ` +
+        'closed because a late response would be taken for the next request',
+    );
+    if (awaitingResponse >= 0) {
+      this.#inFlight.splice(awaitingResponse, 1);
+      timedOut.reject(error);
+    } else {
+      this.#settleFlushed(timedOut as Flushable, error);
+    }
+    this.#fail(
+      new NetworkError(
+        `connection to ${this.description} was closed because an earlier request on it timed out`,
+        { cause: error },
+      ),
+    );
+  }
+
+  #fail(reason: Error): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#decoder.stop();
+    clearTimeout(this.#idleTimer);
+    this.#socket?.destroy();
+    const rejectConnect = this.#rejectConnect;
+    this.#rejectConnect = undefined;
+    rejectConnect?.(reason);
+    for (const pending of this.#inFlight.splice(0)) {
+      clearTimeout(pending.timer);
+      pending.reject(reason);
+    }
+    for (const flushed of [...this.#unflushed]) this.#settleFlushed(flushed, reason);
+    this.#writeQueue.length = 0;
+    this.#resolveClosed(reason);
+  }
+
+  #socketError(error: Error): KafkaWireError {
+    // Before 'secureConnect', an error without a syscall comes from the TLS layer itself (certificate rejected,
+    // handshake alert), not from the network: retrying cannot fix a wrong CA, certificate or hostname.
+    if (this.#options.tls !== undefined && this.#state === 'connecting' && !('syscall' in error)) {
+      return new AuthenticationError(
+        `TLS handshake with ${this.description} failed: ${error.message}. Check the tls options (ca, cert, key, ` +
+          'servername) against the broker listener.',
+        { cause: error },
+      );
+    }
+    return new NetworkError(`connection to ${this.description} failed: ${error.message}`, { cause: error });
+  }
+
+  #peerClosedError(): NetworkError {
+    const midResponse = this.#decoder.bufferedBytes > 0 ? ' in the middle of a response' : '';
+    const lost =
+      this.#inFlight.length > 0 ? ` with ${this.#inFlight.length} request(s) awaiting a response` : '';
+    return new NetworkError(`connection to ${this.description} was closed by the peer${midResponse}${lost}`);
+  }
+
+  #closedError(): NetworkError {
+    return new NetworkError(`connection to ${this.description} is closed`);
+  }
+
+  #armIdleTimer(): void {
+    const maxIdleMs = this.#options.connectionsMaxIdleMs ?? DEFAULT_MAX_IDLE_MS;
+    if (!(maxIdleMs > 0 && Number.isFinite(maxIdleMs))) return;
+    // One timer per connection, re-armed only when it fires: sends just move #lastActivity, which keeps the hot
+    // path free of timer churn.
+    const check = () => {
+      if (this.#state !== 'ready') return;
+      const idleFor = performance.now() - this.#lastActivity;
+      const busy = this.inFlightCount > 0;
+      if (!busy && idleFor >= maxIdleMs) {
+        this.#closedCleanly = true;
+        this.#fail(
+          new NetworkError(`connection to ${this.description} was closed after ${maxIdleMs} ms idle`),
+        );
+        return;
+      }
+      // Busy: the next response or send moves #lastActivity, so a full period from now is early enough.
+      this.#idleTimer = setTimeout(check, busy ? maxIdleMs : Math.max(maxIdleMs - idleFor, 1));
+      this.#idleTimer.unref();
+    };
+    this.#idleTimer = setTimeout(check, maxIdleMs);
+    this.#idleTimer.unref();
+  }
+}
+
+function readInt32BE(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+}
+
+function readInt16BE(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16)) >> 16;
+}
+
+function writeInt32BE(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = value >>> 16;
+  bytes[at + 2] = value >>> 8;
+  bytes[at + 3] = value;
+}
