@@ -128,6 +128,7 @@ export class Connection {
     this.#decoder = new FrameDecoder(
       (frame) => this.#onFrame(frame),
       options.maxResponseBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      this.description,
     );
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;

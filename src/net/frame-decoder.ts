@@ -13,6 +13,8 @@ export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
 
 export class FrameDecoder {
   readonly maxFrameBytes: number;
+  /** Names the peer in errors, e.g. "node 3 (broker1:9092)". */
+  readonly source: string;
   readonly #onFrame: (frame: Uint8Array) => void;
   /** Views of the bytes received but not yet part of a complete frame (header bytes or a partial body). */
   #chunks: Uint8Array[] = [];
@@ -25,9 +27,14 @@ export class FrameDecoder {
    * @param onFrame receives each frame without its size prefix. It may keep the bytes: they are never reused.
    *   If it calls stop(), no further frames are delivered.
    */
-  constructor(onFrame: (frame: Uint8Array) => void, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
+  constructor(
+    onFrame: (frame: Uint8Array) => void,
+    maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    source = 'the peer',
+  ) {
     this.#onFrame = onFrame;
     this.maxFrameBytes = maxFrameBytes;
+    this.source = source;
   }
 
   /** Bytes received that do not yet form a complete frame (including a partial size header). */
@@ -135,7 +142,7 @@ export class FrameDecoder {
         ? ' The bytes look like a TLS record: the listener expects TLS, so enable the tls option.'
         : '';
     throw new BrokerProtocolError(
-      `received a frame size of ${size} bytes, outside 0..${this.maxFrameBytes}: the peer does not speak the ` +
+      `${this.source} sent a frame size of ${size} bytes, outside 0..${this.maxFrameBytes}: it does not speak the ` +
         `Kafka protocol on this connection, or the stream is corrupt; the connection is dropped.${hint}`,
     );
   }
