@@ -1,0 +1,297 @@
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KafkaWireError } from '../../../src/errors.js';
+import type { Connection } from '../../../src/net/connection.js';
+import { ClientClosedError, NetworkError } from '../../../src/net/errors.js';
+import {
+  ConnectionPool,
+  type ConnectionPoolOptions,
+  FIRST_BOOTSTRAP_NODE_ID,
+  parseHostPort,
+} from '../../../src/net/pool.js';
+import {
+  correlationIdOf,
+  echo,
+  type FakeServer,
+  onFrames,
+  requestFrame,
+  responseFrame,
+  startServer,
+} from './fake-server.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function server(onSocket: (socket: Socket) => void = echo): Promise<FakeServer> {
+  const s = await startServer(onSocket);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function pool(options: ConnectionPoolOptions): ConnectionPool {
+  const p = new ConnectionPool(options);
+  cleanups.push(() => p.close());
+  return p;
+}
+
+async function failure(promise: Promise<unknown>): Promise<KafkaWireError> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(KafkaWireError);
+  return error as KafkaWireError;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** A handshake that always fails after the TCP connect: every attempt is visible to the server. */
+const refuseHandshake = async () => {
+  throw new NetworkError('handshake refused by the test');
+};
+
+describe('ConnectionPool', () => {
+  it('gives bootstrap servers ids counting up from -2^31 that cannot collide with -1 or real ids', () => {
+    const p = pool({ bootstrapServers: ['a:9092', 'b:9093', { host: '::1', port: 9094 }] });
+    expect(p.bootstrapNodeIds).toEqual([-(2 ** 31), -(2 ** 31) + 1, -(2 ** 31) + 2]);
+    expect(FIRST_BOOTSTRAP_NODE_ID).toBe(-2147483648);
+    expect(p.brokers).toEqual([]);
+  });
+
+  it('parses host:port and bracketed IPv6, and rejects malformed entries', () => {
+    expect(parseHostPort('broker-1.example.com:9092')).toEqual({ host: 'broker-1.example.com', port: 9092 });
+    expect(parseHostPort('[::1]:19092')).toEqual({ host: '::1', port: 19092 });
+    for (const bad of ['broker', 'broker:', ':9092', 'b:0', 'b:70000', '::1:9092', 'b:9092x']) {
+      expect(() => parseHostPort(bad), bad).toThrow(RangeError);
+    }
+    expect(() => new ConnectionPool({ bootstrapServers: [] })).toThrow(/bootstrapServers is empty/);
+  });
+
+  it('connects lazily, once, and shares the attempt between concurrent callers', async () => {
+    const s = await server();
+    const p = pool({ bootstrapServers: [`127.0.0.1:${s.port}`] });
+    expect(s.sockets.length).toBe(0);
+    const id = p.bootstrapNodeIds[0]!;
+    const [a, b] = await Promise.all([p.get(id), p.get(id)]);
+    expect(a).toBe(b);
+    expect(await p.get(id)).toBe(a);
+    expect(s.sockets.length).toBe(1);
+    expect(a.description).toBe(`bootstrap server (127.0.0.1:${s.port})`);
+    const response = await a.send(requestFrame(Uint8Array.of(7)));
+    expect([...response.subarray(4)]).toEqual([7]);
+  });
+
+  it('keeps a separate connection per broker for produce requests', async () => {
+    const s = await server();
+    const p = pool({ bootstrapServers: [`127.0.0.1:${s.port}`] });
+    p.updateBrokers([{ nodeId: 1, host: '127.0.0.1', port: s.port, rack: 'r1' }]);
+    expect(p.brokers).toEqual([{ nodeId: 1, host: '127.0.0.1', port: s.port, rack: 'r1' }]);
+    const general = await p.get(1);
+    const produce = await p.get(1, 'produce');
+    expect(produce).not.toBe(general);
+    expect(await p.get(1, 'produce')).toBe(produce);
+    expect(general.description).toBe(`node 1 (127.0.0.1:${s.port})`);
+    expect(s.sockets.length).toBe(2);
+  });
+
+  it('rejects unknown node ids with a retriable error that asks for a metadata refresh', async () => {
+    const p = pool({ bootstrapServers: ['127.0.0.1:1'] });
+    const error = await failure(p.get(42));
+    expect(error.retriable).toBe(true);
+    expect(error.refreshMetadata).toBe(true);
+    expect(error.message).toMatch(/node 42 is not in the cluster metadata/);
+    expect(() => p.updateBrokers([{ nodeId: -1, host: 'x', port: 1 }])).toThrow(RangeError);
+  });
+
+  it('reconnects after a drop, with a short backoff', async () => {
+    const s = await server();
+    const p = pool({ bootstrapServers: [`127.0.0.1:${s.port}`] });
+    const id = p.bootstrapNodeIds[0]!;
+    const first = await p.get(id);
+    (await s.nextSocket()).destroy();
+    await first.closed;
+    expect(p.connectionDelayMs(id)).toBeGreaterThan(0);
+    expect(p.connectionDelayMs(id)).toBeLessThanOrEqual(60); // backoff(0) = 50 ms ± 20%
+    const second = await p.get(id);
+    expect(second).not.toBe(first);
+    expect(second.isReady).toBe(true);
+  });
+
+  it('grows the reconnect backoff exponentially within the ±20% jitter bounds (pinned jitter)', async () => {
+    const port = await freePort();
+    for (const [random, factor] of [
+      [() => 0, 0.8],
+      [() => 0.999, 1.1996],
+    ] as const) {
+      const p = pool({
+        bootstrapServers: [`127.0.0.1:${port}`],
+        reconnectBackoffMs: 10,
+        reconnectBackoffMaxMs: 80,
+        random,
+      });
+      const id = p.bootstrapNodeIds[0]!;
+      const delays: number[] = [];
+      for (let attempt = 0; attempt < 6; attempt++) {
+        const error = await failure(p.get(id));
+        expect(error.retriable).toBe(true);
+        delays.push(p.connectionDelayMs(id));
+      }
+      const terms = [10, 20, 40, 80, 80, 80];
+      delays.forEach((delay, i) => {
+        const expected = Math.min(Math.floor(terms[i]! * factor), 80);
+        // connectionDelayMs is read a moment after the failure was recorded.
+        expect(delay).toBeLessThanOrEqual(expected);
+        expect(delay).toBeGreaterThan(expected - 10);
+      });
+    }
+  });
+
+  it('waits out the backoff between real attempts, each gap at least 80% of the exponential term', async () => {
+    const accepted: number[] = [];
+    const s = await server(() => accepted.push(performance.now()));
+    const p = pool({
+      bootstrapServers: [`127.0.0.1:${s.port}`],
+      reconnectBackoffMs: 20,
+      reconnectBackoffMaxMs: 160,
+      connection: { handshake: refuseHandshake },
+    });
+    const id = p.bootstrapNodeIds[0]!;
+    for (let attempt = 0; attempt < 6; attempt++) {
+      expect((await failure(p.get(id))).message).toBe('handshake refused by the test');
+    }
+    const gaps = accepted.slice(1).map((t, i) => t - accepted[i]!);
+    const terms = [20, 40, 80, 160, 160];
+    expect(gaps.length).toBe(5);
+    gaps.forEach((gap, i) => {
+      expect(gap, `gap ${i}`).toBeGreaterThanOrEqual(terms[i]! * 0.8 - 2);
+    });
+    // The sixth failure is at the ceiling: at least 80% of 160 ms, read a moment later.
+    expect(p.connectionDelayMs(id)).toBeGreaterThanOrEqual(100);
+  });
+
+  it('does not back off after an idle close, and reconnects on the next get()', async () => {
+    const s = await server();
+    const p = pool({ bootstrapServers: [`127.0.0.1:${s.port}`], connection: { connectionsMaxIdleMs: 40 } });
+    const id = p.bootstrapNodeIds[0]!;
+    const first = await p.get(id);
+    await first.send(requestFrame());
+    expect((await first.closed).message).toMatch(/idle/);
+    expect(p.connectionDelayMs(id)).toBe(0);
+    const second = await p.get(id);
+    expect(second).not.toBe(first);
+    expect(s.sockets.length).toBe(2);
+  });
+
+  it('retires the connection of a broker that moved once its in-flight request completes', async () => {
+    let answer!: () => void;
+    const oldHome = await server((socket) =>
+      onFrames(socket, (request) => {
+        answer = () => socket.write(responseFrame(correlationIdOf(request)));
+      }),
+    );
+    const newHome = await server();
+    const p = pool({ bootstrapServers: [`127.0.0.1:${oldHome.port}`] });
+    p.updateBrokers([{ nodeId: 3, host: '127.0.0.1', port: oldHome.port }]);
+    const old = await p.get(3);
+    const pending = old.send(requestFrame());
+    await expect.poll(() => typeof answer).toBe('function');
+    p.updateBrokers([{ nodeId: 3, host: '127.0.0.1', port: newHome.port }]);
+    const moved = await p.get(3);
+    expect(moved).not.toBe(old);
+    expect(moved.port).toBe(newHome.port);
+    expect(old.isClosed).toBe(false);
+    answer();
+    await pending;
+    await old.closed;
+    expect(old.closedCleanly).toBe(true);
+  });
+
+  it('forgets brokers that leave the cluster', async () => {
+    const s = await server();
+    const p = pool({ bootstrapServers: [`127.0.0.1:${s.port}`] });
+    p.updateBrokers([
+      { nodeId: 1, host: '127.0.0.1', port: s.port },
+      { nodeId: 2, host: '127.0.0.1', port: s.port },
+    ]);
+    const two = await p.get(2);
+    p.updateBrokers([{ nodeId: 1, host: '127.0.0.1', port: s.port }]);
+    await two.closed;
+    expect((await failure(p.get(2))).message).toMatch(/node 2 is not in the cluster metadata/);
+    expect(p.brokers.map((b) => b.nodeId)).toEqual([1]);
+    expect(await p.get(p.bootstrapNodeIds[0]!)).toBeDefined();
+  });
+
+  it('close() fails in-flight requests and later get() calls with a non-retriable ClientClosedError', async () => {
+    const s = await server(() => {}); // never answers
+    const p = new ConnectionPool({ bootstrapServers: [`127.0.0.1:${s.port}`] });
+    const c = await p.get(p.bootstrapNodeIds[0]!);
+    const inFlight = c.send(requestFrame());
+    const closing = p.close('the producer was closed');
+    const error = await failure(inFlight);
+    expect(error).toBeInstanceOf(ClientClosedError);
+    expect(error.retriable).toBe(false);
+    expect(error.message).toMatch(/^the producer was closed; requests still in flight were abandoned/);
+    await closing;
+    expect(c.isClosed).toBe(true);
+    expect(await failure(p.get(p.bootstrapNodeIds[0]!))).toBe(error);
+    expect(p.isClosed).toBe(true);
+    await p.close(); // idempotent
+  });
+
+  it('close() also ends get() calls waiting out a backoff or a connect in progress', async () => {
+    const port = await freePort();
+    const p = new ConnectionPool({ bootstrapServers: [`127.0.0.1:${port}`], reconnectBackoffMs: 60_000 });
+    const id = p.bootstrapNodeIds[0]!;
+    await failure(p.get(id));
+    const waiting = p.get(id); // sleeps ~60 s before its next attempt
+    const hanging = await server(() => {});
+    const tlsPool = new ConnectionPool({
+      bootstrapServers: [`127.0.0.1:${hanging.port}`],
+      connection: { tls: true },
+    });
+    const connecting = tlsPool.get(tlsPool.bootstrapNodeIds[0]!); // TLS handshake never completes
+    await hanging.nextSocket();
+    await Promise.all([p.close(), tlsPool.close()]);
+    expect(await failure(waiting)).toBeInstanceOf(ClientClosedError);
+    expect(await failure(connecting)).toBeInstanceOf(ClientClosedError);
+  });
+
+  it('picks the least loaded node: connected and idle first, then connectable, then shortest backoff', async () => {
+    let hold = true;
+    const s = await server((socket) =>
+      onFrames(socket, (request) => {
+        if (!hold) socket.write(responseFrame(correlationIdOf(request)));
+      }),
+    );
+    const deadPort = await freePort();
+    const p = pool({ bootstrapServers: [`127.0.0.1:${s.port}`] });
+    const [first] = p.bootstrapNodeIds;
+    expect(p.leastLoadedNodeId()).toBe(first);
+    p.updateBrokers([
+      { nodeId: 1, host: '127.0.0.1', port: s.port },
+      { nodeId: 2, host: '127.0.0.1', port: s.port },
+      { nodeId: 3, host: '127.0.0.1', port: deadPort },
+    ]);
+    const one: Connection = await p.get(1);
+    const two: Connection = await p.get(2);
+    await failure(p.get(3));
+    void one.send(requestFrame()).catch(() => {});
+    expect(p.leastLoadedNodeId()).toBe(2);
+    void two.send(requestFrame()).catch(() => {});
+    void two.send(requestFrame()).catch(() => {});
+    expect(p.leastLoadedNodeId()).toBe(1);
+    hold = false;
+  });
+});
