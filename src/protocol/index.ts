@@ -1,2 +1,32 @@
 // kafka-wire/protocol: Kafka's wire primitives and the request/response codecs we speak.
+
+export { type ApiCodec, type ApiDefinition, type Complete, defineApi, readWhole } from './api.js';
+export * from './api-versions.js';
+export {
+  type CodecContext,
+  type EncodeProblem,
+  KafkaDecodeError,
+  KafkaEncodeError,
+  type MessageType,
+} from './codec-errors.js';
+export * from './errors.js';
+export * from './frame.js';
+export * from './init-producer-id.js';
+export * from './metadata.js';
+export * from './produce.js';
+export { Reader } from './reader.js';
+export {
+  createMessageCodec,
+  type FieldSpec,
+  inVersions,
+  type MessageCodec,
+  type MessageCodecOptions,
+  type MessageSpec,
+  parseVersions,
+  propertyName,
+  skipTaggedFields,
+  type VersionRange,
+} from './schema.js';
+export { isUuidString, uuidToBytes, uuidToString, writeUuid, ZERO_UUID } from './uuid.js';
 export * from './varint.js';
+export { Writer } from './writer.js';

@@ -1,0 +1,134 @@
+// The two ways a protocol codec can fail, each with enough context to find the problem without a debugger:
+// which API, which version, request or response, which field, and for decoding the byte offset.
+
+import { KafkaWireError } from '../errors.js';
+
+/** What was being encoded or decoded when the problem was found. */
+export interface CodecContext {
+  /** Kafka's name for the API, e.g. `Produce`. */
+  readonly api: string;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly messageType: MessageType;
+}
+
+export type MessageType = 'request' | 'response' | 'request header' | 'response header';
+
+/** Joins a field path kept as segments ('Responses', '[0]', 'PartitionResponses') into `Responses[0].PartitionResponses`. */
+function joinPath(segments: readonly string[]): string {
+  let path = '';
+  for (const segment of segments) {
+    path += segment.startsWith('[') || path === '' ? segment : `.${segment}`;
+  }
+  return path;
+}
+
+function describe(context: CodecContext): string {
+  return `${context.api} v${context.apiVersion} ${context.messageType}`;
+}
+
+/**
+ * Bytes that are not a valid encoding of the message we expected: truncated, corrupt, or of another version.
+ * Thrown as the single error of a failed decode; no partial object is ever returned.
+ */
+export class KafkaDecodeError extends KafkaWireError {
+  override name = 'KafkaDecodeError';
+  readonly api: string;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly messageType: MessageType;
+  /** Offset into the decoded buffer (the frame without its size prefix, or the body) where decoding failed. */
+  readonly offset: number;
+  /** What was wrong, without the context (e.g. `needed 4 bytes but only 2 remain`). */
+  readonly reason: string;
+  private readonly pathSegments: string[] = [];
+
+  constructor(context: CodecContext, offset: number, reason: string, options: { cause?: unknown } = {}) {
+    super('', options);
+    this.api = context.api;
+    this.apiKey = context.apiKey;
+    this.apiVersion = context.apiVersion;
+    this.messageType = context.messageType;
+    this.offset = offset;
+    this.reason = reason;
+    this.message = this.compose();
+  }
+
+  /** The field being decoded when it failed, e.g. `Responses[0].PartitionResponses[2].BaseOffset`. */
+  get field(): string {
+    return joinPath(this.pathSegments);
+  }
+
+  /** @internal Decoders add the enclosing field names as the error travels up through nested structs. */
+  prependField(segment: string): void {
+    this.pathSegments.unshift(segment);
+    this.message = this.compose();
+  }
+
+  private compose(): string {
+    const field = this.pathSegments.length > 0 ? ` in field ${joinPath(this.pathSegments)}` : '';
+    return (
+      `Could not decode a ${describe(this)}: ${this.reason} at byte offset ${this.offset}${field}. ` +
+      'The bytes are truncated or corrupt, or are not this message at this version (a version negotiation or ' +
+      'framing bug). Close the connection, since its byte stream can no longer be trusted; if it happens ' +
+      'again with the same broker, report it to kafka-wire with the broker version.'
+    );
+  }
+}
+
+/** Why a message could not be encoded. */
+export type EncodeProblem =
+  /** A field holds a non-default value but the chosen version has no place for it. */
+  | 'unsupported-field'
+  /** A value does not fit its wire type (out of range, wrong JS type, null where not nullable, too long). */
+  | 'invalid-value'
+  /** The API version itself is outside what this codec implements. */
+  | 'unsupported-version';
+
+/**
+ * A request or response that cannot be written at the chosen version. Like Java's
+ * UnsupportedVersionException for fields, we refuse rather than silently drop data. Nothing was sent.
+ */
+export class KafkaEncodeError extends KafkaWireError {
+  override name = 'KafkaEncodeError';
+  readonly api: string;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly messageType: MessageType;
+  readonly problem: EncodeProblem;
+  readonly reason: string;
+  private readonly pathSegments: string[] = [];
+
+  constructor(context: CodecContext, problem: EncodeProblem, reason: string) {
+    super('');
+    this.api = context.api;
+    this.apiKey = context.apiKey;
+    this.apiVersion = context.apiVersion;
+    this.messageType = context.messageType;
+    this.problem = problem;
+    this.reason = reason;
+    this.message = this.compose();
+  }
+
+  /** The offending field, e.g. `TopicData[0].TopicId`; empty when the whole message is at fault. */
+  get field(): string {
+    return joinPath(this.pathSegments);
+  }
+
+  /** @internal */
+  prependField(segment: string): void {
+    this.pathSegments.unshift(segment);
+    this.message = this.compose();
+  }
+
+  private compose(): string {
+    const field = this.pathSegments.length > 0 ? ` field ${joinPath(this.pathSegments)}` : '';
+    const advice =
+      this.problem === 'unsupported-field'
+        ? 'Leave the field unset (or at its default) for this version, or negotiate a version that carries it.'
+        : this.problem === 'unsupported-version'
+          ? `Use a version between the codec's minVersion and maxVersion (negotiated with ApiVersions).`
+          : 'Fix the value passed in; nothing was sent.';
+    return `Cannot encode a ${describe(this)}:${field} ${this.reason}. ${advice}`;
+  }
+}
