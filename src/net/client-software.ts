@@ -6,8 +6,8 @@
 export const CLIENT_SOFTWARE_NAME = 'kafka-wire';
 export const CLIENT_SOFTWARE_VERSION = '0.1.0';
 
-/** The broker's rule for both fields; anything else gets INVALID_REQUEST (42) instead of an ApiVersions answer. */
-export const CLIENT_SOFTWARE_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
+// The broker's rule for both fields; anything else gets INVALID_REQUEST (42) instead of an ApiVersions answer.
+export { CLIENT_SOFTWARE_PATTERN } from '../protocol/api-versions.js';
 
 /**
  * Makes a user-supplied name or version acceptable to the broker: characters outside [a-zA-Z0-9.-] become '-',

@@ -16,14 +16,21 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { KafkaWireError } from '../errors.js';
+import type { ApiCodec, Complete } from '../protocol/api.js';
+import type { ApiVersionsResponse } from '../protocol/api-versions.js';
+import { decodeResponse, encodeRequest, REQUEST_CORRELATION_ID_OFFSET } from '../protocol/frame.js';
+import type { ApiVersionTable, VersionedApi } from './api-version-table.js';
+import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION, toClientSoftwareField } from './client-software.js';
 import {
   AuthenticationError,
   BrokerProtocolError,
   ConnectionSetupTimeoutError,
   NetworkError,
   RequestTimeoutError,
+  UnsupportedVersionError,
 } from './errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './frame-decoder.js';
+import { negotiateApiVersions } from './negotiate.js';
 
 export interface ConnectionOptions {
   host: string;
@@ -32,6 +39,17 @@ export interface ConnectionOptions {
   tls?: TlsConnectionOptions | true;
   /** Names the connection in error messages, e.g. "node 3"; host:port is always added. */
   label?: string;
+  /** client.id in every request header (brokers use it in logs and quotas). Default null. */
+  clientId?: string | null;
+  /**
+   * Negotiate API versions with ApiVersions while connecting (default true). versionFor() and request() without
+   * an explicit version need it; false only for raw-frame use (tests, or a broker known in advance).
+   */
+  negotiateApiVersions?: boolean;
+  /** KIP-511 ClientSoftwareName (default "kafka-wire"); made to fit the broker's pattern. */
+  clientSoftwareName?: string;
+  /** KIP-511 ClientSoftwareVersion (default this package's version); made to fit the broker's pattern. */
+  clientSoftwareVersion?: string;
   /** request.timeout.ms: how long a request may wait for its response. Default 30000. */
   requestTimeoutMs?: number;
   /** socket.connection.setup.timeout.ms: TCP connect + TLS handshake. Default 10000. */
@@ -44,8 +62,8 @@ export interface ConnectionOptions {
    */
   connectionsMaxIdleMs?: number;
   /**
-   * Runs once the socket is up, before connect() resolves and before ordinary requests may be sent: ApiVersions
-   * negotiation, SASL. It may use send(). If it throws, the connection is closed and connect() rejects.
+   * Runs once the socket is up and API versions are negotiated, before connect() resolves: SASL authentication.
+   * It may use send() and request(). If it throws, the connection is closed and connect() rejects.
    */
   handshake?: (connection: Connection) => Promise<void>;
 }
@@ -57,6 +75,15 @@ export interface SendOptions {
   timeoutMs?: number;
   /** Names the request in errors, e.g. "Produce v9"; defaults to its api key and version. */
   label?: string;
+}
+
+export interface RequestOptions {
+  /** The API version to use; default: the version negotiated with this broker (versionFor). */
+  version?: number;
+  /** false for Produce with acks=0: the broker sends no response; resolves with undefined once flushed. */
+  expectResponse?: boolean;
+  /** Overrides the connection's requestTimeoutMs for this request. */
+  timeoutMs?: number;
 }
 
 type ConnectionState = 'new' | 'connecting' | 'handshake' | 'ready' | 'closed';
@@ -87,7 +114,9 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_SETUP_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_IDLE_MS = 540_000;
 /** Offset of the correlation id in a request frame: int32 size, int16 api key, int16 api version. */
-const CORRELATION_ID_OFFSET = 8;
+const CORRELATION_ID_OFFSET = REQUEST_CORRELATION_ID_OFFSET;
+const API_VERSIONS_KEY = 18;
+const UNSUPPORTED_VERSION = 35;
 
 export class Connection {
   readonly host: string;
@@ -95,6 +124,7 @@ export class Connection {
   /** "node 3 (broker1:9092)" - how errors name this connection. */
   readonly description: string;
   readonly requestTimeoutMs: number;
+  readonly clientId: string | null;
   /** Resolves (never rejects) with the reason once the connection is closed, whoever closed it. */
   readonly closed: Promise<Error>;
 
@@ -117,6 +147,8 @@ export class Connection {
   #closedCleanly = false;
   #resolveClosed!: (reason: Error) => void;
   #rejectConnect: ((error: Error) => void) | undefined;
+  #apiVersions: ApiVersionTable | undefined;
+  #apiVersionsResponse: Complete<ApiVersionsResponse> | undefined;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -125,6 +157,7 @@ export class Connection {
     const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
     this.description = options.label === undefined ? address : `${options.label} (${address})`;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.clientId = options.clientId ?? null;
     this.#decoder = new FrameDecoder(
       (frame) => this.#onFrame(frame),
       options.maxResponseBytes ?? DEFAULT_MAX_FRAME_BYTES,
@@ -155,6 +188,30 @@ export class Connection {
   /** Requests sent or queued that have not completed: awaiting a response, or (acks=0) awaiting the flush. */
   get inFlightCount(): number {
     return this.#inFlight.length + this.#unflushed.size;
+  }
+
+  /** The broker's API version ranges, once negotiated (undefined with negotiateApiVersions: false). */
+  get apiVersions(): ApiVersionTable | undefined {
+    return this.#apiVersions;
+  }
+
+  /** The broker's ApiVersions answer, including its supported and finalized features (v3+). */
+  get apiVersionsResponse(): Complete<ApiVersionsResponse> | undefined {
+    return this.#apiVersionsResponse;
+  }
+
+  /**
+   * The version of `api` to use with this broker: min(our max, broker max). Throws a fatal UnsupportedVersionError
+   * naming both ranges if there is no common version.
+   */
+  versionFor(api: VersionedApi): number {
+    if (this.#apiVersions === undefined) {
+      throw new KafkaWireError(
+        `API versions were not negotiated with ${this.description} (negotiateApiVersions is false or connect() ` +
+          'has not finished): pass an explicit version',
+      );
+    }
+    return this.#apiVersions.versionFor(api);
   }
 
   /** True while writes wait for the socket to drain: callers producing faster than the network should pause. */
@@ -231,17 +288,26 @@ export class Connection {
     if (this.#state !== 'connecting') throw this.#closedError();
     this.#state = 'handshake';
     const handshake = this.#options.handshake;
-    if (handshake !== undefined) {
-      try {
-        await handshake(this);
-      } catch (error) {
-        const reason =
-          error instanceof Error
-            ? error
-            : new NetworkError(`handshake with ${this.description} failed: ${String(error)}`);
-        this.#fail(reason);
-        throw reason;
+    try {
+      if (this.#options.negotiateApiVersions !== false) {
+        const negotiated = await negotiateApiVersions(this, {
+          clientId: this.clientId,
+          clientSoftwareName: toClientSoftwareField(this.#options.clientSoftwareName ?? CLIENT_SOFTWARE_NAME),
+          clientSoftwareVersion: toClientSoftwareField(
+            this.#options.clientSoftwareVersion ?? CLIENT_SOFTWARE_VERSION,
+          ),
+        });
+        this.#apiVersions = negotiated.table;
+        this.#apiVersionsResponse = negotiated.response;
       }
+      if (handshake !== undefined) await handshake(this);
+    } catch (error) {
+      const reason =
+        error instanceof Error
+          ? error
+          : new NetworkError(`handshake with ${this.description} failed: ${String(error)}`);
+      this.#fail(reason);
+      throw reason;
     }
     // The handshake may have lost the connection without throwing (e.g. it swallowed a failure).
     if (this.#state !== 'handshake') throw this.#closedError();
@@ -308,6 +374,57 @@ export class Connection {
       this.#inFlight.push(pending);
       this.#write({ frame });
     });
+  }
+
+  /**
+   * Encodes `request` with encodeRequest, sends it, and decodes the response with decodeResponse. The version is
+   * the negotiated one unless options.version says otherwise.
+   *
+   * A broker may still refuse a version it advertised (it was downgraded in a rolling restart, or it disagrees
+   * with its own ApiVersions, like Kafka 4.x with Produce v0-2). It then either closes the connection - the
+   * request fails with a retriable NetworkError, and the next connection renegotiates - or answers with a
+   * top-level UNSUPPORTED_VERSION (35) error code: request() then closes this connection so the next one
+   * renegotiates, and rejects with a retriable UnsupportedVersionError. If the renegotiated ranges no longer
+   * overlap, versionFor() on the new connection throws the fatal UnsupportedVersionError. Error codes inside
+   * the response (per topic, per partition) are the caller's to interpret.
+   *
+   * Rejects with KafkaEncodeError if the request does not fit the version (nothing is sent), KafkaDecodeError if
+   * the response does not parse (the connection stays usable: framing is intact), NetworkError subclasses if the
+   * connection fails.
+   */
+  request<Req extends object, Res extends object>(
+    api: ApiCodec<Req, Res>,
+    request: Req,
+    options: RequestOptions & { expectResponse: false },
+  ): Promise<undefined>;
+  request<Req extends object, Res extends object>(
+    api: ApiCodec<Req, Res>,
+    request: Req,
+    options?: RequestOptions & { expectResponse?: true },
+  ): Promise<Complete<Res>>;
+  async request<Req extends object, Res extends object>(
+    api: ApiCodec<Req, Res>,
+    request: Req,
+    options: RequestOptions = {},
+  ): Promise<Complete<Res> | undefined> {
+    const version = options.version ?? this.versionFor(api);
+    const frame = encodeRequest(api, version, { correlationId: 0, clientId: this.clientId }, request);
+    const label = `${api.name} v${version}`;
+    if (options.expectResponse === false) {
+      return this.send(frame, { expectResponse: false, timeoutMs: options.timeoutMs, label });
+    }
+    const responseFrame = await this.send(frame, { timeoutMs: options.timeoutMs, label });
+    const { response } = decodeResponse(api, version, responseFrame);
+    if (api.apiKey !== API_VERSIONS_KEY && topLevelErrorCode(response) === UNSUPPORTED_VERSION) {
+      const error = new UnsupportedVersionError(
+        `${this.description} answered ${label} with UNSUPPORTED_VERSION (35) although it advertised that ` +
+          'version; the connection was closed so that the next one negotiates versions again. Retry.',
+        { retriable: true, refreshMetadata: true },
+      );
+      this.close(error);
+      throw error;
+    }
+    return response;
   }
 
   /** Closes the connection now; everything in flight fails with `reason`. Idempotent. */
@@ -521,4 +638,10 @@ function writeInt32BE(bytes: Uint8Array, at: number, value: number): void {
   bytes[at + 1] = value >>> 16;
   bytes[at + 2] = value >>> 8;
   bytes[at + 3] = value;
+}
+
+function topLevelErrorCode(response: unknown): unknown {
+  return typeof response === 'object' && response !== null
+    ? (response as { errorCode?: unknown }).errorCode
+    : undefined;
 }

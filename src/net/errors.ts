@@ -55,13 +55,16 @@ export class ClientClosedError extends KafkaWireError {
 }
 
 /**
- * The broker and this client share no version of an API (or the broker did not list it at all). Fatal: nothing the
- * client does will make this broker speak the API; upgrade the broker or the client.
+ * The broker and this client share no version of an API (or the broker did not list it at all): fatal by default,
+ * since nothing the client does will make this broker speak the API; upgrade the broker or the client.
+ * Connection.request() also uses it, retriable, when a broker refuses a version it advertised: the connection is
+ * closed and the next one negotiates again.
  */
 export class UnsupportedVersionError extends KafkaWireError {
   override name = 'UnsupportedVersionError';
 
-  constructor(message: string) {
-    super(message, { fatal: true });
+  constructor(message: string, options: { retriable?: boolean; refreshMetadata?: boolean } = {}) {
+    const retriable = options.retriable ?? false;
+    super(message, { retriable, refreshMetadata: options.refreshMetadata ?? false, fatal: !retriable });
   }
 }

@@ -31,7 +31,13 @@ async function server(onSocket?: (socket: Socket) => void): Promise<FakeServer> 
 }
 
 async function connectTo(s: FakeServer, options: Partial<ConnectionOptions> = {}): Promise<Connection> {
-  const connection = new Connection({ host: '127.0.0.1', port: s.port, label: 'node 1', ...options });
+  const connection = new Connection({
+    host: '127.0.0.1',
+    port: s.port,
+    label: 'node 1',
+    negotiateApiVersions: false,
+    ...options,
+  });
   cleanups.push(() => connection.close());
   await connection.connect();
   return connection;
@@ -148,7 +154,7 @@ describe('Connection: requests and responses', () => {
 
   it('rejects send() before connect() and after close()', async () => {
     const s = await server(echo);
-    const c = new Connection({ host: '127.0.0.1', port: s.port });
+    const c = new Connection({ host: '127.0.0.1', port: s.port, negotiateApiVersions: false });
     expectRetriableNetworkError(await failure(c.send(requestFrame())));
     await c.connect();
     c.close();
@@ -240,7 +246,7 @@ describe('Connection: failures', () => {
     await once(probe, 'listening');
     const port = (probe.address() as { port: number }).port;
     await new Promise((resolve) => probe.close(resolve));
-    const c = new Connection({ host: '127.0.0.1', port });
+    const c = new Connection({ host: '127.0.0.1', port, negotiateApiVersions: false });
     const error = await failure(c.connect());
     expectRetriableNetworkError(error);
     expect(error.message).toMatch(/ECONNREFUSED/);
@@ -249,7 +255,13 @@ describe('Connection: failures', () => {
   it('fails connect() after the setup timeout when the handshake never completes', async () => {
     // A TLS client against a TCP server that never speaks: the TLS handshake hangs.
     const s = await server(() => {});
-    const c = new Connection({ host: '127.0.0.1', port: s.port, tls: true, connectionSetupTimeoutMs: 100 });
+    const c = new Connection({
+      host: '127.0.0.1',
+      port: s.port,
+      tls: true,
+      connectionSetupTimeoutMs: 100,
+      negotiateApiVersions: false,
+    });
     const started = performance.now();
     const error = await failure(c.connect());
     expect(error).toBeInstanceOf(ConnectionSetupTimeoutError);
@@ -262,6 +274,7 @@ describe('Connection: failures', () => {
     const c = new Connection({
       host: '127.0.0.1',
       port: s.port,
+      negotiateApiVersions: false,
       handshake: async (connection) => {
         await connection.send(requestFrame());
         throw new KafkaWireError('handshake refused');

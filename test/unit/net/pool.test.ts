@@ -31,8 +31,12 @@ async function server(onSocket: (socket: Socket) => void = echo): Promise<FakeSe
   return s;
 }
 
+/** A pool whose connections speak raw frames (no ApiVersions): the fake servers here only echo. */
 function pool(options: ConnectionPoolOptions): ConnectionPool {
-  const p = new ConnectionPool(options);
+  const p = new ConnectionPool({
+    ...options,
+    connection: { negotiateApiVersions: false, ...options.connection },
+  });
   cleanups.push(() => p.close());
   return p;
 }
@@ -235,7 +239,10 @@ describe('ConnectionPool', () => {
 
   it('close() fails in-flight requests and later get() calls with a non-retriable ClientClosedError', async () => {
     const s = await server(() => {}); // never answers
-    const p = new ConnectionPool({ bootstrapServers: [`127.0.0.1:${s.port}`] });
+    const p = new ConnectionPool({
+      bootstrapServers: [`127.0.0.1:${s.port}`],
+      connection: { negotiateApiVersions: false },
+    });
     const c = await p.get(p.bootstrapNodeIds[0]!);
     const inFlight = c.send(requestFrame());
     const closing = p.close('the producer was closed');

@@ -54,7 +54,7 @@ async function tlsServer(): Promise<FakeServer> {
 }
 
 function connection(options: ConnectionOptions): Connection {
-  const c = new Connection(options);
+  const c = new Connection({ negotiateApiVersions: false, ...options });
   cleanups.push(() => c.close());
   return c;
 }
