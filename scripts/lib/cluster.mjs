@@ -1,0 +1,484 @@
+// A local Apache Kafka cluster in KRaft mode: N JVMs, each a combined broker + controller (N voters), on
+// loopback. Used by `npm run kafka:up`, the integration tests' global setup and fault tests.
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { kafkaLibs } from './jars.mjs';
+import { writeLoggingConfig } from './logging.mjs';
+import { fetchMetadata } from './metadata.mjs';
+import { kafkaHome, kafkaVersion } from './paths.mjs';
+import {
+  CLUSTER_MARK,
+  findHarnessJvms,
+  isHarnessJvm,
+  isRunning,
+  killJvms,
+  NODE_MARK,
+  portIsFree,
+  signalGroup,
+  waitForExit,
+} from './processes.mjs';
+
+const STATE_FILE = 'cluster.json';
+
+// Kafka's own kafka-server-start.sh flags, with a smaller heap: up to three brokers plus the tests share a
+// 2-core box. ExitOnOutOfMemoryError: a broker that cannot allocate should die loudly, not limp.
+const BROKER_JVM_FLAGS = [
+  '-Xms256m',
+  '-Xmx512m',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+ExplicitGCInvokesConcurrent',
+  '-XX:MaxInlineLevel=15',
+  '-XX:+ExitOnOutOfMemoryError',
+  '-Djava.awt.headless=true',
+];
+
+/** Clusters this process started and must not outlive it (see the exit hook below). */
+const owned = new Set();
+let exitHookInstalled = false;
+function installExitHook() {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' handlers must be synchronous: SIGKILL every group we own; the kernel does the rest.
+  process.on('exit', () => {
+    for (const cluster of owned) {
+      for (const node of cluster.nodes) if (node.pid) signalGroup(node.pid, 'SIGKILL');
+    }
+  });
+}
+
+/**
+ * The server.properties of one node. Everything on 127.0.0.1; controller ports apart from broker ports.
+ * Replication settings follow the cluster size: internal topics get min(3, N) replicas.
+ */
+function brokerProperties({ node, nodes, dataDir, overrides }) {
+  const n = nodes.length;
+  const rf = Math.min(3, n);
+  const props = {
+    'process.roles': 'broker,controller',
+    'node.id': node.id,
+    // A static voter set works the same on Kafka 3.9 and 4.x (no --standalone/--initial-controllers dance).
+    'controller.quorum.voters': nodes.map((x) => `${x.id}@127.0.0.1:${x.controllerPort}`).join(','),
+    listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': dataDir,
+    'auto.create.topics.enable': 'true',
+    'num.partitions': 1,
+    'default.replication.factor': rf,
+    'min.insync.replicas': 1,
+    'offsets.topic.replication.factor': rf,
+    'offsets.topic.num.partitions': 10,
+    'transaction.state.log.replication.factor': rf,
+    'transaction.state.log.min.isr': Math.min(2, rf),
+    'transaction.state.log.num.partitions': 10,
+    'share.coordinator.state.topic.replication.factor': rf,
+    'share.coordinator.state.topic.min.isr': Math.min(2, rf),
+    'group.initial.rebalance.delay.ms': 0,
+    // Fault tests want a dead broker noticed in seconds, not the default 9 s.
+    'broker.heartbeat.interval.ms': 500,
+    'broker.session.timeout.ms': 3000,
+    // The cleaner's default 128 MiB dedupe buffer would take a quarter of our heap for nothing.
+    'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
+    ...overrides,
+  };
+  return `${Object.entries(props)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`;
+}
+
+/** Kafka's Uuid.toString(): URL-safe base64 of 16 random bytes; one starting with '-' reads like a flag. */
+function randomClusterId() {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function tail(file, lines = 40) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log written)';
+  }
+}
+
+function execJava(args, cwd) {
+  return new Promise((resolvePromise, reject) => {
+    execFile('java', args, { cwd, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${error.message.split('\n')[0]}\n${stdout}${stderr}`));
+      else resolvePromise(stdout);
+    });
+  });
+}
+
+export class KafkaCluster {
+  /** @internal use startCluster() or attachCluster() */
+  constructor({ dir, version, libs, clusterId, nodes, detached }) {
+    this.dir = dir;
+    this.version = version;
+    this.libs = libs;
+    this.clusterId = clusterId;
+    /** @type {{ id: number, port: number, controllerPort: number, pid: number | null, paused: boolean, exited: string | null }[]} */
+    this.nodes = nodes;
+    this.detached = detached;
+  }
+
+  get bootstrapServers() {
+    return this.nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
+  }
+
+  get brokerIds() {
+    return this.nodes.map((n) => n.id);
+  }
+
+  node(id) {
+    const node = this.nodes.find((n) => n.id === id);
+    if (!node) throw new Error(`No broker ${id} in this cluster (brokers: ${this.brokerIds.join(', ')})`);
+    return node;
+  }
+
+  logFile(id) {
+    return join(this.dir, 'logs', `broker-${id}.log`);
+  }
+
+  configFile(id) {
+    return join(this.dir, 'config', `broker-${id}.properties`);
+  }
+
+  /** Nodes whose JVM runs (paused ones included). */
+  runningIds() {
+    return this.nodes.filter((n) => n.pid !== null && isRunning(n.pid)).map((n) => n.id);
+  }
+
+  saveState() {
+    const state = {
+      version: this.version,
+      clusterId: this.clusterId,
+      bootstrapServers: this.bootstrapServers,
+      nodes: this.nodes.map(({ id, port, controllerPort, pid, paused }) => ({
+        id,
+        port,
+        controllerPort,
+        pid,
+        paused,
+      })),
+    };
+    writeFileSync(join(this.dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+  }
+
+  /** Starts the JVM of broker `id` (its storage must be formatted) without waiting for it. */
+  spawnBroker(id) {
+    const node = this.node(id);
+    if (node.pid !== null && isRunning(node.pid))
+      throw new Error(`Broker ${id} already runs (pid ${node.pid})`);
+    const log = openSync(this.logFile(id), 'a');
+    let child;
+    try {
+      const logging = [
+        `-Dlog4j2.configurationFile=${join(this.dir, 'config', 'log4j2.properties')}`,
+        `-Dlog4j.configuration=file:${join(this.dir, 'config', 'log4j.properties')}`,
+      ];
+      const args = [
+        ...BROKER_JVM_FLAGS,
+        ...logging,
+        `${CLUSTER_MARK}${this.dir}`,
+        `${NODE_MARK}${id}`,
+        '-cp',
+        `${this.libs}/*`,
+        'kafka.Kafka',
+        this.configFile(id),
+      ];
+      // detached: its own process group, so one signal reaches the JVM and anything it forks.
+      child = spawn('java', args, { cwd: this.dir, detached: true, stdio: ['ignore', log, log] });
+    } finally {
+      closeSync(log);
+    }
+    node.pid = child.pid ?? null;
+    node.paused = false;
+    node.exited = child.pid === undefined ? 'could not start java' : null;
+    const pid = child.pid ?? null;
+    // Only this JVM's end counts: a restart must not inherit the exit of the JVM it replaced.
+    child.on('exit', (code, signal) => {
+      if (node.pid === pid) node.exited = signal ?? `exit code ${code}`;
+    });
+    child.on('error', (error) => {
+      if (node.pid === pid) node.exited = `could not start java: ${error.message}`;
+    });
+    // Never keep this process alive for a broker; the exit hook or stop() ends brokers we own.
+    child.unref();
+    this.saveState();
+  }
+
+  /**
+   * Waits until every running, unpaused broker lists exactly `ids` as its registered (unfenced) brokers.
+   * @param {number[]} ids
+   */
+  async waitForBrokers(ids, { timeoutMs = 60_000 } = {}) {
+    const want = [...ids].sort((a, b) => a - b).join(',');
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no answer yet';
+    for (;;) {
+      for (const node of this.nodes) {
+        if (node.pid !== null && node.exited !== null) {
+          throw new Error(
+            `Kafka broker ${node.id} (port ${node.port}) exited (${node.exited}). See ${this.logFile(node.id)}:\n` +
+              tail(this.logFile(node.id)),
+          );
+        }
+      }
+      const asked = this.nodes.filter((n) => n.pid !== null && !n.paused && isRunning(n.pid));
+      const answers = await Promise.all(
+        asked.map((n) =>
+          fetchMetadata(`127.0.0.1:${n.port}`, { topics: [], timeoutMs: 2000 }).then(
+            (m) => ({
+              id: n.id,
+              seen: m.brokers
+                .map((b) => b.nodeId)
+                .sort((a, b) => a - b)
+                .join(','),
+            }),
+            (error) => ({ id: n.id, seen: `error: ${error.message}` }),
+          ),
+        ),
+      );
+      if (answers.length > 0 && answers.every((a) => a.seen === want)) return;
+      last = answers.map((a) => `broker ${a.id} sees [${a.seen}]`).join('; ') || 'no broker runs';
+      if (Date.now() > deadline) {
+        const slow = answers.find((a) => a.seen !== want)?.id ?? asked[0]?.id ?? ids[0];
+        throw new Error(
+          `Kafka cluster in ${this.dir} did not reach brokers [${want}] within ${timeoutMs} ms (${last}). ` +
+            `See ${this.logFile(slow)}:\n${tail(this.logFile(slow))}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** SIGKILLs broker `id` (like a crash or power loss) and waits until its JVM is gone. */
+  async stopBroker(id) {
+    const node = this.node(id);
+    if (node.pid !== null) {
+      signalGroup(node.pid, 'SIGKILL');
+      await waitForExit(node.pid);
+    }
+    node.pid = null;
+    node.paused = false;
+    this.saveState();
+  }
+
+  /** SIGSTOPs broker `id`: it keeps its sockets open but answers nothing (a hung or partitioned broker). */
+  pauseBroker(id) {
+    const node = this.node(id);
+    if (node.pid === null || !isRunning(node.pid))
+      throw new Error(`Broker ${id} does not run; cannot pause it`);
+    signalGroup(node.pid, 'SIGSTOP');
+    node.paused = true;
+    this.saveState();
+  }
+
+  /** SIGCONTs a paused broker `id`. */
+  resumeBroker(id) {
+    const node = this.node(id);
+    if (node.pid === null || !isRunning(node.pid))
+      throw new Error(`Broker ${id} does not run; cannot resume it`);
+    signalGroup(node.pid, 'SIGCONT');
+    node.paused = false;
+    this.saveState();
+  }
+
+  /** Starts a stopped broker `id` again (same data) and waits until the cluster lists every running broker. */
+  async startBroker(id, { timeoutMs = 60_000 } = {}) {
+    this.spawnBroker(id);
+    await this.waitForBrokers(this.runningIds(), { timeoutMs });
+  }
+
+  /** stopBroker then startBroker. */
+  async restartBroker(id, options) {
+    await this.stopBroker(id);
+    await this.startBroker(id, options);
+  }
+
+  /** Raw Metadata from the first broker that answers. */
+  async metadata(topics = null) {
+    let lastError;
+    for (const node of this.nodes) {
+      if (node.pid === null || node.paused) continue;
+      try {
+        return await fetchMetadata(`127.0.0.1:${node.port}`, { topics });
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError ?? new Error(`No broker of the cluster in ${this.dir} runs`);
+  }
+
+  /** Kills every broker of this cluster (also ones a previous process left behind) and deletes its data. */
+  async destroy({ keepLogs = true } = {}) {
+    const ours = this.nodes.filter((n) => n.pid !== null).map((n) => ({ pid: n.pid }));
+    await killJvms([...ours, ...findHarnessJvms({ dir: this.dir })]);
+    for (const node of this.nodes) node.pid = null;
+    owned.delete(this);
+    removeClusterFiles(this.dir, { keepLogs });
+  }
+}
+
+function removeClusterFiles(dir, { keepLogs }) {
+  for (const name of ['data', 'config', STATE_FILE])
+    rmSync(join(dir, name), { recursive: true, force: true });
+  if (!keepLogs) rmSync(join(dir, 'logs'), { recursive: true, force: true });
+}
+
+/**
+ * Starts a fresh cluster (any broker JVM left in `dir` by an earlier run is killed, its data wiped).
+ * @param {import('./index.mjs').StartClusterOptions} [options]
+ * @returns {Promise<KafkaCluster>}
+ */
+export async function startCluster(options = {}) {
+  const brokers = options.brokers ?? 1;
+  if (!Number.isInteger(brokers) || brokers < 1)
+    throw new Error(`brokers must be a positive integer, got ${brokers}`);
+  const basePort = options.basePort ?? 9092;
+  const controllerBasePort = options.controllerBasePort ?? basePort + 100;
+  const dir = resolve(options.dir ?? kafkaHome);
+  const version = kafkaVersion(options.version);
+  const log = options.log ?? (() => {});
+
+  const libs = await kafkaLibs(version);
+  await killJvms(findHarnessJvms({ dir }));
+  removeClusterFiles(dir, { keepLogs: false });
+
+  const nodes = [];
+  for (let i = 0; i < brokers; i++) {
+    nodes.push({
+      id: i + 1,
+      port: basePort + i,
+      controllerPort: controllerBasePort + i,
+      pid: null,
+      paused: false,
+      exited: null,
+    });
+  }
+  await ensurePortsFree(nodes, dir);
+
+  for (const sub of ['config', 'logs', 'data']) mkdirSync(join(dir, sub), { recursive: true });
+  writeLoggingConfig(join(dir, 'config'), {
+    level: 'INFO',
+    target: 'stdout',
+    // Per-request and per-fetch chatter: noise for our purpose, and it slows the broker down.
+    quietLoggers: ['kafka.request.logger', 'org.apache.kafka.clients.NetworkClient'],
+  });
+  const cluster = new KafkaCluster({
+    dir,
+    version,
+    libs,
+    clusterId: randomClusterId(),
+    nodes,
+    detached: !!options.detached,
+  });
+  for (const node of nodes) {
+    const dataDir = join(dir, 'data', `broker-${node.id}`);
+    writeFileSync(
+      cluster.configFile(node.id),
+      brokerProperties({ node, nodes, dataDir, overrides: options.brokerConfig ?? {} }),
+    );
+    writeFileSync(cluster.logFile(node.id), '');
+  }
+
+  const started = Date.now();
+  log(`Formatting storage for ${brokers} broker(s) (Kafka ${version}, cluster id ${cluster.clusterId})`);
+  await Promise.all(
+    nodes.map((node) =>
+      execJava(
+        [
+          '-Xmx256m',
+          '-XX:TieredStopAtLevel=1',
+          '-cp',
+          `${libs}/*`,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          cluster.clusterId,
+          '-c',
+          cluster.configFile(node.id),
+        ],
+        dir,
+      ).catch((error) => {
+        throw new Error(`Formatting Kafka storage for broker ${node.id} failed: ${error.message}`);
+      }),
+    ),
+  );
+
+  if (!cluster.detached) {
+    installExitHook();
+    owned.add(cluster);
+  }
+  log(`Starting ${brokers} broker(s) on ${cluster.bootstrapServers}`);
+  for (const node of nodes) cluster.spawnBroker(node.id);
+  try {
+    await cluster.waitForBrokers(cluster.brokerIds, { timeoutMs: options.startTimeoutMs ?? 90_000 });
+  } catch (error) {
+    await cluster.destroy();
+    throw error;
+  }
+  log(`Kafka is up after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return cluster;
+}
+
+async function ensurePortsFree(nodes, dir) {
+  for (const node of nodes) {
+    for (const port of [node.port, node.controllerPort]) {
+      if (await portIsFree(port)) continue;
+      const other = findHarnessJvms().find((p) => p.dir !== dir);
+      const hint = other
+        ? `A kafka-wire broker of ${other.dir} may hold it: stop it with \`npm run kafka:down\` or kill pid ${other.pid}.`
+        : 'Stop whatever listens there, or choose other ports.';
+      throw new Error(`Cannot start Kafka in ${dir}: port ${port} on 127.0.0.1 is in use. ${hint}`);
+    }
+  }
+}
+
+/**
+ * Re-attaches to a cluster started earlier (e.g. by `npm run kafka:up`) from its state file, or returns null
+ * when there is none. Brokers recorded there but no longer running have pid null.
+ * @returns {Promise<KafkaCluster | null>}
+ */
+export async function attachCluster(dir = kafkaHome) {
+  const abs = resolve(dir);
+  const file = join(abs, STATE_FILE);
+  if (!existsSync(file)) return null;
+  const state = JSON.parse(readFileSync(file, 'utf8'));
+  const libs = await kafkaLibs(state.version);
+  const nodes = state.nodes.map((n) => ({
+    id: n.id,
+    port: n.port,
+    controllerPort: n.controllerPort,
+    pid: n.pid !== null && isHarnessJvm(n.pid, abs, n.id) ? n.pid : null,
+    paused: !!n.paused,
+    exited: null,
+  }));
+  return new KafkaCluster({
+    dir: abs,
+    version: state.version,
+    libs,
+    clusterId: state.clusterId,
+    nodes,
+    detached: true,
+  });
+}
+
+/**
+ * Kills every broker JVM the harness started below `under` (default: all of this checkout's .kafka), whatever
+ * the pid files say, and deletes the cluster data in `dir`. Returns the pids it killed.
+ */
+export async function stopAll({ dir = kafkaHome, under = kafkaHome, keepLogs = true } = {}) {
+  const jvms = findHarnessJvms({ under: resolve(under) });
+  await killJvms(jvms);
+  removeClusterFiles(resolve(dir), { keepLogs });
+  return jvms.map((j) => j.pid);
+}

@@ -1,0 +1,42 @@
+// The independent reader: Kafka's own Java consumer (scripts/java/ConsumeJson.java) reads a topic from the
+// beginning; every record comes back with all its fields, bytes as Buffers, 64-bit numbers as bigint.
+import { runJavaHelper } from './java-helpers.mjs';
+
+/**
+ * @param {{ bootstrap: string, topic: string, count?: number, timeoutMs?: number, partition?: number,
+ *   isolation?: 'read_committed' | 'read_uncommitted', config?: Record<string, string>, version?: string }} options
+ */
+export async function consumeAll(options) {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const args = [options.bootstrap, options.topic, '--timeout-ms', String(timeoutMs)];
+  if (options.count !== undefined) args.push('--count', String(options.count));
+  if (options.partition !== undefined) args.push('--partition', String(options.partition));
+  if (options.isolation) args.push('--isolation', options.isolation);
+  for (const [k, v] of Object.entries(options.config ?? {})) args.push('--config', `${k}=${v}`);
+  // The JVM needs its own start-up time on top of the read timeout.
+  const { stdout } = await runJavaHelper('ConsumeJson', args, {
+    version: options.version,
+    timeoutMs: timeoutMs + 60_000,
+  });
+  return stdout
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const r = JSON.parse(line);
+      return {
+        topic: r.topic,
+        partition: r.partition,
+        offset: BigInt(r.offset),
+        timestamp: BigInt(r.timestamp),
+        timestampType: r.timestampType,
+        leaderEpoch: r.leaderEpoch,
+        key: bytes(r.key),
+        value: bytes(r.value),
+        headers: r.headers.map((h) => ({ key: h.key, value: bytes(h.value) })),
+      };
+    });
+}
+
+function bytes(base64) {
+  return base64 === null ? null : Buffer.from(base64, 'base64');
+}

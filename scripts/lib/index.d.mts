@@ -1,0 +1,219 @@
+// Types for index.mjs (the harness is plain JavaScript so `node scripts/kafka.mjs` runs without a build).
+
+export declare const DEFAULT_KAFKA_VERSION: string;
+/** Absolute path of the checkout. */
+export declare const repoRoot: string;
+/** Absolute path of the `.kafka` folder (data, configs and logs of local brokers). */
+export declare const kafkaHome: string;
+/** `explicit`, else $KAFKA_VERSION, else DEFAULT_KAFKA_VERSION. */
+export declare function kafkaVersion(explicit?: string): string;
+/** Folder with Kafka `version`'s jars (downloaded from Maven Central on first use). */
+export declare function kafkaLibs(version?: string): Promise<string>;
+
+export interface StartClusterOptions {
+  /** Number of combined broker+controller nodes (node ids 1..N). Default 1. */
+  brokers?: number;
+  /** Broker i listens on basePort + i - 1. Default 9092. */
+  basePort?: number;
+  /** Controller i listens on controllerBasePort + i - 1. Default basePort + 100. */
+  controllerBasePort?: number;
+  /** Folder for config/, data/, logs/ and cluster.json. Default: the checkout's .kafka. */
+  dir?: string;
+  /** Apache Kafka version. Default $KAFKA_VERSION or DEFAULT_KAFKA_VERSION. */
+  version?: string;
+  /** Extra or overriding server.properties entries for every node. */
+  brokerConfig?: Record<string, string | number | boolean>;
+  /** How long to wait for every broker to be registered. Default 90 s. */
+  startTimeoutMs?: number;
+  /** true: brokers outlive this process (the CLI). false (default): killed when this process exits. */
+  detached?: boolean;
+  /** Progress messages. */
+  log?: (message: string) => void;
+}
+
+export interface ClusterNode {
+  id: number;
+  port: number;
+  controllerPort: number;
+  /** null when the broker does not run. */
+  pid: number | null;
+  paused: boolean;
+  /** Set when the JVM ended by itself (exit code or signal). */
+  exited: string | null;
+}
+
+export declare class KafkaCluster {
+  readonly dir: string;
+  readonly version: string;
+  readonly libs: string;
+  readonly clusterId: string;
+  readonly nodes: ClusterNode[];
+  readonly detached: boolean;
+  /** e.g. "127.0.0.1:9092,127.0.0.1:9093" */
+  get bootstrapServers(): string;
+  get brokerIds(): number[];
+  node(id: number): ClusterNode;
+  logFile(id: number): string;
+  configFile(id: number): string;
+  /** Ids of brokers whose JVM runs (paused ones included). */
+  runningIds(): number[];
+  /** Until every running, unpaused broker lists exactly `ids` as registered (unfenced) brokers. */
+  waitForBrokers(ids: number[], options?: { timeoutMs?: number }): Promise<void>;
+  /** SIGKILL broker `id` and wait until its JVM is gone. */
+  stopBroker(id: number): Promise<void>;
+  /** SIGSTOP broker `id`. */
+  pauseBroker(id: number): void;
+  /** SIGCONT broker `id`. */
+  resumeBroker(id: number): void;
+  /** Start a stopped broker again (same data) and wait until every running broker is registered. */
+  startBroker(id: number, options?: { timeoutMs?: number }): Promise<void>;
+  restartBroker(id: number, options?: { timeoutMs?: number }): Promise<void>;
+  /** Raw Metadata (v4) from the first broker that answers; topics null = all. */
+  metadata(topics?: string[] | null): Promise<MetadataResponse>;
+  /** Kill every broker and delete data and configs (logs kept unless keepLogs is false). */
+  destroy(options?: { keepLogs?: boolean }): Promise<void>;
+}
+
+/** Formats storage and starts a fresh cluster; kills what an earlier run left in the same folder first. */
+export declare function startCluster(options?: StartClusterOptions): Promise<KafkaCluster>;
+/** The cluster recorded in `dir`/cluster.json (default .kafka), or null. */
+export declare function attachCluster(dir?: string): Promise<KafkaCluster | null>;
+/** Kill every harness broker JVM under `under` (default .kafka) and delete the data in `dir`; returns killed pids. */
+export declare function stopAll(options?: {
+  dir?: string;
+  under?: string;
+  keepLogs?: boolean;
+}): Promise<number[]>;
+export declare function findHarnessJvms(filter?: { dir?: string; under?: string }): {
+  pid: number;
+  dir: string;
+  nodeId: number;
+}[];
+
+export interface MetadataResponse {
+  correlationId: number;
+  throttleTimeMs: number;
+  brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
+  clusterId: string | null;
+  controllerId: number;
+  topics: {
+    errorCode: number;
+    name: string;
+    isInternal: boolean;
+    partitions: {
+      errorCode: number;
+      partitionIndex: number;
+      leaderId: number;
+      replicaNodes: number[];
+      isrNodes: number[];
+    }[];
+  }[];
+}
+/** One Metadata v4 request to `address` (host:port) on a fresh connection. topics null = all. */
+export declare function fetchMetadata(
+  address: string,
+  options?: { topics?: string[] | null; timeoutMs?: number },
+): Promise<MetadataResponse>;
+
+export interface TopicDescription {
+  topic: string;
+  topicId: string | null;
+  internal: boolean;
+  partitions: { partition: number; leader: number | null; replicas: number[]; isr: number[] }[];
+}
+export interface CreateTopicSpec {
+  topic: string;
+  /** Default 1. */
+  partitions?: number;
+  /** Default 1. */
+  replicationFactor?: number;
+  configs?: Record<string, string>;
+  ifNotExists?: boolean;
+  /** Kafka version whose Admin client runs. */
+  version?: string;
+}
+/** Creates a topic with Kafka's Admin client; resolves once every partition has a leader. */
+export declare function createTopic(bootstrap: string, spec: CreateTopicSpec): Promise<TopicDescription>;
+export declare function describeTopic(
+  bootstrap: string,
+  topic: string,
+  options?: { version?: string },
+): Promise<TopicDescription>;
+export declare function deleteTopic(
+  bootstrap: string,
+  topic: string,
+  options?: { version?: string },
+): Promise<{ deleted: string }>;
+export declare function listTopics(bootstrap: string, options?: { version?: string }): Promise<string[]>;
+export declare function describeCluster(
+  bootstrap: string,
+  options?: { version?: string },
+): Promise<{
+  clusterId: string;
+  controller: number | null;
+  brokers: { id: number; host: string; port: number; rack: string | null }[];
+}>;
+
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  timestamp: bigint;
+  timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME' | 'NO_TIMESTAMP_TYPE';
+  leaderEpoch: number | null;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: { key: string; value: Buffer | null }[];
+}
+export interface ConsumeOptions {
+  bootstrap: string;
+  topic: string;
+  /** Keep reading until exactly this many records arrived (fails on timeout or more). Default: read to the end offsets at start. */
+  count?: number;
+  /** Default 30 s. */
+  timeoutMs?: number;
+  /** Only this partition. */
+  partition?: number;
+  isolation?: 'read_committed' | 'read_uncommitted';
+  /** Extra consumer configs. */
+  config?: Record<string, string>;
+  /** Kafka version whose consumer runs. */
+  version?: string;
+}
+/** Reads a topic from the beginning with Kafka's own Java consumer (no group), ordered by partition then offset. */
+export declare function consumeAll(options: ConsumeOptions): Promise<ConsumedRecord[]>;
+
+export interface JavaProducedRecord {
+  key?: string | Uint8Array | null;
+  value?: string | Uint8Array | null;
+  headers?: { key: string; value: string | Uint8Array | null }[];
+  partition?: number;
+  timestamp?: number | bigint;
+}
+/** Writes records with Kafka's own Java producer; returns where each landed, in input order. */
+export declare function produceWithJava(options: {
+  bootstrap: string;
+  topic: string;
+  records: JavaProducedRecord[];
+  /** Producer configs (Java names), e.g. { acks: 'all', 'compression.type': 'zstd' }. */
+  config?: Record<string, string>;
+  version?: string;
+}): Promise<{ partition: number; offset: bigint; timestamp: bigint }[]>;
+
+/** Kafka's own decoding of a request/response body (no size prefix, no header) as JSON (lowerCamelCase fields). */
+export declare function decodeWithKafka(
+  kind: 'request' | 'response',
+  apiKey: number,
+  version: number,
+  body: Uint8Array,
+  options?: { version?: string; allowTrailing?: boolean },
+): Promise<Record<string, unknown>>;
+
+/** Compiles the scripts/java helpers for Kafka `version` once; returns how to run them. */
+export declare function javaHelpers(version?: string): Promise<{ classpath: string; jvmFlags: string[] }>;
+/** Runs a helper main class; rejects with its stderr on a non-zero exit or timeout. */
+export declare function runJavaHelper(
+  mainClass: string,
+  args: string[],
+  options?: { version?: string; input?: string | Uint8Array; timeoutMs?: number },
+): Promise<{ stdout: string; stderr: string }>;

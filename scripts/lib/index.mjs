@@ -1,0 +1,12 @@
+// The test harness: a local Kafka and Kafka's own Java clients as independent witnesses.
+// Types: index.d.mts. Used by scripts/kafka.mjs, scripts/demo.mjs and test/harness.
+export { createTopic, deleteTopic, describeCluster, describeTopic, listTopics } from './admin.mjs';
+export { attachCluster, KafkaCluster, startCluster, stopAll } from './cluster.mjs';
+export { consumeAll } from './consume.mjs';
+export { kafkaLibs } from './jars.mjs';
+export { javaHelpers, runJavaHelper } from './java-helpers.mjs';
+export { decodeWithKafka } from './messages.mjs';
+export { fetchMetadata } from './metadata.mjs';
+export { DEFAULT_KAFKA_VERSION, kafkaHome, kafkaVersion, repoRoot } from './paths.mjs';
+export { findHarnessJvms } from './processes.mjs';
+export { produceWithJava } from './produce.mjs';
