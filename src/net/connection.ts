@@ -147,6 +147,7 @@ export class Connection {
   #closedCleanly = false;
   #resolveClosed!: (reason: Error) => void;
   #rejectConnect: ((error: Error) => void) | undefined;
+  #setupTimer: NodeJS.Timeout | undefined;
   #apiVersions: ApiVersionTable | undefined;
   #apiVersionsResponse: Complete<ApiVersionsResponse> | undefined;
 
@@ -230,7 +231,7 @@ export class Connection {
     const setupTimeoutMs = this.#options.connectionSetupTimeoutMs ?? DEFAULT_SETUP_TIMEOUT_MS;
     const socketUp = new Promise<void>((resolve, reject) => {
       this.#rejectConnect = reject;
-      const setupTimer = setTimeout(() => {
+      this.#setupTimer = setTimeout(() => {
         this.#fail(
           new ConnectionSetupTimeoutError(
             `could not connect to ${this.description} within ${setupTimeoutMs} ms ` +
@@ -239,7 +240,7 @@ export class Connection {
         );
       }, setupTimeoutMs);
       const onUp = () => {
-        clearTimeout(setupTimer);
+        clearTimeout(this.#setupTimer);
         resolve();
       };
       let socket: Socket;
@@ -266,14 +267,8 @@ export class Connection {
       socket.setKeepAlive(true);
       socket.on('data', (chunk: Buffer) => this.#onData(chunk));
       socket.on('drain', () => this.#onDrain());
-      socket.on('error', (error: Error) => {
-        clearTimeout(setupTimer);
-        this.#fail(this.#socketError(error));
-      });
-      socket.on('close', () => {
-        clearTimeout(setupTimer);
-        this.#fail(this.#peerClosedError());
-      });
+      socket.on('error', (error: Error) => this.#fail(this.#socketError(error)));
+      socket.on('close', () => this.#fail(this.#peerClosedError()));
     });
     return socketUp.then(
       () => this.#afterSocketUp(),
@@ -319,8 +314,9 @@ export class Connection {
 
   /**
    * Sends one request frame (as produced by encodeRequest: int32 size, int16 api key, int16 api version, int32
-   * correlation id, ...). The connection writes its own correlation id into bytes 8..11 of `frame` (the caller's
-   * buffer is modified). Resolves with the response frame without its size prefix, starting with the correlation
+   * correlation id, ...). The connection writes its own correlation id into bytes 8..11 of `frame`: the caller's
+   * buffer is modified, and must not be passed to send() again until this send has settled (the socket may still
+   * hold it). Resolves with the response frame without its size prefix, starting with the correlation
    * id, or - with expectResponse false - with undefined once the bytes are flushed to the socket.
    * Rejects with a NetworkError (retriable) subclass if the connection fails first.
    */
@@ -562,6 +558,7 @@ export class Connection {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#decoder.stop();
+    clearTimeout(this.#setupTimer);
     clearTimeout(this.#idleTimer);
     this.#socket?.destroy();
     const rejectConnect = this.#rejectConnect;

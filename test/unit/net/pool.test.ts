@@ -185,6 +185,31 @@ describe('ConnectionPool', () => {
     expect(p.connectionDelayMs(id)).toBeGreaterThanOrEqual(100);
   });
 
+  it('grows the connection setup timeout per failed attempt up to its maximum (Java defaults: 10 s to 30 s)', async () => {
+    const silent = await server(() => {}); // TLS handshakes to it never complete
+    const p = pool({
+      bootstrapServers: [`127.0.0.1:${silent.port}`],
+      socketConnectionSetupTimeoutMs: 40,
+      socketConnectionSetupTimeoutMaxMs: 160,
+      reconnectBackoffMs: 1,
+      reconnectBackoffMaxMs: 2,
+      connection: { tls: true },
+    });
+    const id = p.bootstrapNodeIds[0]!;
+    const durations: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const started = performance.now();
+      const error = await failure(p.get(id));
+      durations.push(performance.now() - started);
+      expect(error.message).toMatch(/could not connect to bootstrap server .* within \d+ ms/);
+    }
+    const terms = [40, 80, 160, 160];
+    durations.forEach((duration, i) => {
+      expect(duration, `attempt ${i}`).toBeGreaterThanOrEqual(terms[i]! * 0.8 - 2);
+      expect(duration, `attempt ${i}`).toBeLessThan(terms[i]! * 1.2 + 400);
+    });
+  });
+
   it('does not back off after an idle close, and reconnects on the next get()', async () => {
     const s = await server();
     const p = pool({ bootstrapServers: [`127.0.0.1:${s.port}`], connection: { connectionsMaxIdleMs: 40 } });
