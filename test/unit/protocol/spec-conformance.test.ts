@@ -1,0 +1,143 @@
+// Our message specs are transcriptions of Kafka's JSON message specs (kafka-specs/ holds unmodified copies
+// from apache/kafka trunk 3e3f0c43, clients/src/main/resources/common/message/). This test reads Kafka's
+// files and checks every wire-relevant key of every field our versions can see, so a typo in a version
+// range, a missed nullable version or a wrong tag fails here rather than on a broker.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  type ApiCodec,
+  ApiVersionsApi,
+  type FieldSpec,
+  InitProducerIdApi,
+  inVersions,
+  type MessageSpec,
+  MetadataApi,
+  ProduceApi,
+  parseVersions,
+} from '../../../src/protocol/index.js';
+
+interface KafkaField {
+  name: string;
+  type: string;
+  versions: string;
+  nullableVersions?: string;
+  taggedVersions?: string;
+  tag?: number;
+  default?: string | number | boolean;
+  flexibleVersions?: string;
+  fields?: KafkaField[];
+}
+
+interface KafkaMessage {
+  apiKey: number;
+  type: string;
+  name: string;
+  validVersions: string;
+  flexibleVersions: string;
+  fields: KafkaField[];
+}
+
+function loadKafkaSpec(name: string): KafkaMessage {
+  const text = readFileSync(fileURLToPath(new URL(`./kafka-specs/${name}.json`, import.meta.url)), 'utf8');
+  // Kafka's spec files are JSON with // line comments.
+  return JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as KafkaMessage;
+}
+
+function overlaps(versions: string, lo: number, hi: number): boolean {
+  const range = parseVersions(versions);
+  return range.lo <= hi && range.hi >= lo;
+}
+
+interface Normalized {
+  name: string;
+  type: string;
+  versions: string;
+  nullableVersions?: string;
+  taggedVersions?: string;
+  tag?: number;
+  default?: string;
+  flexibleVersions?: string;
+  fields?: Normalized[];
+}
+
+function normalize(fields: readonly (KafkaField | FieldSpec)[], lo: number, hi: number): Normalized[] {
+  return fields
+    .filter((f) => overlaps(f.versions, lo, hi))
+    .map((f) => {
+      const n: Normalized = { name: f.name, type: f.type, versions: f.versions };
+      if (f.nullableVersions !== undefined) n.nullableVersions = f.nullableVersions;
+      if (f.taggedVersions !== undefined) n.taggedVersions = f.taggedVersions;
+      if (f.tag !== undefined) n.tag = f.tag;
+      // Kafka writes some defaults as numbers ("default": -1) and most as strings; the value is what counts.
+      if (f.default !== undefined) n.default = String(f.default);
+      if (f.flexibleVersions !== undefined) n.flexibleVersions = f.flexibleVersions;
+      if (f.fields !== undefined) n.fields = normalize(f.fields, lo, hi);
+      return n;
+    });
+}
+
+const APIS: [ApiCodec<unknown, unknown>, string][] = [
+  [ApiVersionsApi as ApiCodec<unknown, unknown>, 'ApiVersions'],
+  [MetadataApi as ApiCodec<unknown, unknown>, 'Metadata'],
+  [ProduceApi as ApiCodec<unknown, unknown>, 'Produce'],
+  [InitProducerIdApi as ApiCodec<unknown, unknown>, 'InitProducerId'],
+];
+
+describe('message specs match Kafka JSON field by field', () => {
+  for (const [api, file] of APIS) {
+    for (const [ours, kind] of [
+      [api.request.spec, 'Request'],
+      [api.response.spec, 'Response'],
+    ] as [MessageSpec, string][]) {
+      it(`${file}${kind} (v${api.minVersion}-${api.maxVersion})`, () => {
+        const kafka = loadKafkaSpec(`${file}${kind}`);
+        expect({
+          apiKey: ours.apiKey,
+          type: ours.type,
+          name: ours.name,
+          validVersions: ours.validVersions,
+          flexibleVersions: ours.flexibleVersions,
+        }).toEqual({
+          apiKey: kafka.apiKey,
+          type: kafka.type,
+          name: kafka.name,
+          validVersions: kafka.validVersions,
+          flexibleVersions: kafka.flexibleVersions,
+        });
+        expect(normalize(ours.fields, api.minVersion, api.maxVersion)).toEqual(
+          normalize(kafka.fields, api.minVersion, api.maxVersion),
+        );
+        // Fields of versions we do not implement are left out on purpose, never by accident.
+        expect(normalize(ours.fields, 0, 1000)).toEqual(
+          normalize(ours.fields, api.minVersion, api.maxVersion),
+        );
+      });
+    }
+    it(`${file}: implemented versions lie inside Kafka's validVersions`, () => {
+      const valid = parseVersions(loadKafkaSpec(`${file}Request`).validVersions);
+      expect(inVersions(valid, api.minVersion) && inVersions(valid, api.maxVersion)).toBe(true);
+      expect(api.firstFlexibleVersion).toBe(
+        parseVersions(loadKafkaSpec(`${file}Request`).flexibleVersions).lo,
+      );
+    });
+  }
+
+  it('the request header keeps ClientId classic (flexibleVersions none), as frame.ts writes it', () => {
+    const header = loadKafkaSpec('RequestHeader');
+    expect(header.validVersions).toBe('1-2');
+    expect(header.flexibleVersions).toBe('2+');
+    expect(header.fields.map((f) => [f.name, f.type])).toEqual([
+      ['RequestApiKey', 'int16'],
+      ['RequestApiVersion', 'int16'],
+      ['CorrelationId', 'int32'],
+      ['ClientId', 'string'],
+    ]);
+    expect(header.fields[3]).toMatchObject({ nullableVersions: '1+', flexibleVersions: 'none' });
+    const response = loadKafkaSpec('ResponseHeader');
+    expect(response.validVersions).toBe('0-1');
+    expect(response.flexibleVersions).toBe('1+');
+    expect(response.fields.map((f) => [f.name, f.type])).toEqual([['CorrelationId', 'int32']]);
+  });
+});
