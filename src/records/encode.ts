@@ -1,0 +1,484 @@
+// Encoding RecordBatch v2: exact sizes first, one allocation, records written in place, CRC last.
+//
+// Three ways in, for three callers:
+//   encodeRecordBatch / encodeRecordBatchSync  a whole batch from an array of records;
+//   RecordBatchBuilder                         the producer's accumulator: append records as they arrive
+//                                              (exact sizeOf for "batch full"), build once when drained;
+//   stampProducerState                         write producerId/epoch/baseSequence into an encoded batch
+//                                              and recompute the CRC (Java stamps at drain time, and a
+//                                              retry after an epoch bump stamps again).
+
+import { varintSize } from '../protocol/varint.js';
+import {
+  CODEC_IDS,
+  compress,
+  compressSync,
+  isCompressionCodecReady,
+  loadCompressionCodec,
+  resolveLevel,
+} from './compression/index.js';
+import { crc32c } from './crc32c.js';
+import { RecordBatchEncodeError } from './errors.js';
+import {
+  ATTRIBUTES_OFFSET,
+  BASE_OFFSET_OFFSET,
+  BASE_SEQUENCE_OFFSET,
+  BASE_TIMESTAMP_OFFSET,
+  BATCH_LENGTH_OFFSET,
+  CRC_OFFSET,
+  LAST_OFFSET_DELTA_OFFSET,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  MAGIC_V2,
+  MAX_TIMESTAMP_OFFSET,
+  NO_PARTITION_LEADER_EPOCH,
+  NO_PRODUCER_EPOCH,
+  NO_PRODUCER_ID,
+  NO_SEQUENCE,
+  PARTITION_LEADER_EPOCH_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
+  RECORD_BATCH_OVERHEAD,
+  RECORDS_COUNT_OFFSET,
+  TIMESTAMP_TYPE_MASK,
+  TRANSACTIONAL_FLAG_MASK,
+} from './layout.js';
+import {
+  checkTimestamp,
+  isExactNumber,
+  recordBodySize,
+  recordBodySizeBigint,
+  timestampDeltaBigint,
+  timestampDeltaNumber,
+  writeRecord,
+} from './record.js';
+import type { CompressionType, RecordBatchInput, RecordInput, TimestampType } from './types.js';
+
+const INT32_MAX = 2 ** 31 - 1;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Everything about a batch except its records. */
+export type RecordBatchOptions = Omit<RecordBatchInput, 'records'>;
+
+export interface ProducerState {
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+// --- validation of batch-level fields ------------------------------------------------------------------
+
+function checkInt(value: number, min: number, max: number, name: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RecordBatchEncodeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+  return value;
+}
+
+function checkInt64(value: bigint, name: string): bigint {
+  if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) {
+    throw new RecordBatchEncodeError(`${name} must be a bigint in the int64 range, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkProducerState(state: ProducerState): void {
+  checkInt64(state.producerId, 'producerId');
+  checkInt(state.producerEpoch, -1, 32767, 'producerEpoch');
+  checkInt(state.baseSequence, -1, INT32_MAX, 'baseSequence');
+}
+
+interface HeaderFields {
+  baseOffset: bigint;
+  partitionLeaderEpoch: number;
+  attributes: number;
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+function headerFields(options: RecordBatchOptions, codec: CompressionType): HeaderFields {
+  const timestampType: TimestampType = options.timestampType ?? 'create';
+  if (timestampType !== 'create' && timestampType !== 'log-append') {
+    throw new RecordBatchEncodeError(
+      `timestampType must be 'create' or 'log-append', got ${String(timestampType)}`,
+    );
+  }
+  const state: ProducerState = {
+    producerId: options.producerId ?? NO_PRODUCER_ID,
+    producerEpoch: options.producerEpoch ?? NO_PRODUCER_EPOCH,
+    baseSequence: options.baseSequence ?? NO_SEQUENCE,
+  };
+  checkProducerState(state);
+  return {
+    baseOffset: checkInt64(options.baseOffset ?? 0n, 'baseOffset'),
+    partitionLeaderEpoch: checkInt(
+      options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH,
+      -(2 ** 31),
+      INT32_MAX,
+      'partitionLeaderEpoch',
+    ),
+    attributes:
+      CODEC_IDS[codec] |
+      (timestampType === 'log-append' ? TIMESTAMP_TYPE_MASK : 0) |
+      (options.transactional === true ? TRANSACTIONAL_FLAG_MASK : 0),
+    ...state,
+  };
+}
+
+/** Writes the 61-byte header into buf[0, 61) and the CRC over [21, end). `buf` is the whole batch. */
+function finishBatch(
+  buf: Uint8Array,
+  fields: HeaderFields,
+  count: number,
+  baseTimestamp: bigint,
+  maxTimestamp: bigint,
+): void {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  view.setBigInt64(BASE_OFFSET_OFFSET, fields.baseOffset);
+  view.setInt32(BATCH_LENGTH_OFFSET, buf.length - LOG_OVERHEAD);
+  view.setInt32(PARTITION_LEADER_EPOCH_OFFSET, fields.partitionLeaderEpoch);
+  buf[MAGIC_OFFSET] = MAGIC_V2;
+  view.setInt16(ATTRIBUTES_OFFSET, fields.attributes);
+  view.setInt32(LAST_OFFSET_DELTA_OFFSET, count - 1);
+  view.setBigInt64(BASE_TIMESTAMP_OFFSET, baseTimestamp);
+  view.setBigInt64(MAX_TIMESTAMP_OFFSET, maxTimestamp);
+  view.setBigInt64(PRODUCER_ID_OFFSET, fields.producerId);
+  view.setInt16(PRODUCER_EPOCH_OFFSET, fields.producerEpoch);
+  view.setInt32(BASE_SEQUENCE_OFFSET, fields.baseSequence);
+  view.setInt32(RECORDS_COUNT_OFFSET, count);
+  view.setUint32(CRC_OFFSET, crc32c(buf, ATTRIBUTES_OFFSET, buf.length));
+}
+
+// --- planning: sizes of a record array -----------------------------------------------------------------
+// Encoding is synchronous between plan and write, so the per-record sizes and deltas live in scratch
+// arrays shared by all calls instead of being allocated per batch.
+
+let scratchBodySizes = new Int32Array(1024);
+let scratchDeltas = new Float64Array(1024);
+
+interface Plan {
+  sectionSize: number;
+  baseTimestamp: bigint;
+  maxTimestamp: bigint;
+  /** Set when some delta needs bigint (timestamps beyond ±2^53 ms, i.e. never for real clocks). */
+  bigDeltas: bigint[] | undefined;
+}
+
+function planRecords(records: RecordInput[]): Plan {
+  if (!Array.isArray(records) || records.length === 0) {
+    throw new RecordBatchEncodeError(
+      'a record batch needs at least one record (records must be a non-empty array)',
+    );
+  }
+  const count = records.length;
+  if (count > scratchBodySizes.length) {
+    const capacity = Math.max(count, scratchBodySizes.length * 2);
+    scratchBodySizes = new Int32Array(capacity);
+    scratchDeltas = new Float64Array(capacity);
+  }
+  const bodySizes = scratchBodySizes;
+  const deltas = scratchDeltas;
+  const baseTimestamp = records[0]!.timestamp;
+  checkTimestamp(baseTimestamp, 0);
+  const baseExact = isExactNumber(baseTimestamp);
+  const baseNumber = Number(baseTimestamp);
+  let maxNumber = Number.NEGATIVE_INFINITY;
+  let maxIndex = 0;
+  let bigDeltas: bigint[] | undefined;
+  let sectionSize = 0;
+  for (let i = 0; i < count; i++) {
+    const record = records[i]!;
+    const timestamp = record.timestamp;
+    if (typeof timestamp !== 'bigint') checkTimestamp(timestamp, i);
+    const delta = baseExact ? timestampDeltaNumber(timestamp, baseNumber) : Number.NaN;
+    let body: number;
+    if (Number.isNaN(delta)) {
+      checkTimestamp(timestamp, i);
+      bigDeltas ??= [];
+      const big = timestampDeltaBigint(timestamp, baseTimestamp);
+      bigDeltas[i] = big;
+      body = recordBodySizeBigint(record, i, big, i);
+      if (timestamp > records[maxIndex]!.timestamp || i === 0) {
+        maxIndex = i;
+        maxNumber = Number(timestamp);
+      }
+    } else {
+      body = recordBodySize(record, i, delta, i);
+      const t = baseNumber + delta;
+      if (t > maxNumber) {
+        maxNumber = t;
+        maxIndex = i;
+      }
+    }
+    bodySizes[i] = body;
+    deltas[i] = delta;
+    sectionSize += varintSize(body) + body;
+  }
+  if (sectionSize > INT32_MAX - RECORD_BATCH_OVERHEAD) {
+    throw new RecordBatchEncodeError(
+      `the records take ${sectionSize} bytes, more than a batch can hold (2 GiB)`,
+    );
+  }
+  return { sectionSize, baseTimestamp, maxTimestamp: records[maxIndex]!.timestamp, bigDeltas };
+}
+
+function writeRecords(buf: Uint8Array, p: number, records: RecordInput[], plan: Plan): number {
+  const bodySizes = scratchBodySizes;
+  const deltas = scratchDeltas;
+  const big = plan.bigDeltas;
+  const count = records.length;
+  for (let i = 0; i < count; i++) {
+    p = writeRecord(
+      buf,
+      p,
+      records[i]!,
+      i,
+      deltas[i]!,
+      big === undefined ? 0n : (big[i] ?? 0n),
+      bodySizes[i]!,
+    );
+  }
+  return p;
+}
+
+// --- whole batches -------------------------------------------------------------------------------------
+
+let scratchSection = new Uint8Array(64 * 1024);
+/** Scratch sections larger than this are not kept between calls. */
+const MAX_RETAINED_SCRATCH = 4 * 1024 * 1024;
+
+function codecOf(batch: RecordBatchOptions): CompressionType {
+  const codec = batch.compression ?? 'none';
+  resolveLevel(codec, batch.compressionLevel); // validates both
+  return codec;
+}
+
+function assemble(
+  compressed: Uint8Array,
+  fields: HeaderFields,
+  count: number,
+  plan: Pick<Plan, 'baseTimestamp' | 'maxTimestamp'>,
+): Uint8Array {
+  if (compressed.length > INT32_MAX - RECORD_BATCH_OVERHEAD) {
+    throw new RecordBatchEncodeError('the compressed records are larger than a batch can hold (2 GiB)');
+  }
+  const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + compressed.length);
+  out.set(compressed, RECORD_BATCH_OVERHEAD);
+  finishBatch(out, fields, count, plan.baseTimestamp, plan.maxTimestamp);
+  return out;
+}
+
+/**
+ * Encodes one batch synchronously. Uncompressed batches are written straight into their final buffer.
+ * zstd on Node < 22.15 needs `await loadCompressionCodec('zstd')` first (or use encodeRecordBatch).
+ */
+export function encodeRecordBatchSync(batch: RecordBatchInput): Uint8Array {
+  const codec = codecOf(batch);
+  const fields = headerFields(batch, codec);
+  const records = batch.records;
+  const plan = planRecords(records);
+  const count = records.length;
+  if (codec === 'none') {
+    const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + plan.sectionSize);
+    writeRecords(out, RECORD_BATCH_OVERHEAD, records, plan);
+    finishBatch(out, fields, count, plan.baseTimestamp, plan.maxTimestamp);
+    return out;
+  }
+  let section = scratchSection;
+  if (section.length < plan.sectionSize) {
+    section = new Uint8Array(Math.max(plan.sectionSize, section.length * 2));
+    if (section.length <= MAX_RETAINED_SCRATCH) scratchSection = section;
+  }
+  writeRecords(section, 0, records, plan);
+  const compressed = compressSync(codec, section.subarray(0, plan.sectionSize), batch.compressionLevel);
+  return assemble(compressed, fields, count, plan);
+}
+
+/**
+ * Encodes one batch. Compression runs off the event loop where the runtime allows it (gzip, and zstd on
+ * Node >= 22.15, use libuv's thread pool); lz4 and snappy run inline (they are faster than the hop).
+ */
+export async function encodeRecordBatch(batch: RecordBatchInput): Promise<Uint8Array> {
+  const codec = codecOf(batch);
+  if (codec === 'none' || codec === 'snappy' || codec === 'lz4') return encodeRecordBatchSync(batch);
+  if (!isCompressionCodecReady(codec)) await loadCompressionCodec(codec);
+  const fields = headerFields(batch, codec);
+  const records = batch.records;
+  const plan = planRecords(records);
+  // The thread pool reads the input after we return: it needs its own buffer, not the shared scratch.
+  const section = Buffer.allocUnsafe(plan.sectionSize);
+  writeRecords(section, 0, records, plan);
+  const compressed = await compress(codec, section, batch.compressionLevel);
+  return assemble(compressed, fields, records.length, plan);
+}
+
+// --- re-stamping -----------------------------------------------------------------------------------
+
+/**
+ * Writes producerId, producerEpoch and baseSequence into the encoded batch that starts at `offset` of
+ * `bytes` and recomputes its CRC (the fields are inside the checksummed range). Works for compressed
+ * batches too: the header is never compressed. Returns the new CRC.
+ */
+export function stampProducerState(bytes: Uint8Array, state: ProducerState, offset = 0): number {
+  checkProducerState(state);
+  if (offset < 0 || bytes.length - offset < RECORD_BATCH_OVERHEAD) {
+    throw new RecordBatchEncodeError(
+      `no record batch header at offset ${offset} (only ${bytes.length - offset} bytes)`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, bytes.length - offset);
+  const size = view.getInt32(BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
+  if (
+    view.getInt8(MAGIC_OFFSET) !== MAGIC_V2 ||
+    size < RECORD_BATCH_OVERHEAD ||
+    size > bytes.length - offset
+  ) {
+    throw new RecordBatchEncodeError(`the bytes at offset ${offset} are not a complete RecordBatch v2`);
+  }
+  view.setBigInt64(PRODUCER_ID_OFFSET, state.producerId);
+  view.setInt16(PRODUCER_EPOCH_OFFSET, state.producerEpoch);
+  view.setInt32(BASE_SEQUENCE_OFFSET, state.baseSequence);
+  const crc = crc32c(bytes, offset + ATTRIBUTES_OFFSET, offset + size);
+  view.setUint32(CRC_OFFSET, crc);
+  return crc;
+}
+
+// --- incremental building (the producer's accumulator) --------------------------------------------------
+
+export interface RecordBatchBuilderOptions {
+  /** Bytes to reserve up front, header included (e.g. the producer's batch.size). Grows if exceeded. */
+  initialCapacity?: number;
+}
+
+/**
+ * Encodes records one at a time into an uncompressed record section, as Java's MemoryRecordsBuilder
+ * does, so the producer copies a record's bytes when send() is called and knows exactly how full the
+ * batch is. `build` adds the header (compressing the section if asked) once the batch is drained.
+ */
+export class RecordBatchBuilder {
+  #buf: Uint8Array;
+  #size = RECORD_BATCH_OVERHEAD;
+  #count = 0;
+  #baseTimestamp = 0n;
+  #baseNumber = 0;
+  #baseExact = true;
+  #maxTimestamp = 0n;
+  #closed = false;
+
+  constructor(options: RecordBatchBuilderOptions = {}) {
+    const capacity = options.initialCapacity ?? 16 * 1024;
+    checkInt(capacity, 0, INT32_MAX, 'initialCapacity');
+    this.#buf = Buffer.allocUnsafe(Math.max(capacity, RECORD_BATCH_OVERHEAD));
+  }
+
+  /** Records appended so far. */
+  get recordCount(): number {
+    return this.#count;
+  }
+
+  /** Size of the batch uncompressed if built now: header plus every appended record. */
+  get sizeInBytes(): number {
+    return this.#size;
+  }
+
+  /** The timestamp of the first record (the batch's baseTimestamp); undefined while empty. */
+  get baseTimestamp(): bigint | undefined {
+    return this.#count === 0 ? undefined : this.#baseTimestamp;
+  }
+
+  #delta(record: RecordInput): { delta: number; big: bigint } {
+    const timestamp = record.timestamp;
+    checkTimestamp(timestamp, this.#count);
+    if (this.#count === 0) return { delta: 0, big: 0n };
+    const delta = this.#baseExact ? timestampDeltaNumber(timestamp, this.#baseNumber) : Number.NaN;
+    return { delta, big: Number.isNaN(delta) ? timestampDeltaBigint(timestamp, this.#baseTimestamp) : 0n };
+  }
+
+  #bodySize(record: RecordInput, delta: number, big: bigint): number {
+    return Number.isNaN(delta)
+      ? recordBodySizeBigint(record, this.#count, big, this.#count)
+      : recordBodySize(record, this.#count, delta, this.#count);
+  }
+
+  /** Exact bytes `record` would add if appended next. */
+  sizeOf(record: RecordInput): number {
+    const { delta, big } = this.#delta(record);
+    const body = this.#bodySize(record, delta, big);
+    return varintSize(body) + body;
+  }
+
+  /** Appends `record` (its bytes are copied now) and returns the new sizeInBytes. */
+  append(record: RecordInput): number {
+    if (this.#closed) throw new RecordBatchEncodeError('this batch was already built; start a new builder');
+    const { delta, big } = this.#delta(record);
+    const body = this.#bodySize(record, delta, big);
+    const total = varintSize(body) + body;
+    if (this.#size + total > INT32_MAX) {
+      throw new RecordBatchEncodeError('the batch would exceed 2 GiB');
+    }
+    if (this.#size + total > this.#buf.length) {
+      const grown = Buffer.allocUnsafe(
+        Math.min(INT32_MAX, Math.max(this.#size + total, this.#buf.length * 2)),
+      );
+      grown.set(this.#buf.subarray(0, this.#size));
+      this.#buf = grown;
+    }
+    const timestamp = record.timestamp;
+    if (this.#count === 0) {
+      this.#baseTimestamp = timestamp;
+      this.#baseNumber = Number(timestamp);
+      this.#baseExact = isExactNumber(timestamp);
+      this.#maxTimestamp = timestamp;
+    } else if (timestamp > this.#maxTimestamp) {
+      this.#maxTimestamp = timestamp;
+    }
+    this.#size = writeRecord(this.#buf, this.#size, record, this.#count, delta, big, body);
+    this.#count++;
+    return this.#size;
+  }
+
+  #prepare(options: RecordBatchOptions): { codec: CompressionType; fields: HeaderFields } {
+    if (this.#count === 0) throw new RecordBatchEncodeError('a record batch needs at least one record');
+    const codec = codecOf(options);
+    const fields = headerFields(options, codec);
+    this.#closed = true;
+    return { codec, fields };
+  }
+
+  #timestamps(): { baseTimestamp: bigint; maxTimestamp: bigint } {
+    return { baseTimestamp: this.#baseTimestamp, maxTimestamp: this.#maxTimestamp };
+  }
+
+  /**
+   * Builds the batch. Without compression the result is a view of the builder's own buffer (no copy);
+   * after building, append() throws. May be called again (e.g. with other options) to rebuild.
+   */
+  buildSync(options: RecordBatchOptions = {}): Uint8Array {
+    const { codec, fields } = this.#prepare(options);
+    if (codec === 'none') {
+      const out = this.#buf.subarray(0, this.#size);
+      finishBatch(out, fields, this.#count, this.#baseTimestamp, this.#maxTimestamp);
+      return out;
+    }
+    const section = this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#size);
+    return assemble(
+      compressSync(codec, section, options.compressionLevel),
+      fields,
+      this.#count,
+      this.#timestamps(),
+    );
+  }
+
+  /** buildSync, with gzip/zstd compression off the event loop. */
+  async build(options: RecordBatchOptions = {}): Promise<Uint8Array> {
+    const codec = codecOf(options);
+    if (codec === 'none' || codec === 'snappy' || codec === 'lz4') return this.buildSync(options);
+    if (!isCompressionCodecReady(codec)) await loadCompressionCodec(codec);
+    const { fields } = this.#prepare(options);
+    const section = this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#size);
+    const compressed = await compress(codec, section, options.compressionLevel);
+    return assemble(compressed, fields, this.#count, this.#timestamps());
+  }
+}

@@ -1,0 +1,216 @@
+// Sizing and writing single records of a RecordBatch v2 (layout in layout.ts). Sizes are exact, so a
+// batch is allocated once and "batch full" decisions are exact.
+//
+// Hot-path choices, measured with bench/encode.mjs: timestamps are bigint in the API but deltas are
+// computed as doubles (exact while they stay below 2^53; a bigint path covers the rest); short byte
+// arrays are copied with a loop because TypedArray.prototype.set costs more than the copy below ~32
+// bytes; header keys get an ASCII fast path and fall back to Buffer's UTF-8 writer.
+import {
+  varintSize,
+  varlongSize,
+  varlongSizeNumber,
+  writeVarint,
+  writeVarlong,
+  writeVarlongNumber,
+} from '../protocol/varint.js';
+import { RecordBatchEncodeError } from './errors.js';
+import type { RecordHeader, RecordInput } from './types.js';
+
+const EXACT_LIMIT = 2 ** 53;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * timestamp - baseTimestamp as a double, or NaN when it cannot be represented exactly (the callers then
+ * take the bigint path). Like Java, the delta wraps at 64 bits.
+ */
+export function timestampDeltaNumber(timestamp: bigint, baseNumber: number): number {
+  const t = Number(timestamp);
+  const delta = t - baseNumber;
+  // Both operands exact and |delta| < 2^53 means the subtraction was exact too.
+  return t < EXACT_LIMIT && t > -EXACT_LIMIT && delta < EXACT_LIMIT && delta > -EXACT_LIMIT
+    ? delta
+    : Number.NaN;
+}
+
+export function timestampDeltaBigint(timestamp: bigint, baseTimestamp: bigint): bigint {
+  return BigInt.asIntN(64, timestamp - baseTimestamp);
+}
+
+export function checkTimestamp(timestamp: unknown, index: number): asserts timestamp is bigint {
+  if (typeof timestamp !== 'bigint' || timestamp < INT64_MIN || timestamp > INT64_MAX) {
+    throw new RecordBatchEncodeError(
+      `record ${index}: timestamp must be a bigint in the int64 range (milliseconds since the epoch), ` +
+        `got ${typeof timestamp === 'bigint' ? timestamp : typeof timestamp}`,
+    );
+  }
+}
+
+/** Bytes of `s` in UTF-8. ASCII needs no second pass. */
+export function utf8Length(s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
+  }
+  return n;
+}
+
+function writeUtf8(buf: Uint8Array, p: number, s: string, byteLength: number): number {
+  const n = s.length;
+  if (byteLength === n) {
+    for (let i = 0; i < n; i++) buf[p + i] = s.charCodeAt(i);
+  } else {
+    Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).write(s, p, byteLength, 'utf8');
+  }
+  return p + byteLength;
+}
+
+function copyBytes(buf: Uint8Array, p: number, src: Uint8Array): number {
+  const n = src.length;
+  if (n < 32) {
+    for (let i = 0; i < n; i++) buf[p + i] = src[i]!;
+  } else {
+    buf.set(src, p);
+  }
+  return p + n;
+}
+
+function bytesFieldSize(bytes: Uint8Array | null, what: string, index: number): number {
+  if (bytes === null) return 1;
+  if (!(bytes instanceof Uint8Array)) {
+    throw new RecordBatchEncodeError(
+      `record ${index}: ${what} must be a Uint8Array (or Buffer) or null, got ${typeof bytes}`,
+    );
+  }
+  const n = bytes.length;
+  return varintSize(n) + n;
+}
+
+function headersSize(headers: RecordHeader[] | undefined, index: number): number {
+  if (headers === undefined) return 1;
+  if (!Array.isArray(headers)) {
+    throw new RecordBatchEncodeError(`record ${index}: headers must be an array of { key, value }`);
+  }
+  const count = headers.length;
+  let size = varintSize(count);
+  for (let h = 0; h < count; h++) {
+    const header = headers[h]!;
+    const key = header.key;
+    if (typeof key !== 'string') {
+      throw new RecordBatchEncodeError(
+        `record ${index}: header ${h} key must be a string (Kafka header keys are never null)`,
+      );
+    }
+    const keyLength = utf8Length(key);
+    size += varintSize(keyLength) + keyLength + bytesFieldSize(header.value, `header ${h} value`, index);
+  }
+  return size;
+}
+
+/** Bytes of a record after its length varint, for a timestamp delta given as a double. */
+export function recordBodySize(
+  record: RecordInput,
+  offsetDelta: number,
+  timestampDelta: number,
+  index: number,
+): number {
+  return (
+    1 + // attributes
+    varlongSizeNumber(timestampDelta) +
+    varintSize(offsetDelta) +
+    bytesFieldSize(record.key, 'key', index) +
+    bytesFieldSize(record.value, 'value', index) +
+    headersSize(record.headers, index)
+  );
+}
+
+/** Same as recordBodySize for a delta that needs bigint. */
+export function recordBodySizeBigint(
+  record: RecordInput,
+  offsetDelta: number,
+  timestampDelta: bigint,
+  index: number,
+): number {
+  return recordBodySize(record, offsetDelta, 0, index) - 1 + varlongSize(timestampDelta);
+}
+
+/**
+ * Exact encoded size of `record` (including its length prefix) as record number `offsetDelta` of a batch,
+ * where `timestampDelta` = record.timestamp - the batch's baseTimestamp (the first record's timestamp;
+ * 0 for the first record). A batch's uncompressed size is RECORD_BATCH_OVERHEAD plus the recordSize of
+ * each of its records, so the producer can tell exactly when a batch is full.
+ */
+export function recordSize(
+  record: RecordInput,
+  offsetDelta: number,
+  timestampDelta: bigint | number,
+): number {
+  let body: number;
+  if (typeof timestampDelta === 'number') {
+    if (!Number.isSafeInteger(timestampDelta)) {
+      throw new RecordBatchEncodeError(
+        `timestampDelta must be a whole number of milliseconds, got ${timestampDelta}`,
+      );
+    }
+    body = recordBodySize(record, offsetDelta, timestampDelta, offsetDelta);
+  } else {
+    const delta = BigInt.asIntN(64, timestampDelta);
+    body = isExactNumber(delta)
+      ? recordBodySize(record, offsetDelta, Number(delta), offsetDelta)
+      : recordBodySizeBigint(record, offsetDelta, delta, offsetDelta);
+  }
+  return varintSize(body) + body;
+}
+
+export function isExactNumber(value: bigint): boolean {
+  const n = Number(value);
+  return n < EXACT_LIMIT && n > -EXACT_LIMIT;
+}
+
+function writeBytesField(buf: Uint8Array, p: number, bytes: Uint8Array | null): number {
+  if (bytes === null) {
+    buf[p] = 1; // zigzag(-1)
+    return p + 1;
+  }
+  p = writeVarint(buf, p, bytes.length);
+  return copyBytes(buf, p, bytes);
+}
+
+/**
+ * Writes a record whose body size was computed by recordBodySize(…) with the same arguments. Exactly one
+ * of `timestampDelta` (double, NaN when unused) and `timestampDeltaBig` is used. Returns the new offset.
+ */
+export function writeRecord(
+  buf: Uint8Array,
+  p: number,
+  record: RecordInput,
+  offsetDelta: number,
+  timestampDelta: number,
+  timestampDeltaBig: bigint,
+  bodySize: number,
+): number {
+  p = writeVarint(buf, p, bodySize);
+  buf[p++] = 0; // attributes
+  p = Number.isNaN(timestampDelta)
+    ? writeVarlong(buf, p, timestampDeltaBig)
+    : writeVarlongNumber(buf, p, timestampDelta);
+  p = writeVarint(buf, p, offsetDelta);
+  p = writeBytesField(buf, p, record.key);
+  p = writeBytesField(buf, p, record.value);
+  const headers = record.headers;
+  if (headers === undefined) {
+    buf[p++] = 0;
+    return p;
+  }
+  const count = headers.length;
+  p = writeVarint(buf, p, count);
+  for (let h = 0; h < count; h++) {
+    const header = headers[h]!;
+    const key = header.key;
+    const keyLength = utf8Length(key);
+    p = writeVarint(buf, p, keyLength);
+    p = writeUtf8(buf, p, key, keyLength);
+    p = writeBytesField(buf, p, header.value);
+  }
+  return p;
+}
