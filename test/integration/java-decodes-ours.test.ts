@@ -200,4 +200,17 @@ describe('the Java client decodes batches our encoder writes', () => {
     });
     expect(problems).toEqual([]);
   });
+
+  it('fails on a batch whose bytes no longer match its CRC (the check above is live)', async () => {
+    const bytes = await encodeRecordBatch(batch(recordSet('basic'), { compression: 'none' }));
+    bytes[bytes.length - 3]! ^= 0x01; // inside the last record's value: covered by the CRC, framing intact
+    const file = join(dir, 'corrupt.bin');
+    writeFileSync(file, bytes);
+    const run = () =>
+      execFileSync('java', ['-cp', `${kafkaLibs()}/*`, 'scripts/fixtures/DecodeBatches.java', file], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    expect(run).toThrow(/CorruptRecordException: Record is corrupt \(stored crc = \d+, computed crc = \d+\)/);
+  });
 });
