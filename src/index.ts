@@ -1,3 +1,16 @@
 // kafka-wire: an Apache Kafka producer that speaks the wire protocol itself.
 export { KafkaWireError, type KafkaWireErrorOptions } from './errors.js';
 export { murmur2, partitionForKey } from './partition/index.js';
+export type { RecordMetadata } from './producer/accumulator.js';
+export type {
+  Acks,
+  CompressionType,
+  CustomPartitioner,
+  PartitionerInput,
+  ProducerOptions,
+} from './producer/config.js';
+export { ProducerConfigError } from './producer/config.js';
+export { TopicNotAvailableError } from './producer/metadata.js';
+export { type CloseOptions, Producer, RecordTooLargeError } from './producer/producer.js';
+export { InvalidRecordError, type ProducerRecord } from './producer/record-input.js';
+export { DeliveryTimeoutError, ProduceError } from './producer/sender.js';

@@ -1,0 +1,278 @@
+import { KafkaWireError } from '../errors.js';
+import type { TopicPartitionsView } from '../partition/types.js';
+import { kafkaErrorFor } from '../protocol/errors.js';
+
+// The producer's view of the cluster: brokers, and for each topic it writes to, the partitions with their
+// leader and leader epoch. Everything that needs a fresher view asks `refresh()`, and there is at most one
+// Metadata request in flight for all of them (plus at most one queued behind it), spaced by a backoff, so a
+// failing cluster never sees a storm of metadata requests (the kafkajs #1324 failure mode).
+
+export interface BrokerAddress {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+export interface PartitionMetadata {
+  partition: number;
+  /** -1 while there is no leader (election in progress, replicas offline). */
+  leaderId: number;
+  leaderEpoch: number;
+}
+
+export interface TopicMetadata extends TopicPartitionsView {
+  readonly topicId: string | null;
+  readonly partitions: readonly PartitionMetadata[];
+}
+
+/** The parts of a Metadata response the cache reads (field names as in Kafka's MetadataResponse spec). */
+export interface MetadataSnapshot {
+  brokers: Array<{ nodeId: number; host: string; port: number; rack: string | null }>;
+  topics: Array<{
+    errorCode: number;
+    name: string | null;
+    topicId?: string;
+    partitions: Array<{ errorCode: number; partitionIndex: number; leaderId: number; leaderEpoch?: number }>;
+  }>;
+}
+
+/** Sends one Metadata request for `topics` to some reachable broker. */
+export type MetadataFetcher = (
+  topics: string[],
+  allowAutoTopicCreation: boolean,
+) => Promise<MetadataSnapshot>;
+
+export interface MetadataCacheOptions {
+  fetch: MetadataFetcher;
+  allowAutoCreateTopics: boolean;
+  metadataMaxAgeMs: number;
+  retryBackoffMs: number;
+  retryBackoffMaxMs: number;
+  now?: () => number;
+}
+
+/** A topic the cluster does not have (and would not create) within `maxBlockMs`. */
+export class TopicNotAvailableError extends KafkaWireError {
+  override name = 'TopicNotAvailableError';
+  constructor(
+    readonly topic: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(message, { retriable: false, cause });
+  }
+}
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+export class MetadataCache {
+  private readonly options: MetadataCacheOptions;
+  private readonly now: () => number;
+  private readonly brokersById = new Map<number, BrokerAddress>();
+  private readonly topics = new Map<string, TopicMetadata>();
+  // Errors the last response gave per topic (e.g. UNKNOWN_TOPIC_OR_PARTITION while auto-creation runs).
+  private readonly topicErrors = new Map<string, number>();
+  private readonly interested = new Set<string>();
+  private inflight: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+  private lastRefreshMs = Number.NEGATIVE_INFINITY;
+  private lastAttemptMs = Number.NEGATIVE_INFINITY;
+  private consecutiveFailures = 0;
+  private listeners = new Set<() => void>();
+  private closed = false;
+
+  constructor(options: MetadataCacheOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+  }
+
+  get brokers(): ReadonlyMap<number, BrokerAddress> {
+    return this.brokersById;
+  }
+
+  topic(name: string): TopicMetadata | undefined {
+    return this.topics.get(name);
+  }
+
+  /** True when metadata is older than metadataMaxAgeMs and should be refreshed in the background. */
+  isStale(): boolean {
+    return this.now() - this.lastRefreshMs >= this.options.metadataMaxAgeMs;
+  }
+
+  /** Called after every successful refresh (the sender re-checks leaders of waiting batches). */
+  onUpdate(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Fetches fresh metadata for every topic in use. Callers share one request; a call made while one is
+   * in flight gets the next one, because the in-flight request may predate the caller's reason to ask
+   * (a new topic, a leader that just moved).
+   */
+  refresh(): Promise<void> {
+    if (this.inflight === null) {
+      const run = this.fetchOnce().finally(() => {
+        if (this.inflight === run) this.inflight = null;
+      });
+      this.inflight = run;
+      return run;
+    }
+    if (this.queued === null) {
+      const queued = this.inflight
+        .catch(() => undefined)
+        .then(() => {
+          this.queued = null;
+          return this.refresh();
+        });
+      this.queued = queued;
+    }
+    return this.queued;
+  }
+
+  /**
+   * Resolves with the topic's metadata once it has partitions, refreshing as needed. Rejects with a clear
+   * error when the topic cannot be used (authorization, invalid name) or is still missing at `deadlineMs`.
+   */
+  async waitForTopic(topic: string, deadlineMs: number): Promise<TopicMetadata> {
+    const known = this.topics.get(topic);
+    if (known !== undefined && this.interested.has(topic)) return known;
+    this.interested.add(topic);
+    let lastError: unknown;
+    for (;;) {
+      if (this.closed)
+        throw new KafkaWireError('The producer is closed; create a new one to send more records.');
+      const current = this.topics.get(topic);
+      if (current !== undefined) return current;
+      const code = this.topicErrors.get(topic);
+      if (code !== undefined && code !== 0) {
+        const error = kafkaErrorFor(code, { topic });
+        // Missing topics (being auto-created) and leaderless ones are worth waiting for; the rest are final.
+        if (!error.retriable) {
+          throw new TopicNotAvailableError(
+            topic,
+            `Cannot write to topic '${topic}': ${error.message}`,
+            error,
+          );
+        }
+        lastError = error;
+      }
+      const remaining = deadlineMs - this.now();
+      if (remaining <= 0) {
+        const reason =
+          lastError instanceof Error ? ` Last error: ${lastError.message}` : ' No broker answered in time.';
+        throw new TopicNotAvailableError(
+          topic,
+          `Topic '${topic}' is not present in the cluster's metadata after waiting maxBlockMs.${reason} Create the topic (or enable auto.create.topics.enable on the brokers), check the bootstrapServers, or raise maxBlockMs.`,
+          lastError,
+        );
+      }
+      try {
+        await withTimeout(this.refresh(), remaining);
+      } catch (error) {
+        lastError = error;
+        if (error instanceof KafkaWireError && error.fatal) throw error;
+      }
+    }
+  }
+
+  /** KIP-951: a Produce response named the new leader; use it now instead of waiting for a refresh. */
+  applyLeaderHint(
+    topic: string,
+    partition: number,
+    leaderId: number,
+    leaderEpoch: number,
+    endpoints: BrokerAddress[],
+  ): void {
+    for (const endpoint of endpoints) this.brokersById.set(endpoint.nodeId, endpoint);
+    const meta = this.topics.get(topic);
+    const current = meta?.partitions[partition];
+    if (meta === undefined || current === undefined || leaderId < 0) return;
+    if (leaderEpoch < current.leaderEpoch) return;
+    if (!this.brokersById.has(leaderId)) return;
+    const partitions = meta.partitions.slice();
+    partitions[partition] = { partition, leaderId, leaderEpoch };
+    this.topics.set(topic, buildTopic(meta.topic, meta.topicId, partitions));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.listeners.clear();
+  }
+
+  private async fetchOnce(): Promise<void> {
+    // Space attempts out exponentially after failures, and by retryBackoffMs in any case.
+    const backoff =
+      this.consecutiveFailures === 0
+        ? this.options.retryBackoffMs
+        : Math.min(
+            this.options.retryBackoffMaxMs,
+            this.options.retryBackoffMs * 2 ** this.consecutiveFailures,
+          );
+    const wait = this.lastAttemptMs + backoff - this.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref?.());
+    this.lastAttemptMs = this.now();
+    try {
+      const snapshot = await this.options.fetch([...this.interested], this.options.allowAutoCreateTopics);
+      this.apply(snapshot);
+      this.consecutiveFailures = 0;
+    } catch (error) {
+      this.consecutiveFailures++;
+      throw error;
+    }
+  }
+
+  private apply(snapshot: MetadataSnapshot): void {
+    this.brokersById.clear();
+    for (const b of snapshot.brokers) {
+      this.brokersById.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null });
+    }
+    for (const t of snapshot.topics) {
+      if (t.name === null) continue;
+      this.topicErrors.set(t.name, t.errorCode);
+      if (t.errorCode !== 0 || t.partitions.length === 0) {
+        // Keep what we knew while a topic is briefly unavailable (e.g. every leader offline): keyed records
+        // must keep hashing over the same partition count.
+        if (t.errorCode !== 0 && !this.topics.has(t.name)) continue;
+        if (t.partitions.length === 0) continue;
+      }
+      const partitions: PartitionMetadata[] = [];
+      for (const p of t.partitions) {
+        partitions[p.partitionIndex] = {
+          partition: p.partitionIndex,
+          leaderId: p.errorCode === 0 || p.leaderId >= 0 ? p.leaderId : -1,
+          leaderEpoch: p.leaderEpoch ?? -1,
+        };
+      }
+      // A response with holes in the partition list is not usable for hashing; wait for a complete one.
+      if (partitions.length !== t.partitions.length) continue;
+      const topicId = t.topicId === undefined || t.topicId === ZERO_UUID ? null : t.topicId;
+      this.topics.set(t.name, buildTopic(t.name, topicId, partitions));
+    }
+    this.lastRefreshMs = this.now();
+    for (const listener of this.listeners) listener();
+  }
+}
+
+function buildTopic(topic: string, topicId: string | null, partitions: PartitionMetadata[]): TopicMetadata {
+  const availablePartitions: number[] = [];
+  for (const p of partitions) if (p.leaderId >= 0) availablePartitions.push(p.partition);
+  return { topic, topicId, partitions, numPartitions: partitions.length, availablePartitions };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new KafkaWireError('Timed out waiting for metadata.')), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,338 @@
+import { KafkaWireError } from '../errors.js';
+import { ClientClosedError } from '../net/errors.js';
+import { ConnectionPool } from '../net/pool.js';
+import { partitionForKey } from '../partition/murmur2.js';
+import { RoundRobinPartitioner } from '../partition/round-robin.js';
+import { StickyPartitioner } from '../partition/sticky.js';
+import { decodeResponse, encodeRequest } from '../protocol/frame.js';
+import { MetadataApi, type MetadataResponse } from '../protocol/metadata.js';
+import { recordSizeInBatch } from '../records/index.js';
+import { BATCH_OVERHEAD, type ProducerBatch, RecordAccumulator, type RecordMetadata } from './accumulator.js';
+import { type ProducerOptions, type ResolvedProducerConfig, resolveProducerConfig } from './config.js';
+import { MetadataCache, type MetadataSnapshot, type TopicMetadata } from './metadata.js';
+import {
+  InvalidRecordError,
+  type ProducerRecord,
+  toBytes,
+  toHeaders,
+  toTimestamp,
+  validatePartition,
+  validateTopic,
+} from './record-input.js';
+import { Sender } from './sender.js';
+
+/** A record bigger than maxRequestSize: it can never be sent as configured. */
+export class RecordTooLargeError extends KafkaWireError {
+  override name = 'RecordTooLargeError';
+  constructor(message: string) {
+    super(message, { retriable: false });
+  }
+}
+
+export interface CloseOptions {
+  /** How long close() waits for records already accepted to be delivered. Default: until they settle. */
+  timeoutMs?: number;
+}
+
+/**
+ * A Kafka producer. `send()` resolves once the broker has the record (as `acks` defines "has"), with the
+ * partition and offset it was written at.
+ *
+ * ```ts
+ * const producer = new Producer({ bootstrapServers: 'localhost:9092' });
+ * const { partition, offset } = await producer.send({ topic: 'trucks', key: 'truck-1', value: '{"speed":42}' });
+ * await producer.close();
+ * ```
+ */
+export class Producer {
+  readonly config: ResolvedProducerConfig;
+  private readonly pool: ConnectionPool;
+  private readonly metadata: MetadataCache;
+  private readonly accumulator: RecordAccumulator;
+  private readonly sender: Sender;
+  private readonly sticky = new Map<string, StickyPartitioner>();
+  private readonly roundRobin = new RoundRobinPartitioner();
+  // Records whose topic metadata is still being fetched; shared per topic so they append in send() order.
+  private readonly metadataWaits = new Map<string, Promise<TopicMetadata>>();
+  private readonly waitingForMetadata = new Set<Promise<unknown>>();
+  private closing: Promise<void> | null = null;
+
+  constructor(options: ProducerOptions) {
+    this.config = resolveProducerConfig(options);
+    const config = this.config;
+    const now = Date.now;
+    this.pool = new ConnectionPool({
+      bootstrapServers: config.bootstrapServers,
+      connection: {
+        clientId: config.clientId,
+        ...(config.ssl === undefined ? {} : { tls: config.ssl }),
+        requestTimeoutMs: config.requestTimeoutMs,
+        connectionsMaxIdleMs: config.connectionsMaxIdleMs,
+        // A response must fit a whole Produce response for the largest request; Kafka's own limit is 100 MiB.
+      },
+      reconnectBackoffMs: config.reconnectBackoffMs,
+      reconnectBackoffMaxMs: config.reconnectBackoffMaxMs,
+      socketConnectionSetupTimeoutMs: config.socketConnectionSetupTimeoutMs,
+    });
+    this.metadata = new MetadataCache({
+      fetch: (topics, allow) => this.fetchMetadata(topics, allow),
+      allowAutoCreateTopics: config.allowAutoCreateTopics,
+      metadataMaxAgeMs: config.metadataMaxAgeMs,
+      retryBackoffMs: config.retryBackoffMs,
+      retryBackoffMaxMs: config.retryBackoffMaxMs,
+    });
+    this.accumulator = new RecordAccumulator({
+      batchSize: config.batchSize,
+      lingerMs: config.lingerMs,
+      deliveryTimeoutMs: config.deliveryTimeoutMs,
+      now,
+    });
+    this.sender = new Sender({
+      config,
+      accumulator: this.accumulator,
+      metadata: this.metadata,
+      pool: this.pool,
+      now,
+    });
+    this.metadata.onUpdate(() => this.sender.wakeup());
+  }
+
+  /**
+   * Sends one record. Resolves with where it was written once the broker acknowledged it (acks=0: once
+   * it was handed to the socket; offset -1). Rejects with a typed error saying what went wrong for this
+   * record only: invalid input, a topic that does not exist after maxBlockMs, a broker error that is not
+   * retriable, or deliveryTimeoutMs running out while retrying.
+   */
+  send(record: ProducerRecord): Promise<RecordMetadata> {
+    if (this.closing !== null) {
+      return Promise.reject(
+        new ClientClosedError('The producer is closed: send() is no longer possible. Create a new Producer.'),
+      );
+    }
+    let prepared: PreparedRecord;
+    try {
+      prepared = this.prepare(record);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      const callback = (error: Error | null, metadata: RecordMetadata | null) => {
+        if (error !== null) reject(error);
+        else resolve(metadata!);
+      };
+      const known = this.metadataWaits.has(prepared.topic) ? undefined : this.metadata.topic(prepared.topic);
+      if (known !== undefined) {
+        this.append(prepared, known, callback);
+        return;
+      }
+      const wait = this.waitForTopic(prepared.topic).then(
+        (meta) => this.append(prepared, meta, callback),
+        (error: unknown) => reject(error),
+      );
+      this.waitingForMetadata.add(wait);
+      void wait.finally(() => this.waitingForMetadata.delete(wait));
+    });
+  }
+
+  /** Sends every record accepted so far right away (ignoring lingerMs) and resolves when all have settled. */
+  async flush(): Promise<void> {
+    this.accumulator.beginFlush();
+    try {
+      // Records still waiting for their topic's metadata were accepted too.
+      await Promise.allSettled([...this.waitingForMetadata]);
+      this.sender.wakeup();
+      await this.accumulator.whenAllSettled();
+    } finally {
+      this.accumulator.endFlush();
+    }
+  }
+
+  /**
+   * Stops accepting records, delivers what was accepted (waiting at most `timeoutMs`), then closes every
+   * connection. Records that could not be delivered in time are rejected with a reason; none is dropped
+   * silently. Safe to call more than once.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.doClose(options.timeoutMs);
+    return this.closing;
+  }
+
+  private async doClose(timeoutMs: number | undefined): Promise<void> {
+    const flushed = this.flush();
+    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs));
+      });
+      const outcome = await Promise.race([flushed.then(() => 'flushed' as const), timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        const error = new ClientClosedError(
+          `The producer was closed before this record was delivered: close({ timeoutMs: ${timeoutMs} }) ran out. It may or may not have been written.`,
+        );
+        this.sender.stop();
+        for (const batch of this.accumulator.allBatches()) {
+          this.accumulator.remove(batch);
+          batch.fail(error);
+        }
+      }
+    } else {
+      await flushed;
+    }
+    this.sender.stop();
+    this.metadata.close();
+    await this.pool.close('the producer was closed');
+  }
+
+  private prepare(record: ProducerRecord): PreparedRecord {
+    if (record === null || typeof record !== 'object') {
+      throw new InvalidRecordError(
+        `send() takes a record object like { topic, key, value }, got ${String(record)}.`,
+      );
+    }
+    const topic = validateTopic(record.topic);
+    const key = toBytes(record.key, 'key');
+    const value = toBytes(record.value, 'value');
+    const headers = toHeaders(record.headers);
+    const timestamp = toTimestamp(record.timestamp, Date.now());
+    // The record alone in a batch is the smallest request it can travel in.
+    const alone = BATCH_OVERHEAD + recordSizeInBatch({ key, value, headers, timestamp }, 0, 0n);
+    if (alone > this.config.maxRequestSize) {
+      throw new RecordTooLargeError(
+        `The record is ${alone} bytes when encoded, more than maxRequestSize (${this.config.maxRequestSize}). Raise maxRequestSize (and the topic's max.message.bytes) or make the record smaller.`,
+      );
+    }
+    if (record.partition !== undefined && record.partition !== null) {
+      if (
+        typeof record.partition !== 'number' ||
+        !Number.isInteger(record.partition) ||
+        record.partition < 0
+      ) {
+        throw new InvalidRecordError(
+          `The record's partition must be a non-negative integer, got ${String(record.partition)}.`,
+        );
+      }
+    }
+    return { topic, key, value, headers, timestamp, partition: record.partition ?? undefined };
+  }
+
+  private waitForTopic(topic: string): Promise<TopicMetadata> {
+    let wait = this.metadataWaits.get(topic);
+    if (wait === undefined) {
+      wait = this.metadata.waitForTopic(topic, Date.now() + this.config.maxBlockMs);
+      this.metadataWaits.set(topic, wait);
+      const clear = () => this.metadataWaits.delete(topic);
+      wait.then(clear, clear);
+    }
+    return wait;
+  }
+
+  private append(
+    record: PreparedRecord,
+    meta: TopicMetadata,
+    callback: (error: Error | null, metadata: RecordMetadata | null) => void,
+  ): void {
+    let partition: number;
+    let sticky: StickyPartitioner | undefined;
+    try {
+      partition = this.choosePartition(record, meta);
+      if (record.partition === undefined && this.usesSticky(record)) sticky = this.stickyFor(record.topic);
+    } catch (error) {
+      callback(error instanceof Error ? error : new KafkaWireError(String(error)), null);
+      return;
+    }
+    const result = this.accumulator.append(
+      record.topic,
+      partition,
+      {
+        key: record.key,
+        value: record.value,
+        headers: record.headers,
+        timestamp: record.timestamp,
+        callback,
+      },
+      (batch: ProducerBatch | null) =>
+        batch === null
+          ? recordSizeInBatch(record, 0, 0n)
+          : recordSizeInBatch(record, batch.recordCount, record.timestamp - batch.baseTimestamp),
+    );
+    if (sticky !== undefined) {
+      const appended = result.batch.records[result.batch.records.length - 1]!.size;
+      sticky.onAppend(partition, appended, this.accumulator.allBatchesFull(record.topic, partition), meta);
+    }
+    this.sender.wakeup();
+  }
+
+  private usesSticky(record: PreparedRecord): boolean {
+    return (
+      this.config.partitioner === 'default' && (record.key === null || this.config.partitionerIgnoreKeys)
+    );
+  }
+
+  private stickyFor(topic: string): StickyPartitioner {
+    let sticky = this.sticky.get(topic);
+    if (sticky === undefined) {
+      sticky = new StickyPartitioner({ batchSize: this.config.batchSize });
+      this.sticky.set(topic, sticky);
+    }
+    return sticky;
+  }
+
+  private choosePartition(record: PreparedRecord, meta: TopicMetadata): number {
+    if (record.partition !== undefined)
+      return validatePartition(record.partition, meta.numPartitions, record.topic);
+    const partitioner = this.config.partitioner;
+    if (typeof partitioner === 'function') {
+      const chosen = partitioner({
+        topic: record.topic,
+        key: record.key,
+        value: record.value,
+        cluster: meta,
+      });
+      if (!Number.isInteger(chosen) || chosen < 0 || chosen >= meta.numPartitions) {
+        throw new InvalidRecordError(
+          `The custom partitioner returned ${String(chosen)} for topic '${record.topic}', which has partitions 0 to ${meta.numPartitions - 1}.`,
+        );
+      }
+      return chosen;
+    }
+    if (partitioner === 'round-robin') return this.roundRobin.partition(meta);
+    if (record.key !== null && !this.config.partitionerIgnoreKeys)
+      return partitionForKey(record.key, meta.numPartitions);
+    return this.stickyFor(record.topic).partition(meta);
+  }
+
+  private async fetchMetadata(topics: string[], allowAutoTopicCreation: boolean): Promise<MetadataSnapshot> {
+    const nodeId = this.pool.leastLoadedNodeId();
+    const connection = await this.pool.get(nodeId);
+    const version = connection.versionFor(MetadataApi);
+    const frame = encodeRequest(
+      MetadataApi,
+      version,
+      { correlationId: 0, clientId: this.config.clientId },
+      {
+        topics: topics.map((name) => ({ name })),
+        allowAutoTopicCreation,
+      },
+    );
+    const responseFrame = await connection.send(frame);
+    const response: MetadataResponse = decodeResponse(MetadataApi, version, responseFrame).response;
+    const brokers = response.brokers.map((b) => ({
+      nodeId: b.nodeId,
+      host: b.host,
+      port: b.port,
+      rack: b.rack ?? null,
+    }));
+    this.pool.updateBrokers(brokers);
+    return { brokers, topics: response.topics } as MetadataSnapshot;
+  }
+}
+
+interface PreparedRecord {
+  topic: string;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: Array<{ key: string; value: Uint8Array | null }> | undefined;
+  timestamp: bigint;
+  partition: number | undefined;
+}

@@ -1,0 +1,137 @@
+import { KafkaWireError } from '../errors.js';
+import type { RecordHeader } from './accumulator.js';
+
+// Validation and conversion of what users pass to send(). Bad input is rejected on that record alone with
+// an error that names the field, so nothing else already queued is lost.
+
+/** Keys and values: bytes as they are, strings as UTF-8, numbers and bigints as their decimal UTF-8 text. */
+export type KeyValue = Uint8Array | string | number | bigint | null | undefined;
+export type HeaderValue = Uint8Array | string | null | undefined;
+
+export interface ProducerRecord {
+  topic: string;
+  key?: KeyValue;
+  value: KeyValue;
+  /** An object (`{ name: value }`) or a list of pairs, which may repeat a key, as Kafka allows. */
+  headers?: Record<string, HeaderValue | HeaderValue[]> | Array<{ key: string; value: HeaderValue }>;
+  /** An explicit partition overrides the partitioner. */
+  partition?: number;
+  /** Milliseconds since the epoch (CreateTime). Default: now. Ignored by topics that use LogAppendTime. */
+  timestamp?: number | bigint | Date;
+}
+
+/** A record the caller got wrong. Not retriable: fix the record. */
+export class InvalidRecordError extends KafkaWireError {
+  override name = 'InvalidRecordError';
+  constructor(message: string) {
+    super(message, { retriable: false });
+  }
+}
+
+const encoder = new TextEncoder();
+
+// Kafka's own rule (Topic.validate): 1-249 characters of [a-zA-Z0-9._-], and not '.' or '..'.
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+export function validateTopic(topic: unknown): string {
+  if (typeof topic !== 'string') {
+    throw new InvalidRecordError(`The record's topic must be a string, got ${describe(topic)}.`);
+  }
+  if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+    throw new InvalidRecordError(
+      `'${topic}' is not a valid Kafka topic name: use 1 to 249 characters of letters, digits, '.', '_' and '-' (and not '.' or '..').`,
+    );
+  }
+  return topic;
+}
+
+export function toBytes(value: unknown, what: string): Uint8Array | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return encoder.encode(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value))
+      throw new InvalidRecordError(`The record's ${what} must be a finite number, got ${value}.`);
+    return encoder.encode(String(value));
+  }
+  if (typeof value === 'bigint') return encoder.encode(value.toString());
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw new InvalidRecordError(
+    `The record's ${what} must be a Buffer/Uint8Array, string, number, bigint or null, got ${describe(value)}. Serialize it first (e.g. JSON.stringify).`,
+  );
+}
+
+export function toHeaders(headers: ProducerRecord['headers']): RecordHeader[] | undefined {
+  if (headers === undefined || headers === null) return undefined;
+  const out: RecordHeader[] = [];
+  if (Array.isArray(headers)) {
+    for (const header of headers) {
+      if (header === null || typeof header !== 'object' || typeof header.key !== 'string') {
+        throw new InvalidRecordError(
+          `Every header must be { key: string, value: Buffer | string | null }, got ${describe(header)}.`,
+        );
+      }
+      out.push({ key: header.key, value: toBytes(header.value, `header '${header.key}' value`) });
+    }
+    return out;
+  }
+  if (typeof headers !== 'object') {
+    throw new InvalidRecordError(
+      `The record's headers must be an object or an array, got ${describe(headers)}.`,
+    );
+  }
+  for (const [key, value] of Object.entries(headers)) {
+    if (Array.isArray(value)) {
+      for (const item of value) out.push({ key, value: toBytes(item, `header '${key}' value`) });
+    } else out.push({ key, value: toBytes(value, `header '${key}' value`) });
+  }
+  return out;
+}
+
+export function toTimestamp(timestamp: ProducerRecord['timestamp'], now: number): bigint {
+  if (timestamp === undefined || timestamp === null) return BigInt(now);
+  if (typeof timestamp === 'bigint') return checkTimestamp(timestamp);
+  if (typeof timestamp === 'number') {
+    if (!Number.isSafeInteger(timestamp)) {
+      throw new InvalidRecordError(`The record's timestamp must be whole milliseconds, got ${timestamp}.`);
+    }
+    return checkTimestamp(BigInt(timestamp));
+  }
+  if (timestamp instanceof Date) {
+    const ms = timestamp.getTime();
+    if (Number.isNaN(ms)) throw new InvalidRecordError("The record's timestamp is an invalid Date.");
+    return checkTimestamp(BigInt(ms));
+  }
+  throw new InvalidRecordError(
+    `The record's timestamp must be a number, bigint or Date (ms since the epoch), got ${describe(timestamp)}.`,
+  );
+}
+
+function checkTimestamp(value: bigint): bigint {
+  // Kafka refuses negative CreateTime timestamps other than -1 (no timestamp).
+  if (value < 0n) {
+    throw new InvalidRecordError(`The record's timestamp must not be negative, got ${value}.`);
+  }
+  return value;
+}
+
+export function validatePartition(partition: unknown, numPartitions: number, topic: string): number {
+  if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0) {
+    throw new InvalidRecordError(
+      `The record's partition must be a non-negative integer, got ${describe(partition)}.`,
+    );
+  }
+  if (partition >= numPartitions) {
+    throw new InvalidRecordError(
+      `Partition ${partition} does not exist: topic '${topic}' has ${numPartitions} partition(s) (0 to ${numPartitions - 1}).`,
+    );
+  }
+  return partition;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
+  return `${typeof value} ${String(value)}`;
+}
