@@ -216,8 +216,9 @@ export function compressBlockFast(
 // --- higher levels: hash chains -------------------------------------------------------------------
 // Not byte-identical to lz4-java's LZ4 HC (levels 1-8 and 10-17 there), but the same idea: keep every
 // earlier position with the same 4-byte hash in a chain, take the longest match among the first
-// `attempts` candidates, and look one byte ahead (lazy matching) before committing to a match. The
-// search depth doubles with the level up to 12, like LZ4 HC's table (its levels above 12 act as 12).
+// `attempts` candidates, and look one byte ahead (lazy matching) before committing to a short match.
+// The search depth doubles with the level up to 12 (4 candidates at levels 1-4 up to 1,024 at 12-17),
+// as in LZ4 HC's table, whose levels above 12 also act as 12.
 
 const HC_HASH_LOG = 15;
 const hcHead = new Int32Array(1 << HC_HASH_LOG);
@@ -231,8 +232,11 @@ function hashHc(sequence: number): number {
 }
 
 function hcAttempts(level: number): number {
-  return 1 << (Math.min(level, 12) + 1);
+  return Math.max(4, 1 << (Math.min(level, 12) - 2));
 }
+
+/** A match this long is taken without looking one byte further. */
+const HC_GOOD_ENOUGH = 64;
 
 /** Inserts positions up to `ip` into the chains, then leaves the longest match at ip in hcBest*. */
 function hcFind(src: Uint8Array, start: number, ip: number, matchLimit: number, attempts: number): void {
@@ -293,7 +297,7 @@ export function compressBlockHc(
       continue;
     }
     // Lazy matching: if the next position starts a longer match, emit this byte as a literal instead.
-    while (ip + 1 <= mflimit) {
+    while (bestLength < HC_GOOD_ENOUGH && ip + 1 <= mflimit) {
       hcFind(src, start, ip + 1, matchLimit, attempts);
       if (hcBestLength <= bestLength) break;
       ip++;

@@ -135,6 +135,11 @@ export async function zstdCompress(data: Uint8Array, level: number): Promise<Uin
   if (nodeZstd !== undefined) {
     return promisify(nodeZstd.zstdCompress.bind(nodeZstd))(data, nodeOptions(level));
   }
+  return zstdCompressFallback(data, level);
+}
+
+/** The Node < 22.15 compressor (WASM), usable on any runtime (tests run it on every Node). */
+export async function zstdCompressFallback(data: Uint8Array, level: number): Promise<Uint8Array> {
   return compressWasm(await loadWasm(), data, level);
 }
 
@@ -146,6 +151,11 @@ export function zstdDecompressSync(data: Uint8Array, maxOutputLength: number): U
       throw new CompressionError('zstd', error instanceof Error ? error.message : String(error), -1, error);
     }
   }
+  return zstdDecompressFallback(data, maxOutputLength);
+}
+
+/** The Node < 22.15 decompressor (pure JS, frames checked against the limit first). */
+export function zstdDecompressFallback(data: Uint8Array, maxOutputLength: number): Uint8Array {
   const bound = zstdFrameBound(data);
   if (bound > maxOutputLength) {
     throw new CompressionError(
