@@ -102,7 +102,7 @@ describe('Producer through broker failures (3 brokers, RF 3, min.insync.replicas
       lastSeen.set(key, n);
     }
     process.stderr.write(
-      `failover: killed broker ${victim}; 2500 records sent across the failure in ${recoveredIn} ms\n`,
+      `failover: killed broker ${victim}; 2500 records sent across the failure in ${recoveredIn} ms; ${consumed.length - acked.length} duplicate(s)\n`,
     );
   });
 
