@@ -108,6 +108,9 @@ describe('Connection over TLS', () => {
     const error = await failure(c.send(requestFrame(new Uint8Array(64)), { timeoutMs: 5000 }));
     expect(error).toBeInstanceOf(NetworkError);
     expect(error.retriable).toBe(true);
-    expect(error.message).toMatch(/127\.0\.0\.1:\d+ sent a frame size of .* enable the tls option/);
+    // Node's TLS server usually answers with an alert, which we recognise and name; sometimes it just closes.
+    expect(error.message).toMatch(
+      /127\.0\.0\.1:\d+ sent a frame size of .* enable the tls option|closed by the peer with 1 request/,
+    );
   });
 });
