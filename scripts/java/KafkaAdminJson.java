@@ -34,6 +34,8 @@ public final class KafkaAdminJson {
     props.put(AdminClientConfig.CLIENT_ID_CONFIG, "kafka-wire-admin-json");
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+    // No client telemetry round trips (KIP-714) for a tool that lives a second.
+    props.put("enable.metrics.push", "false");
     String command = args[1];
     try (Admin admin = Admin.create(props)) {
       switch (command) {

@@ -32,6 +32,8 @@ public final class ProduceJson {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "kafka-wire-produce-json");
+    // No client telemetry round trips (KIP-714) for a tool that lives a second; --config may turn it on.
+    props.put("enable.metrics.push", "false");
     String topic = args[1];
     for (int i = 2; i < args.length; i++) {
       if (!args[i].equals("--config") || i + 1 >= args.length || args[i + 1].indexOf('=') <= 0) {

@@ -2,7 +2,16 @@
 // loopback. Used by `npm run kafka:up`, the integration tests' global setup and fault tests.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { kafkaLibs } from './jars.mjs';
 import { writeLoggingConfig } from './logging.mjs';
@@ -343,8 +352,6 @@ export async function startCluster(options = {}) {
   const brokers = options.brokers ?? 1;
   if (!Number.isInteger(brokers) || brokers < 1)
     throw new Error(`brokers must be a positive integer, got ${brokers}`);
-  const basePort = options.basePort ?? 9092;
-  const controllerBasePort = options.controllerBasePort ?? basePort + 100;
   const dir = resolve(options.dir ?? kafkaHome);
   const version = kafkaVersion(options.version);
   const log = options.log ?? (() => {});
@@ -353,6 +360,9 @@ export async function startCluster(options = {}) {
   await killJvms(findHarnessJvms({ dir }));
   removeClusterFiles(dir, { keepLogs: false });
 
+  const auto = options.basePort === 'auto';
+  const basePort = auto ? await findFreeBasePort(brokers) : (options.basePort ?? 9092);
+  const controllerBasePort = auto ? basePort + 100 : (options.controllerBasePort ?? basePort + 100);
   const nodes = [];
   for (let i = 0; i < brokers; i++) {
     nodes.push({
@@ -428,6 +438,47 @@ export async function startCluster(options = {}) {
   }
   log(`Kafka is up after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return cluster;
+}
+
+/**
+ * A base port P in 20000-39999 with P..P+n-1 and P+100..P+100+n-1 free, so that test runs in several
+ * checkouts (or several runs in one) never fight over ports. A race with another process that binds the
+ * same port right after remains possible; the broker then fails to start with a clear log line.
+ */
+export async function findFreeBasePort(n) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 19_800);
+    const ports = [];
+    for (let i = 0; i < n; i++) ports.push(base + i, base + 100 + i);
+    let free = true;
+    for (const port of ports) {
+      if (!(await portIsFree(port))) {
+        free = false;
+        break;
+      }
+    }
+    if (free) return base;
+  }
+  throw new Error(`Found no ${n} free port pairs on 127.0.0.1 between 20000 and 40000`);
+}
+
+/**
+ * A cluster folder in .kafka that belongs to this process (`name-<pid>`), so concurrent test runs in one
+ * checkout each get their own. Folders of the same name whose process is gone are cleaned up here: their
+ * brokers killed, their data and logs deleted.
+ */
+export async function processClusterDir(name) {
+  if (existsSync(kafkaHome)) {
+    for (const entry of readdirSync(kafkaHome)) {
+      const match = entry.match(/^(.+)-(\d+)$/);
+      if (!match || match[1] !== name || Number(match[2]) === process.pid || isRunning(Number(match[2])))
+        continue;
+      const stale = join(kafkaHome, entry);
+      await killJvms(findHarnessJvms({ dir: stale }));
+      rmSync(stale, { recursive: true, force: true });
+    }
+  }
+  return join(kafkaHome, `${name}-${process.pid}`);
 }
 
 async function ensurePortsFree(nodes, dir) {

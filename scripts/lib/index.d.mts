@@ -13,8 +13,8 @@ export declare function kafkaLibs(version?: string): Promise<string>;
 export interface StartClusterOptions {
   /** Number of combined broker+controller nodes (node ids 1..N). Default 1. */
   brokers?: number;
-  /** Broker i listens on basePort + i - 1. Default 9092. */
-  basePort?: number;
+  /** Broker i listens on basePort + i - 1. Default 9092. 'auto': a random free range in 20000-39999. */
+  basePort?: number | 'auto';
   /** Controller i listens on controllerBasePort + i - 1. Default basePort + 100. */
   controllerBasePort?: number;
   /** Folder for config/, data/, logs/ and cluster.json. Default: the checkout's .kafka. */
@@ -76,6 +76,13 @@ export declare class KafkaCluster {
 
 /** Formats storage and starts a fresh cluster; kills what an earlier run left in the same folder first. */
 export declare function startCluster(options?: StartClusterOptions): Promise<KafkaCluster>;
+/** A base port P in 20000-39999 with P..P+n-1 and P+100..P+100+n-1 free on 127.0.0.1. */
+export declare function findFreeBasePort(n: number): Promise<number>;
+/**
+ * `.kafka/<name>-<pid of this process>`, after cleaning up `<name>-<pid>` folders (and their brokers) of
+ * processes that are gone: concurrent test runs in one checkout each get their own cluster folder.
+ */
+export declare function processClusterDir(name: string): Promise<string>;
 /** The cluster recorded in `dir`/cluster.json (default .kafka), or null. */
 export declare function attachCluster(dir?: string): Promise<KafkaCluster | null>;
 /** Kill every harness broker JVM under `under` (default .kafka) and delete the data in `dir`; returns killed pids. */

@@ -1,7 +1,14 @@
 // The test harness: a local Kafka and Kafka's own Java clients as independent witnesses.
 // Types: index.d.mts. Used by scripts/kafka.mjs, scripts/demo.mjs and test/harness.
 export { createTopic, deleteTopic, describeCluster, describeTopic, listTopics } from './admin.mjs';
-export { attachCluster, KafkaCluster, startCluster, stopAll } from './cluster.mjs';
+export {
+  attachCluster,
+  findFreeBasePort,
+  KafkaCluster,
+  processClusterDir,
+  startCluster,
+  stopAll,
+} from './cluster.mjs';
 export { consumeAll } from './consume.mjs';
 export { kafkaLibs } from './jars.mjs';
 export { javaHelpers, runJavaHelper } from './java-helpers.mjs';

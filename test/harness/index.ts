@@ -18,8 +18,10 @@ export type {
 export {
   decodeWithKafka,
   fetchMetadata,
+  findFreeBasePort,
   findHarnessJvms,
   kafkaHome,
+  processClusterDir,
   repoRoot,
   startCluster,
 } from '../../scripts/lib/index.mjs';
@@ -87,4 +89,23 @@ export function deleteTopic(topic: string, bootstrap = kafkaBootstrap()): Promis
 
 export function describeCluster(bootstrap = kafkaBootstrap()): ReturnType<typeof lib.describeCluster> {
   return lib.describeCluster(bootstrap, { version: kafkaVersion() });
+}
+
+/**
+ * Polls `check` until it returns without throwing (then returns its value) or `timeoutMs` passes (then throws
+ * its last error). For conditions the cluster reaches on its own time: leadership moves, ISR shrinks.
+ */
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  { timeoutMs = 30_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }

@@ -1,9 +1,9 @@
-// Starts the Kafka the integration tests share (one broker at 127.0.0.1:29092, data in .kafka/vitest), or
+// Starts the Kafka the integration tests share (one broker on free ports, data in .kafka/vitest-<pid>), or
 // uses the cluster KAFKA_BOOTSTRAP_SERVERS names, and hands its address to tests (test/harness: kafkaBootstrap()).
-// Ports 29092/29192 keep it apart from `npm run kafka:up` (9092) and the fault tests' clusters (19092...).
-import { join } from 'node:path';
+// Free ports and a per-process folder let several test runs (other checkouts, CI, `npm run kafka:up` on 9092)
+// run side by side.
 import type { TestProject } from 'vitest/node';
-import { kafkaHome, kafkaVersion, startCluster } from '../../scripts/lib/index.mjs';
+import { kafkaVersion, processClusterDir, startCluster } from '../../scripts/lib/index.mjs';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.KAFKA_BOOTSTRAP_SERVERS?.trim();
@@ -17,12 +17,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   const cluster = await startCluster({
     brokers: 1,
-    basePort: 29092,
-    dir: join(kafkaHome, 'vitest'),
+    basePort: 'auto',
+    dir: await processClusterDir('vitest'),
     version,
   });
   process.stderr.write(
-    `global-setup: Kafka ${version} up at ${cluster.bootstrapServers} in ${Date.now() - started} ms (logs: ${cluster.logFile(1)})\n`,
+    `global-setup: Kafka ${version} up at ${cluster.bootstrapServers} in ${Date.now() - started} ms ` +
+      `(log: ${cluster.logFile(1)})\n`,
   );
   project.provide('kafkaBootstrapServers', cluster.bootstrapServers);
   project.provide('kafkaVersion', version);
