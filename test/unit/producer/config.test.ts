@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ProducerConfigError,
+  parseBrokerAddress,
+  resolveProducerConfig,
+} from '../../../src/producer/config.js';
+
+describe('producer configuration', () => {
+  it("takes Java's 4.x defaults", () => {
+    const c = resolveProducerConfig({ bootstrapServers: 'localhost:9092' });
+    expect(c).toMatchObject({
+      acks: -1,
+      compressionType: 'none',
+      lingerMs: 5,
+      batchSize: 16384,
+      requestTimeoutMs: 30000,
+      deliveryTimeoutMs: 120000,
+      retries: 2147483647,
+      retryBackoffMs: 100,
+      retryBackoffMaxMs: 1000,
+      maxRequestSize: 1048576,
+      maxBlockMs: 60000,
+      metadataMaxAgeMs: 300000,
+      maxInFlightRequestsPerConnection: 5,
+      reconnectBackoffMs: 50,
+      reconnectBackoffMaxMs: 1000,
+      connectionsMaxIdleMs: 540000,
+      socketConnectionSetupTimeoutMs: 10000,
+      partitioner: 'default',
+      partitionerIgnoreKeys: false,
+      partitionerAdaptivePartitioningEnable: true,
+      allowAutoCreateTopics: true,
+    });
+    expect(c.clientId).toMatch(/^kafka-wire-producer-\d+$/);
+  });
+
+  it('parses bootstrap lists as strings or arrays, IPv6 included', () => {
+    expect(resolveProducerConfig({ bootstrapServers: 'a:1, b:2' }).bootstrapServers).toEqual([
+      { host: 'a', port: 1 },
+      { host: 'b', port: 2 },
+    ]);
+    expect(parseBrokerAddress('[::1]:9093')).toEqual({ host: '::1', port: 9093 });
+    expect(parseBrokerAddress('kafka')).toEqual({ host: 'kafka', port: 9092 });
+    expect(() => resolveProducerConfig({ bootstrapServers: '' })).toThrow(/at least one broker address/);
+    expect(() => parseBrokerAddress('host:99999')).toThrow(ProducerConfigError);
+  });
+
+  it('maps acks "all" to -1 and refuses other values', () => {
+    expect(resolveProducerConfig({ bootstrapServers: 'a', acks: 'all' }).acks).toBe(-1);
+    expect(resolveProducerConfig({ bootstrapServers: 'a', acks: 0 }).acks).toBe(0);
+    expect(() => resolveProducerConfig({ bootstrapServers: 'a', acks: 2 as never })).toThrow(/'acks'/);
+  });
+
+  it('checks compression levels against the codec', () => {
+    expect(
+      resolveProducerConfig({ bootstrapServers: 'a', compressionType: 'zstd', compressionLevel: 19 })
+        .compressionLevel,
+    ).toBe(19);
+    expect(() =>
+      resolveProducerConfig({ bootstrapServers: 'a', compressionType: 'gzip', compressionLevel: 12 }),
+    ).toThrow(/gzip levels go from -1 to 9/);
+    expect(() =>
+      resolveProducerConfig({ bootstrapServers: 'a', compressionType: 'snappy', compressionLevel: 1 }),
+    ).toThrow(/has no levels/);
+    expect(() =>
+      resolveProducerConfig({ bootstrapServers: 'a', compressionType: 'brotli' as never }),
+    ).toThrow(/compressionType/);
+  });
+
+  it('requires deliveryTimeoutMs >= lingerMs + requestTimeoutMs, as Java does', () => {
+    expect(() =>
+      resolveProducerConfig({
+        bootstrapServers: 'a',
+        lingerMs: 10,
+        requestTimeoutMs: 1000,
+        deliveryTimeoutMs: 1009,
+      }),
+    ).toThrow(/deliveryTimeoutMs.*at least lingerMs \+ requestTimeoutMs \(1010\)/);
+  });
+
+  it('treats batchSize 0 as 1 and rejects non-integers with the option name', () => {
+    expect(resolveProducerConfig({ bootstrapServers: 'a', batchSize: 0 }).batchSize).toBe(1);
+    expect(() => resolveProducerConfig({ bootstrapServers: 'a', lingerMs: -1 })).toThrow(
+      /Invalid producer option 'lingerMs'/,
+    );
+    expect(() => resolveProducerConfig({ bootstrapServers: 'a', lingerMs: 1.5 })).toThrow(/'lingerMs'/);
+  });
+});
