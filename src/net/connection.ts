@@ -90,10 +90,19 @@ type ConnectionState = 'new' | 'connecting' | 'handshake' | 'ready' | 'closed';
 
 interface PendingResponse {
   readonly correlationId: number;
-  readonly label: string;
+  readonly label: RequestLabel;
   readonly resolve: (frame: Uint8Array) => void;
   readonly reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
+}
+
+/** A caller's name for a request, or its api key, version and correlation id. */
+type RequestLabel = string | readonly [apiKey: number, apiVersion: number, correlationId: number];
+
+function describeRequest(label: RequestLabel): string {
+  return typeof label === 'string'
+    ? label
+    : `request (api key ${label[0]} v${label[1]}, correlation id ${label[2]})`;
 }
 
 interface QueuedWrite {
@@ -103,7 +112,7 @@ interface QueuedWrite {
 }
 
 interface Flushable {
-  readonly label: string;
+  readonly label: RequestLabel;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
@@ -343,9 +352,12 @@ export class Connection {
     // Wraps to 0 after 2^31 - 1: ids stay non-negative int32s, and 2^31 requests are never in flight at once.
     this.#nextCorrelationId = (correlationId + 1) & 0x7fffffff;
     writeInt32BE(frame, CORRELATION_ID_OFFSET, correlationId);
-    const label =
-      options.label ??
-      `request (api key ${readInt16BE(frame, 4)} v${readInt16BE(frame, 6)}, correlation id ${correlationId})`;
+    // Only built into a message if the request fails: kept as parts, off the hot path.
+    const label: RequestLabel = options.label ?? [
+      readInt16BE(frame, 4),
+      readInt16BE(frame, 6),
+      correlationId,
+    ];
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     this.#lastActivity = performance.now();
 
@@ -536,7 +548,7 @@ export class Connection {
   #timedOut(timedOut: PendingResponse | Flushable, timeoutMs: number): void {
     const awaitingResponse = this.#inFlight.indexOf(timedOut as PendingResponse);
     const error = new RequestTimeoutError(
-      `${timedOut.label} to ${this.description} timed out after ${timeoutMs} ms waiting ` +
+      `${describeRequest(timedOut.label)} to ${this.description} timed out after ${timeoutMs} ms waiting ` +
         `${awaitingResponse >= 0 ? 'for its response' : 'to be written'} (requestTimeoutMs); the connection is ` +
         'closed because a late response would be taken for the next request',
     );
