@@ -10,22 +10,29 @@ const NO_CONTEXT: CodecContext = { api: 'unknown', apiKey: -1, apiVersion: -1, m
 
 export class Reader {
   readonly buf: Buffer;
-  readonly view: DataView;
   pos: number;
   /** Exclusive upper bound; tagged fields temporarily narrow it to their declared size. */
   end: number;
   context: CodecContext;
   private readonly intOut: VarintResult = { value: 0 };
   private readonly longOut: VarlongResult = { value: 0n };
+  // Created on first use, for 64-bit reads only (see Writer).
+  private dataView: DataView | undefined;
 
   constructor(bytes: Uint8Array, context: CodecContext = NO_CONTEXT, start = 0, end = bytes.length) {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     if (start < 0 || end > bytes.length || start > end)
       throw new RangeError('Reader bounds outside the buffer');
     this.pos = start;
     this.end = end;
     this.context = context;
+  }
+
+  get view(): DataView {
+    if (this.dataView === undefined) {
+      this.dataView = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    }
+    return this.dataView;
   }
 
   get remaining(): number {
@@ -45,7 +52,7 @@ export class Reader {
 
   int8(): number {
     this.need(1);
-    return this.view.getInt8(this.pos++);
+    return (this.buf[this.pos++]! << 24) >> 24;
   }
 
   uint8(): number {
@@ -59,31 +66,27 @@ export class Reader {
   }
 
   int16(): number {
-    this.need(2);
-    const v = this.view.getInt16(this.pos);
-    this.pos += 2;
-    return v;
+    return (this.uint16() << 16) >> 16;
   }
 
   uint16(): number {
     this.need(2);
-    const v = this.view.getUint16(this.pos);
-    this.pos += 2;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 2;
+    return (b[p]! << 8) | b[p + 1]!;
   }
 
   int32(): number {
     this.need(4);
-    const v = this.view.getInt32(this.pos);
-    this.pos += 4;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 4;
+    return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
   }
 
   uint32(): number {
-    this.need(4);
-    const v = this.view.getUint32(this.pos);
-    this.pos += 4;
-    return v;
+    return this.int32() >>> 0;
   }
 
   int64(): bigint {

@@ -568,10 +568,23 @@ function compileStruct(fields: readonly FieldSpec[], version: number, flexible: 
   let minSize = flexible ? 1 : 0;
   for (const p of regular) minSize += p.codec!.minSize;
 
-  const fieldValue = (o: Record<string, unknown>, p: FieldPlan): unknown => {
-    const v = o[p.prop];
-    return v === undefined ? p.defaults.make() : v;
-  };
+  // Flat arrays for the hot loops: keyed property access by precomputed name, indexed iteration.
+  const regularProps = regular.map((p) => p.prop);
+  const regularCodecs = regular.map((p) => p.codec!);
+  const regularDefaults = regular.map((p) => p.defaults);
+  const regularCount = regular.length;
+  // Decoded objects start as a copy of a template holding every property in declaration order (so all
+  // objects of one struct type share one hidden class), then the fields on the wire overwrite their slot.
+  // Defaults that are objects or arrays must be fresh per object, so they are set after the copy.
+  const template: Record<string, unknown> = {};
+  const freshDefaults: FieldPlan[] = [];
+  for (const p of plans) {
+    const d = p.defaults.make();
+    template[p.prop] = d !== null && typeof d === 'object' ? null : d;
+    if (d !== null && typeof d === 'object' && (p.codec === undefined || p.tag !== undefined))
+      freshDefaults.push(p);
+  }
+  const freshCount = freshDefaults.length;
 
   return {
     minSize,
@@ -579,43 +592,54 @@ function compileStruct(fields: readonly FieldSpec[], version: number, flexible: 
       if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(`${show(v)} is not an object`);
       const o = v as Record<string, unknown>;
       let size = 0;
-      let current = '';
+      let i = 0;
       try {
-        for (const p of regular) {
-          current = p.name;
-          size += p.codec!.size(fieldValue(o, p));
-        }
-        for (const p of absent) {
-          const x = o[p.prop];
-          if (x !== undefined && !p.defaults.is(x)) {
-            current = p.name;
-            throw new EncodeFault(
-              'unsupported-field',
-              `is set to ${show(x)}, but version ${version} cannot carry it (the field exists in versions ${p.versions})`,
-            );
-          }
-        }
-        if (flexible) {
-          let count = 0;
-          for (const p of tagged) {
-            const x = o[p.prop];
-            if (x === undefined || p.defaults.is(x)) continue;
-            current = p.name;
-            const s = p.codec!.size(x);
-            size += uvarintSize(p.tag!) + uvarintSize(s) + s;
-            count++;
-          }
-          size += uvarintSize(count);
+        for (; i < regularCount; i++) {
+          const x = o[regularProps[i]!];
+          size += regularCodecs[i]!.size(x === undefined ? regularDefaults[i]!.make() : x);
         }
       } catch (e) {
-        throw prependEncodePath(e, current);
+        throw prependEncodePath(e, regular[i]!.name);
+      }
+      for (const p of absent) {
+        const x = o[p.prop];
+        if (x !== undefined && !p.defaults.is(x)) {
+          const fault = new EncodeFault(
+            'unsupported-field',
+            `is set to ${show(x)}, but version ${version} cannot carry it (the field exists in versions ${p.versions})`,
+          );
+          throw prependEncodePath(fault, p.name);
+        }
+      }
+      if (flexible) {
+        let count = 0;
+        for (const p of tagged) {
+          const x = o[p.prop];
+          if (x === undefined || p.defaults.is(x)) continue;
+          let s: number;
+          try {
+            s = p.codec!.size(x);
+          } catch (e) {
+            throw prependEncodePath(e, p.name);
+          }
+          size += uvarintSize(p.tag!) + uvarintSize(s) + s;
+          count++;
+        }
+        size += uvarintSize(count);
       }
       return size;
     },
     write(w, v) {
       const o = v as Record<string, unknown>;
-      for (const p of regular) p.codec!.write(w, fieldValue(o, p));
+      for (let i = 0; i < regularCount; i++) {
+        const x = o[regularProps[i]!];
+        regularCodecs[i]!.write(w, x === undefined ? regularDefaults[i]!.make() : x);
+      }
       if (!flexible) return;
+      if (tagged.length === 0) {
+        w.uint8(0);
+        return;
+      }
       let count = 0;
       for (const p of tagged) {
         const x = o[p.prop];
@@ -631,22 +655,15 @@ function compileStruct(fields: readonly FieldSpec[], version: number, flexible: 
       }
     },
     read(r) {
-      const o: Record<string, unknown> = {};
-      let current = '';
+      const o: Record<string, unknown> = { ...template };
+      for (let i = 0; i < freshCount; i++) o[freshDefaults[i]!.prop] = freshDefaults[i]!.defaults.make();
+      let i = 0;
       try {
-        // Wire order is declaration order for regular fields, so one pass builds every object with the
-        // same property order (one hidden class per struct type in V8).
-        for (const p of plans) {
-          current = p.name;
-          o[p.prop] = p.codec !== undefined && p.tag === undefined ? p.codec.read(r) : p.defaults.make();
-        }
-        if (flexible) {
-          current = '';
-          readTaggedFields(r, byTag, o);
-        }
+        for (; i < regularCount; i++) o[regularProps[i]!] = regularCodecs[i]!.read(r);
       } catch (e) {
-        throw prependDecodePath(e, current);
+        throw prependDecodePath(e, regular[i]!.name);
       }
+      if (flexible) readTaggedFields(r, byTag, o);
       return o;
     },
   };

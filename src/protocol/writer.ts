@@ -7,13 +7,21 @@ import { writeUvarint, writeVarint, writeVarlong } from './varint.js';
 
 export class Writer {
   readonly buf: Buffer;
-  readonly view: DataView;
   pos: number;
+  // Created on first use: constructing a DataView costs more than writing a small request, and only
+  // 64-bit fields need one (8-32 bit integers are written byte by byte).
+  private dataView: DataView | undefined;
 
   constructor(buf: Uint8Array, pos = 0) {
     this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = pos;
+  }
+
+  get view(): DataView {
+    if (this.dataView === undefined) {
+      this.dataView = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    }
+    return this.dataView;
   }
 
   /**
@@ -25,8 +33,7 @@ export class Writer {
   }
 
   int8(v: number): void {
-    this.view.setInt8(this.pos, v);
-    this.pos += 1;
+    this.buf[this.pos++] = v & 0xff;
   }
 
   uint8(v: number): void {
@@ -38,23 +45,29 @@ export class Writer {
   }
 
   int16(v: number): void {
-    this.view.setInt16(this.pos, v);
-    this.pos += 2;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = (v >>> 8) & 0xff;
+    b[p + 1] = v & 0xff;
+    this.pos = p + 2;
   }
 
   uint16(v: number): void {
-    this.view.setUint16(this.pos, v);
-    this.pos += 2;
+    this.int16(v);
   }
 
   int32(v: number): void {
-    this.view.setInt32(this.pos, v);
-    this.pos += 4;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = (v >>> 24) & 0xff;
+    b[p + 1] = (v >>> 16) & 0xff;
+    b[p + 2] = (v >>> 8) & 0xff;
+    b[p + 3] = v & 0xff;
+    this.pos = p + 4;
   }
 
   uint32(v: number): void {
-    this.view.setUint32(this.pos, v);
-    this.pos += 4;
+    this.int32(v);
   }
 
   int64(v: bigint): void {
@@ -87,6 +100,15 @@ export class Writer {
 
   /** Writes `s` as UTF-8; `byteLength` must be Buffer.byteLength(s) (already known from the size pass). */
   utf8(s: string, byteLength: number): void {
+    // Equal lengths mean pure ASCII (anything else takes 2+ bytes per UTF-16 unit). Short ASCII strings
+    // (topic names, client ids) are cheaper to copy by hand than through Buffer.write's argument handling.
+    if (byteLength === s.length && byteLength <= 64) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < byteLength; i++) b[p++] = s.charCodeAt(i);
+      this.pos = p;
+      return;
+    }
     this.pos += this.buf.write(s, this.pos, byteLength, 'utf8');
   }
 
