@@ -193,7 +193,8 @@ function bytesField(
   if (length < -1) throw new RecordsError(`${what} length ${length} is negative`, start);
   if (length > end - p)
     throw new RecordsError(`${what} length ${length} runs past the end of the record`, start);
-  out.bytes = buf.subarray(p, p + length);
+  // A plain Uint8Array view whatever the input's class (Buffer or not), so results look the same.
+  out.bytes = new Uint8Array(buf.buffer, buf.byteOffset + p, length);
   return p + length;
 }
 
@@ -272,7 +273,8 @@ function parseRecords(
 
 function recordsError(error: unknown, header: BatchHeader, compressed: boolean): never {
   if (error instanceof RecordsError) {
-    const where = compressed ? header.recordsStart : header.recordsStart + error.position;
+    // Uncompressed records are parsed in place, so their positions are already positions in the input.
+    const where = compressed ? header.recordsStart : error.position;
     const detail = compressed ? ` (byte ${error.position} of the decompressed records)` : '';
     throw new RecordBatchDecodeError(`${error.message}${detail}`, where, header.start, error);
   }
