@@ -69,7 +69,8 @@ function expectRoundTrip(
   expect(decoded).toHaveLength(1);
   const batch = decoded[0]!;
   const n = input.records.length;
-  const maxTimestamp = input.records.reduce((m, r) => (r.timestamp > m ? r.timestamp : m), INT64_MIN);
+  let maxTimestamp = INT64_MIN; // bigint: Math.max does not apply
+  for (const r of input.records) if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
   expect(batch).toMatchObject({
     baseOffset: input.baseOffset,
     partitionLeaderEpoch: input.partitionLeaderEpoch,
