@@ -114,7 +114,10 @@ export const PRODUCE_RESPONSE_SPEC = {
 
 export interface PartitionProduceData {
   index: number;
-  /** One magic-2 record batch (v3+ allows exactly one per partition); copied into the request once. */
+  /**
+   * One magic-2 record batch (v3+ allows exactly one per partition); encoding copies it into the request
+   * buffer once. Decoding returns a view into the decoded frame, not a copy.
+   */
   records: Uint8Array | null;
 }
 

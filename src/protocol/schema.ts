@@ -774,7 +774,10 @@ export interface MessageCodec<T, Decoded = T> {
   size(version: number, value: T): number;
   /** Writes `value`; call size() first (it validates, this does not). */
   write(writer: Writer, version: number, value: T): void;
-  /** Reads one message; throws KafkaDecodeError (and only that) on any problem. */
+  /**
+   * Reads one message; throws KafkaDecodeError (and only that) on any problem. `bytes` and `records` fields
+   * of the result are views into the reader's buffer (copy them if that buffer is reused).
+   */
   read(reader: Reader, version: number): Decoded;
   isFlexible(version: number): boolean;
 }
