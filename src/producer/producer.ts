@@ -4,8 +4,7 @@ import { ConnectionPool } from '../net/pool.js';
 import { partitionForKey } from '../partition/murmur2.js';
 import { RoundRobinPartitioner } from '../partition/round-robin.js';
 import { StickyPartitioner } from '../partition/sticky.js';
-import { decodeResponse, encodeRequest } from '../protocol/frame.js';
-import { MetadataApi, type MetadataResponse } from '../protocol/metadata.js';
+import { MetadataApi } from '../protocol/metadata.js';
 import { recordSizeInBatch } from '../records/index.js';
 import { BATCH_OVERHEAD, type ProducerBatch, RecordAccumulator, type RecordMetadata } from './accumulator.js';
 import { type ProducerOptions, type ResolvedProducerConfig, resolveProducerConfig } from './config.js';
@@ -305,18 +304,10 @@ export class Producer {
   private async fetchMetadata(topics: string[], allowAutoTopicCreation: boolean): Promise<MetadataSnapshot> {
     const nodeId = this.pool.leastLoadedNodeId();
     const connection = await this.pool.get(nodeId);
-    const version = connection.versionFor(MetadataApi);
-    const frame = encodeRequest(
-      MetadataApi,
-      version,
-      { correlationId: 0, clientId: this.config.clientId },
-      {
-        topics: topics.map((name) => ({ name })),
-        allowAutoTopicCreation,
-      },
-    );
-    const responseFrame = await connection.send(frame);
-    const response: MetadataResponse = decodeResponse(MetadataApi, version, responseFrame).response;
+    const response = await connection.request(MetadataApi, {
+      topics: topics.map((name) => ({ name })),
+      allowAutoTopicCreation,
+    });
     const brokers = response.brokers.map((b) => ({
       nodeId: b.nodeId,
       host: b.host,

@@ -3,7 +3,6 @@ import { ExponentialBackoff } from '../net/backoff.js';
 import { NetworkError } from '../net/errors.js';
 import type { ConnectionPool } from '../net/pool.js';
 import { kafkaErrorFor } from '../protocol/errors.js';
-import { decodeResponse, encodeRequest } from '../protocol/frame.js';
 import {
   type PartitionProduceResponse,
   ProduceApi,
@@ -238,7 +237,7 @@ export class Sender {
   private async produce(nodeId: number, batches: ProducerBatch[]): Promise<void> {
     let version: number;
     let useTopicIds: boolean;
-    let sent: Promise<Uint8Array | undefined>;
+    let sent: Promise<ProduceResponse | undefined>;
     try {
       const connection = await this.pool.get(nodeId, 'produce');
       const encoded = await Promise.all(batches.map((batch) => this.encode(batch)));
@@ -267,37 +266,24 @@ export class Sender {
         timeoutMs: this.config.requestTimeoutMs,
         topicData: [...topicData.values()],
       };
-      const frame = encodeRequest(
-        ProduceApi,
-        version,
-        { correlationId: 0, clientId: this.config.clientId },
-        request,
-      );
       sent =
         this.config.acks === 0
-          ? connection.send(frame, { expectResponse: false })
-          : connection.send(frame, { timeoutMs: this.config.requestTimeoutMs });
+          ? connection.request(ProduceApi, request, { version, expectResponse: false })
+          : connection.request(ProduceApi, request, { version, timeoutMs: this.config.requestTimeoutMs });
     } catch (error) {
       for (const batch of batches) this.handleFailure(batch, error);
       return;
     }
 
-    let responseFrame: Uint8Array | undefined;
+    let response: ProduceResponse | undefined;
     try {
-      responseFrame = await sent;
+      response = await sent;
     } catch (error) {
       for (const batch of batches) this.handleFailure(batch, error);
       return;
     }
-    if (this.config.acks === 0 || responseFrame === undefined) {
+    if (this.config.acks === 0 || response === undefined) {
       for (const batch of batches) this.succeed(batch, -1n, -1n);
-      return;
-    }
-    let response: ProduceResponse;
-    try {
-      response = decodeResponse(ProduceApi, version, responseFrame).response;
-    } catch (error) {
-      for (const batch of batches) this.handleFailure(batch, error);
       return;
     }
     this.handleResponse(batches, response, useTopicIds);
