@@ -12,8 +12,9 @@
 
 import { type ApiCodec, type Complete, defineApi, readWhole } from './api.js';
 import { KafkaDecodeError } from './codec-errors.js';
+import { createMessageCodec, type MessageCodec } from './message-codec.js';
 import { Reader } from './reader.js';
-import { createMessageCodec, type MessageCodec, type MessageSpec } from './schema.js';
+import type { MessageSpec } from './schema.js';
 
 export const API_VERSIONS_REQUEST_SPEC = {
   apiKey: 18,

@@ -2,8 +2,9 @@
 // request and response bodies at all of those versions (headers and framing live in frame.ts).
 
 import { KafkaDecodeError } from './codec-errors.js';
+import { createMessageCodec, type MessageCodec } from './message-codec.js';
 import { Reader } from './reader.js';
-import { createMessageCodec, type MessageCodec, type MessageSpec, parseVersions } from './schema.js';
+import { type MessageSpec, parseVersions } from './schema.js';
 import { Writer } from './writer.js';
 
 /**

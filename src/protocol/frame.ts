@@ -11,8 +11,8 @@
 
 import { type ApiCodec, type Complete, readWhole } from './api.js';
 import { type CodecContext, KafkaDecodeError, KafkaEncodeError, type MessageType } from './codec-errors.js';
+import { skipTaggedFields } from './message-codec.js';
 import { Reader } from './reader.js';
-import { skipTaggedFields } from './schema.js';
 import { Writer } from './writer.js';
 
 /** Offset of the correlation id in a frame produced by encodeRequest (which includes the size prefix). */

@@ -12,19 +12,21 @@ export {
 export * from './errors.js';
 export * from './frame.js';
 export * from './init-producer-id.js';
+export {
+  createMessageCodec,
+  type MessageCodec,
+  type MessageCodecOptions,
+  skipTaggedFields,
+} from './message-codec.js';
 export * from './metadata.js';
 export * from './produce.js';
 export { Reader } from './reader.js';
 export {
-  createMessageCodec,
   type FieldSpec,
   inVersions,
-  type MessageCodec,
-  type MessageCodecOptions,
   type MessageSpec,
   parseVersions,
   propertyName,
-  skipTaggedFields,
   type VersionRange,
 } from './schema.js';
 export { isUuidString, uuidToBytes, uuidToString, writeUuid, ZERO_UUID } from './uuid.js';
