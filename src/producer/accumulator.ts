@@ -49,6 +49,15 @@ export class ProducerBatch {
   closed = false;
   /** First record's timestamp: every record's timestamp delta is relative to it. */
   baseTimestamp = 0n;
+  /** True while a request carrying this batch awaits its response. */
+  inFlight = false;
+  /**
+   * Idempotence: the producer id, epoch and first sequence the batch was stamped with when first drained;
+   * a retry resends the same stamp (unless an epoch bump restarted the sequences).
+   */
+  producerId = -1n;
+  producerEpoch = -1;
+  baseSequence = -1;
 
   constructor(
     readonly topic: string,
@@ -102,15 +111,22 @@ export class ProducerBatch {
 }
 
 interface PartitionQueue {
+  /** Oldest first; a batch stays here until it is delivered or failed for good, in flight or not. */
   readonly batches: ProducerBatch[];
-  /** A batch of this partition is at the broker: keep later ones back so order is kept across retries. */
-  inFlight: boolean;
+  /** How many of `batches` are at the broker right now. */
+  inFlight: number;
 }
 
 export interface AccumulatorOptions {
   batchSize: number;
   lingerMs: number;
   deliveryTimeoutMs: number;
+  /**
+   * Batches of one partition that may be at the broker at once. 1 keeps order without idempotence (a
+   * retry can never overtake a later batch); with idempotence the broker enforces order by sequence
+   * number, so up to 5 may go.
+   */
+  maxInFlightPerPartition: number;
   now: () => number;
 }
 
@@ -151,7 +167,7 @@ export class RecordAccumulator {
     }
     let queue = byPartition.get(partition);
     if (queue === undefined) {
-      queue = { batches: [], inFlight: false };
+      queue = { batches: [], inFlight: 0 };
       byPartition.set(partition, queue);
     }
     return queue;
@@ -207,8 +223,9 @@ export class RecordAccumulator {
   }
 
   /**
-   * Finds the batches that may go now: the first batch of each partition whose partition has nothing in
-   * flight and that is full, older than lingerMs, past its retry backoff, or asked for by flush/close.
+   * Finds the batches that may go now: per partition, the oldest batch not in flight, if the partition
+   * has room in flight and the batch is full, older than lingerMs, past its retry backoff, or asked for by
+   * flush/close. A retry waits until nothing of its partition is in flight, so it goes back in order.
    */
   ready(): ReadyCheck {
     const now = this.options.now();
@@ -218,8 +235,9 @@ export class RecordAccumulator {
     let nextReadyInMs = Number.POSITIVE_INFINITY;
     for (const byPartition of this.queues.values()) {
       for (const queue of byPartition.values()) {
-        const first = queue.batches[0];
-        if (first === undefined || queue.inFlight) continue;
+        if (queue.inFlight >= this.options.maxInFlightPerPartition) continue;
+        const first = queue.inFlight === 0 ? queue.batches[0] : queue.batches.find((b) => !b.inFlight);
+        if (first === undefined || (first.attempts > 0 && queue.inFlight > 0)) continue;
         let readyAt: number;
         if (first.attempts > 0) readyAt = first.retryAtMs;
         else if (
@@ -237,21 +255,33 @@ export class RecordAccumulator {
     return { ready, nextReadyInMs };
   }
 
-  /** Takes the batch out of its queue's head for sending; the partition is muted until `release`. */
+  /** The batch leaves for the broker: it takes no more records and counts against its partition's room. */
   markInFlight(batch: ProducerBatch): void {
-    const queue = this.queueFor(batch.topic, batch.partition);
+    if (batch.inFlight) return;
     batch.closed = true;
-    queue.inFlight = true;
+    batch.inFlight = true;
+    this.queueFor(batch.topic, batch.partition).inFlight++;
   }
 
-  /** The batch's request finished (either way): later batches of the partition may go. */
+  /** The batch's request finished (either way). Idempotent. */
   release(batch: ProducerBatch): void {
-    this.queueFor(batch.topic, batch.partition).inFlight = false;
+    if (!batch.inFlight) return;
+    batch.inFlight = false;
+    this.queueFor(batch.topic, batch.partition).inFlight--;
+  }
+
+  /** Batches at the broker right now, over all partitions. */
+  inFlightCount(): number {
+    let count = 0;
+    for (const byPartition of this.queues.values())
+      for (const queue of byPartition.values()) count += queue.inFlight;
+    return count;
   }
 
   /** Removes a finished batch (delivered or failed for good) and settles its accounting. */
   remove(batch: ProducerBatch): void {
     const queue = this.queueFor(batch.topic, batch.partition);
+    this.release(batch);
     const index = queue.batches.indexOf(batch);
     if (index >= 0) queue.batches.splice(index, 1);
     this.pendingRecords -= batch.recordCount;
@@ -263,6 +293,7 @@ export class RecordAccumulator {
    * The records are unchanged, so the pending count stays the same.
    */
   replace(batch: ProducerBatch, parts: ProducerBatch[]): void {
+    this.release(batch);
     const queue = this.queueFor(batch.topic, batch.partition);
     const index = queue.batches.indexOf(batch);
     if (index >= 0) queue.batches.splice(index, 1, ...parts);
@@ -275,10 +306,8 @@ export class RecordAccumulator {
     const expired: ProducerBatch[] = [];
     for (const byPartition of this.queues.values()) {
       for (const queue of byPartition.values()) {
-        for (let i = 0; i < queue.batches.length; i++) {
-          const batch = queue.batches[i]!;
-          if (queue.inFlight && i === 0) continue;
-          if (batch.deadlineMs <= now) expired.push(batch);
+        for (const batch of queue.batches) {
+          if (!batch.inFlight && batch.deadlineMs <= now) expired.push(batch);
         }
       }
     }

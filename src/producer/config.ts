@@ -52,8 +52,15 @@ export interface ProducerOptions {
   maxBlockMs?: number;
   /** `metadata.max.age.ms`: metadata older than this is refreshed even without errors. Default 300000. */
   metadataMaxAgeMs?: number;
-  /** `max.in.flight.requests.per.connection`. Default 5. */
+  /** `max.in.flight.requests.per.connection`: at most 5 with idempotence. Default 5. */
   maxInFlightRequestsPerConnection?: number;
+  /**
+   * `enable.idempotence`: the broker drops retried duplicates and keeps per-partition order with up to 5
+   * requests in flight. Needs acks 'all', retries > 0 and maxInFlightRequestsPerConnection <= 5. Default
+   * true; when left unset and another option conflicts, it is turned off (as in Java); set explicitly
+   * with a conflict, it is a configuration error.
+   */
+  enableIdempotence?: boolean;
   /** `reconnect.backoff.ms`: first wait before reconnecting to a broker. Default 50. */
   reconnectBackoffMs?: number;
   /** `reconnect.backoff.max.ms`: longest wait before reconnecting. Default 1000. */
@@ -94,6 +101,7 @@ export interface ResolvedProducerConfig {
   maxBlockMs: number;
   metadataMaxAgeMs: number;
   maxInFlightRequestsPerConnection: number;
+  enableIdempotence: boolean;
   reconnectBackoffMs: number;
   reconnectBackoffMaxMs: number;
   connectionsMaxIdleMs: number;
@@ -241,6 +249,10 @@ export function resolveProducerConfig(options: ProducerOptions): ResolvedProduce
   }
   const ssl = rawSsl === true ? {} : rawSsl === false || rawSsl === undefined ? undefined : rawSsl;
 
+  const retries = integer(options, 'retries', INT32_MAX, 0);
+  const maxInFlightRequestsPerConnection = integer(options, 'maxInFlightRequestsPerConnection', 5, 1);
+  const enableIdempotence = resolveIdempotence(options, acks, retries, maxInFlightRequestsPerConnection);
+
   const clientId = options.clientId ?? `kafka-wire-producer-${++clientIdCounter}`;
   if (typeof clientId !== 'string') throw new ProducerConfigError('clientId', 'expected a string.');
 
@@ -254,13 +266,14 @@ export function resolveProducerConfig(options: ProducerOptions): ResolvedProduce
     batchSize,
     requestTimeoutMs,
     deliveryTimeoutMs,
-    retries: integer(options, 'retries', INT32_MAX, 0),
+    retries,
     retryBackoffMs,
     retryBackoffMaxMs: Math.max(retryBackoffMs, integer(options, 'retryBackoffMaxMs', 1000, 0)),
     maxRequestSize: integer(options, 'maxRequestSize', 1048576, 1),
     maxBlockMs: integer(options, 'maxBlockMs', 60000, 0),
     metadataMaxAgeMs: integer(options, 'metadataMaxAgeMs', 300000, 0),
-    maxInFlightRequestsPerConnection: integer(options, 'maxInFlightRequestsPerConnection', 5, 1),
+    maxInFlightRequestsPerConnection,
+    enableIdempotence,
     reconnectBackoffMs,
     reconnectBackoffMaxMs: Math.max(reconnectBackoffMs, integer(options, 'reconnectBackoffMaxMs', 1000, 0)),
     connectionsMaxIdleMs: integer(options, 'connectionsMaxIdleMs', 540000, 0),
@@ -271,4 +284,32 @@ export function resolveProducerConfig(options: ProducerOptions): ResolvedProduce
     allowAutoCreateTopics: boolean(options, 'allowAutoCreateTopics', true),
     ssl,
   };
+}
+
+// Java's rule: idempotence is on unless something conflicts; an explicit `true` with a conflict is an error
+// rather than a silent downgrade, because the user asked for a guarantee we could not give.
+function resolveIdempotence(
+  options: ProducerOptions,
+  acks: number,
+  retries: number,
+  maxInFlight: number,
+): boolean {
+  const explicit = options.enableIdempotence;
+  if (explicit !== undefined && typeof explicit !== 'boolean') {
+    throw new ProducerConfigError('enableIdempotence', `expected true or false, got ${String(explicit)}.`);
+  }
+  const conflicts: string[] = [];
+  if (acks !== -1) conflicts.push(`acks must be 'all' (got ${acks})`);
+  if (retries === 0) conflicts.push('retries must be greater than 0');
+  if (maxInFlight > 5)
+    conflicts.push(`maxInFlightRequestsPerConnection must be at most 5 (got ${maxInFlight})`);
+  if (explicit === false) return false;
+  if (conflicts.length === 0) return true;
+  if (explicit === true) {
+    throw new ProducerConfigError(
+      'enableIdempotence',
+      `idempotence needs ${conflicts.join(', ')}. Change those options, or set enableIdempotence: false.`,
+    );
+  }
+  return false;
 }

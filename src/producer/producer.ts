@@ -4,10 +4,13 @@ import { ConnectionPool } from '../net/pool.js';
 import { partitionForKey } from '../partition/murmur2.js';
 import { RoundRobinPartitioner } from '../partition/round-robin.js';
 import { StickyPartitioner } from '../partition/sticky.js';
+import { kafkaErrorFor } from '../protocol/errors.js';
+import { InitProducerIdApi } from '../protocol/init-producer-id.js';
 import { MetadataApi } from '../protocol/metadata.js';
 import { recordSizeInBatch } from '../records/index.js';
 import { BATCH_OVERHEAD, type ProducerBatch, RecordAccumulator, type RecordMetadata } from './accumulator.js';
 import { type ProducerOptions, type ResolvedProducerConfig, resolveProducerConfig } from './config.js';
+import { IdempotenceState, type ProducerIdAndEpoch } from './idempotence.js';
 import { MetadataCache, type MetadataSnapshot, type TopicMetadata } from './metadata.js';
 import {
   InvalidRecordError,
@@ -55,6 +58,7 @@ export class Producer {
   private readonly metadataWaits = new Map<string, Promise<TopicMetadata>>();
   private readonly waitingForMetadata = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
+  private readonly idempotence: IdempotenceState | undefined;
 
   constructor(options: ProducerOptions) {
     this.config = resolveProducerConfig(options);
@@ -84,14 +88,19 @@ export class Producer {
       batchSize: config.batchSize,
       lingerMs: config.lingerMs,
       deliveryTimeoutMs: config.deliveryTimeoutMs,
+      // Without idempotence a retry could overtake a later batch, so only one batch per partition flies.
+      maxInFlightPerPartition: config.enableIdempotence ? config.maxInFlightRequestsPerConnection : 1,
       now,
     });
+    this.idempotence = config.enableIdempotence ? new IdempotenceState() : undefined;
     this.sender = new Sender({
       config,
       accumulator: this.accumulator,
       metadata: this.metadata,
       pool: this.pool,
       now,
+      idempotence: this.idempotence,
+      initProducerId: () => this.fetchProducerId(),
     });
     this.metadata.onUpdate(() => this.sender.wakeup());
   }
@@ -108,6 +117,8 @@ export class Producer {
         new ClientClosedError('The producer is closed: send() is no longer possible. Create a new Producer.'),
       );
     }
+    const fatal = this.idempotence?.fatal;
+    if (fatal) return Promise.reject(fatal);
     let prepared: PreparedRecord;
     try {
       prepared = this.prepare(record);
@@ -299,6 +310,17 @@ export class Producer {
     if (record.key !== null && !this.config.partitionerIgnoreKeys)
       return partitionForKey(record.key, meta.numPartitions);
     return this.stickyFor(record.topic).partition(meta);
+  }
+
+  /** InitProducerId for an idempotent (non-transactional) producer, from any broker. */
+  private async fetchProducerId(): Promise<ProducerIdAndEpoch> {
+    const connection = await this.pool.get(this.pool.leastLoadedNodeId());
+    const response = await connection.request(InitProducerIdApi, {
+      transactionalId: null,
+      transactionTimeoutMs: 2147483647,
+    });
+    if (response.errorCode !== 0) throw kafkaErrorFor(response.errorCode, { api: 'InitProducerId' });
+    return { producerId: response.producerId, producerEpoch: response.producerEpoch };
   }
 
   private async fetchMetadata(topics: string[], allowAutoTopicCreation: boolean): Promise<MetadataSnapshot> {

@@ -10,9 +10,10 @@ import {
   type ProduceResponse,
   type TopicProduceData,
 } from '../protocol/produce.js';
-import { encodeRecordBatch } from '../records/index.js';
+import { encodeRecordBatch, stampProducerState } from '../records/index.js';
 import { BATCH_OVERHEAD, type PendingRecord, ProducerBatch, type RecordAccumulator } from './accumulator.js';
 import type { ResolvedProducerConfig } from './config.js';
+import { addSequence, type IdempotenceState, type ProducerIdAndEpoch } from './idempotence.js';
 import type { MetadataCache } from './metadata.js';
 
 // The sender turns ready batches into Produce requests, one per leader broker carrying every ready
@@ -25,6 +26,10 @@ import type { MetadataCache } from './metadata.js';
 
 const MESSAGE_TOO_LARGE = 10;
 const RECORD_LIST_TOO_LARGE = 18;
+const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+const DUPLICATE_SEQUENCE_NUMBER = 46;
+const INVALID_PRODUCER_EPOCH = 47;
+const UNKNOWN_PRODUCER_ID = 59;
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 /** A record that could not be delivered within deliveryTimeoutMs. */
@@ -56,6 +61,9 @@ export class ProduceError extends KafkaWireError {
 
 interface BatchState {
   encoded: Uint8Array | null;
+  /** The producer stamp `encoded` carries, so a re-stamped retry patches the bytes instead of re-encoding. */
+  stampedEpoch: number;
+  stampedSequence: number;
   lastError: unknown;
 }
 
@@ -65,6 +73,10 @@ export interface SenderOptions {
   metadata: MetadataCache;
   pool: ConnectionPool;
   now: () => number;
+  /** Present when idempotence is on. */
+  idempotence?: IdempotenceState | undefined;
+  /** Gets a producer id and epoch (InitProducerId); required with `idempotence`. */
+  initProducerId?: (() => Promise<ProducerIdAndEpoch>) | undefined;
 }
 
 export class Sender {
@@ -81,6 +93,11 @@ export class Sender {
   private timerAt = Number.POSITIVE_INFINITY;
   private refreshing = false;
   private stopped = false;
+  private readonly idempotence: IdempotenceState | undefined;
+  private readonly initProducerId: (() => Promise<ProducerIdAndEpoch>) | undefined;
+  private initializing = false;
+  private initFailures = 0;
+  private initRetryAtMs = 0;
 
   constructor(options: SenderOptions) {
     this.config = options.config;
@@ -88,6 +105,8 @@ export class Sender {
     this.metadata = options.metadata;
     this.pool = options.pool;
     this.now = options.now;
+    this.idempotence = options.idempotence;
+    this.initProducerId = options.initProducerId;
     this.retryBackoff = new ExponentialBackoff({
       initialMs: this.config.retryBackoffMs,
       maxMs: this.config.retryBackoffMaxMs,
@@ -114,6 +133,10 @@ export class Sender {
     if (this.stopped) return;
     this.failExpired();
     if (this.metadata.isStale()) this.refreshMetadata();
+    if (!this.idempotenceReady()) {
+      this.scheduleTimer(Math.max(0, this.initRetryAtMs - this.now()));
+      return;
+    }
 
     const { ready, nextReadyInMs } = this.accumulator.ready();
     const byLeader = new Map<number, ProducerBatch[]>();
@@ -148,6 +171,7 @@ export class Sender {
       for (const batch of chosen) {
         this.accumulator.markInFlight(batch);
         batch.attempts++;
+        this.assignSequence(batch);
       }
       this.inFlightPerNode.set(nodeId, inFlight + 1);
       void this.produce(nodeId, chosen).finally(() => {
@@ -157,6 +181,73 @@ export class Sender {
     }
 
     this.scheduleTimer(nextReadyInMs);
+  }
+
+  /**
+   * With idempotence, nothing is drained without a producer id, after a fatal error, or while an epoch
+   * bump waits for in-flight batches to resolve (their outcome decides which sequences were written).
+   */
+  private idempotenceReady(): boolean {
+    const idem = this.idempotence;
+    if (idem === undefined) return true;
+    const fatal = idem.fatal;
+    if (fatal !== null) {
+      for (const batch of this.accumulator.allBatches()) if (!batch.inFlight) this.fail(batch, fatal);
+      return false;
+    }
+    if (idem.epochBumpPending) {
+      if (this.accumulator.inFlightCount() > 0) return false;
+      // Everything in flight resolved: restart every partition at sequence 0 under the next epoch. Batches
+      // still queued get fresh sequences when drained.
+      for (const batch of this.accumulator.allBatches()) batch.baseSequence = -1;
+      if (!idem.bumpEpoch()) this.initFailures = 0;
+    }
+    if (idem.current !== null) return true;
+    if (!this.initializing && this.now() >= this.initRetryAtMs) this.fetchProducerId(idem);
+    return false;
+  }
+
+  private fetchProducerId(idem: IdempotenceState): void {
+    this.initializing = true;
+    this.initProducerId!()
+      .then(
+        (identity) => {
+          this.initFailures = 0;
+          idem.setIdentity(identity);
+        },
+        (error: unknown) => {
+          if (error instanceof KafkaWireError && (error.fatal || !error.retriable)) {
+            idem.failFatally(
+              new KafkaWireError(
+                `The idempotent producer could not get a producer id: ${error.message} Fix the cause (e.g. grant IdempotentWrite on the cluster) or set enableIdempotence: false.`,
+                { fatal: true, cause: error },
+              ),
+            );
+          } else {
+            this.initRetryAtMs = this.now() + this.retryBackoff.backoff(this.initFailures++);
+          }
+        },
+      )
+      .finally(() => {
+        this.initializing = false;
+        this.wakeup();
+      });
+  }
+
+  /** Stamps producer id, epoch and the partition's next sequences on a batch's first drain. */
+  private assignSequence(batch: ProducerBatch): void {
+    const identity = this.idempotence?.current;
+    if (identity === null || identity === undefined || batch.baseSequence >= 0) return;
+    batch.producerId = identity.producerId;
+    batch.producerEpoch = identity.producerEpoch;
+    batch.baseSequence = this.idempotence!.assign(partitionKey(batch), batch.recordCount);
+  }
+
+  /** A batch with a sequence will never be written: later sequences would leave a gap, so bump the epoch. */
+  private noteGap(batch: ProducerBatch): void {
+    const identity = this.idempotence?.current;
+    if (identity === null || identity === undefined || batch.baseSequence < 0) return;
+    if (batch.producerEpoch === identity.producerEpoch) this.idempotence!.requestEpochBump();
   }
 
   /** Keeps one timer for the next linger/backoff expiry, and a slow tick for delivery deadlines. */
@@ -196,7 +287,8 @@ export class Sender {
     for (const batch of this.accumulator.expired()) {
       const last = this.state(batch).lastError;
       const reason = last instanceof Error ? ` Last error: ${last.message}` : '';
-      // Expired batches are never in flight, so the partition's in-flight mark is not theirs to clear.
+      // A batch that had a sequence leaves a gap the broker would refuse later batches for.
+      this.noteGap(batch);
       this.accumulator.remove(batch);
       batch.fail(
         new DeliveryTimeoutError(
@@ -212,7 +304,7 @@ export class Sender {
   private state(batch: ProducerBatch): BatchState {
     let state = this.states.get(batch);
     if (state === undefined) {
-      state = { encoded: null, lastError: undefined };
+      state = { encoded: null, stampedEpoch: -1, stampedSequence: -1, lastError: undefined };
       this.states.set(batch, state);
     }
     return state;
@@ -228,9 +320,21 @@ export class Sender {
         ...(this.config.compressionLevel === undefined
           ? {}
           : { compressionLevel: this.config.compressionLevel }),
+        producerId: batch.producerId,
+        producerEpoch: batch.producerEpoch,
+        baseSequence: batch.baseSequence,
         records: batch.records,
       });
+    } else if (state.stampedEpoch !== batch.producerEpoch || state.stampedSequence !== batch.baseSequence) {
+      // Resequenced after an epoch bump: patch the header (and CRC) rather than compress again.
+      stampProducerState(state.encoded, {
+        producerId: batch.producerId,
+        producerEpoch: batch.producerEpoch,
+        baseSequence: batch.baseSequence,
+      });
     }
+    state.stampedEpoch = batch.producerEpoch;
+    state.stampedSequence = batch.baseSequence;
     return state.encoded;
   }
 
@@ -317,6 +421,7 @@ export class Sender {
         this.succeed(batch, result.baseOffset, result.logAppendTimeMs ?? -1n);
         continue;
       }
+      if (this.idempotence !== undefined && this.handleSequenceError(batch, result.errorCode)) continue;
       const error = kafkaErrorFor(result.errorCode, { topic: batch.topic, partition: batch.partition });
       const leader = result.currentLeader;
       if (error.refreshMetadata && leader !== undefined && (leader.leaderId ?? -1) >= 0) {
@@ -339,23 +444,68 @@ export class Sender {
       const message = result.errorMessage
         ? `${error.message} Broker says: ${result.errorMessage}`
         : error.message;
-      this.handleFailure(batch, error, message, result.recordErrors);
+      this.handleFailure(batch, error, { message, recordErrors: result.recordErrors });
     }
   }
 
+  /**
+   * The idempotent producer's own errors, handled as Java does. Returns true when the batch was dealt with.
+   *  - DUPLICATE_SEQUENCE_NUMBER: the broker has the batch already (older than the 5 it remembers offsets
+   *    for): success, offset unknown.
+   *  - OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID: if an earlier batch of the partition is still
+   *    unresolved, this one simply came too early: retry after it. If this batch is the next one expected,
+   *    the broker lost our state (or a batch was lost): bump the epoch, restart sequences, retry.
+   *  - INVALID_PRODUCER_EPOCH: this batch fails; the epoch is bumped for the ones after it.
+   */
+  private handleSequenceError(batch: ProducerBatch, code: number): boolean {
+    const idem = this.idempotence!;
+    if (code === DUPLICATE_SEQUENCE_NUMBER) {
+      this.succeed(batch, -1n, -1n);
+      return true;
+    }
+    if (code === OUT_OF_ORDER_SEQUENCE_NUMBER || code === UNKNOWN_PRODUCER_ID) {
+      const identity = idem.current;
+      if (
+        identity !== null &&
+        batch.producerEpoch === identity.producerEpoch &&
+        batch.baseSequence === idem.nextExpected(partitionKey(batch))
+      ) {
+        idem.requestEpochBump();
+      }
+      const error = kafkaErrorFor(code, { topic: batch.topic, partition: batch.partition });
+      this.handleFailure(batch, error, { retriable: true });
+      return true;
+    }
+    if (code === INVALID_PRODUCER_EPOCH) idem.requestEpochBump();
+    return false;
+  }
+
   private succeed(batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: bigint): void {
+    const identity = this.idempotence?.current;
+    if (identity && batch.baseSequence >= 0 && batch.producerEpoch === identity.producerEpoch) {
+      this.idempotence!.acknowledge(partitionKey(batch), batch.baseSequence, batch.recordCount);
+    }
     this.accumulator.release(batch);
     this.accumulator.remove(batch);
     batch.complete(baseOffset, logAppendTimeMs);
   }
 
-  /** Splits a batch the broker found too large into two halves, sent in order; no attempt is counted. */
+  /**
+   * Splits a batch the broker found too large into two halves, sent in order; no attempt is counted. With
+   * idempotence the halves keep the original's sequence range (first half from its base sequence), so
+   * batches drained after it stay valid, as Java does.
+   */
   private split(batch: ProducerBatch): void {
     const half = Math.ceil(batch.recordCount / 2);
-    const parts = [batch.records.slice(0, half), batch.records.slice(half)].map((records) => {
+    const parts = [batch.records.slice(0, half), batch.records.slice(half)].map((records, i) => {
       const part = new ProducerBatch(batch.topic, batch.partition, batch.createdMs, batch.deadlineMs);
       part.baseTimestamp = records[0]!.timestamp;
       part.closed = true;
+      if (batch.baseSequence >= 0) {
+        part.producerId = batch.producerId;
+        part.producerEpoch = batch.producerEpoch;
+        part.baseSequence = i === 0 ? batch.baseSequence : addSequence(batch.baseSequence, half);
+      }
       // Sizes depend on deltas within the batch; for readiness only the fact that they are closed matters.
       part.sizeInBytes = BATCH_OVERHEAD + records.reduce((sum: number, r: PendingRecord) => sum + r.size, 0);
       part.records.push(...records);
@@ -368,18 +518,22 @@ export class Sender {
   private handleFailure(
     batch: ProducerBatch,
     error: unknown,
-    message?: string,
-    recordErrors?: Array<{ batchIndex: number; batchIndexErrorMessage?: string | null }>,
+    options: {
+      message?: string;
+      recordErrors?: Array<{ batchIndex: number; batchIndexErrorMessage?: string | null }> | undefined;
+      /** Overrides the error's own flag (sequence errors the idempotent producer knows how to retry). */
+      retriable?: boolean;
+    } = {},
   ): void {
+    const { message, recordErrors } = options;
     const state = this.state(batch);
     state.lastError = error;
     const wire = error instanceof KafkaWireError ? error : undefined;
     if (wire?.refreshMetadata) this.refreshMetadata();
+    if (wire?.fatal && this.idempotence !== undefined) this.idempotence.failFatally(wire);
+    const retriable = options.retriable ?? wire?.retriable === true;
     const canRetry =
-      wire?.retriable === true &&
-      batch.attempts <= this.config.retries &&
-      this.now() < batch.deadlineMs &&
-      !this.stopped;
+      retriable && batch.attempts <= this.config.retries && this.now() < batch.deadlineMs && !this.stopped;
     if (canRetry) {
       batch.retryAtMs = this.now() + this.retryBackoff.backoff(batch.attempts - 1);
       this.accumulator.release(batch);
@@ -388,12 +542,13 @@ export class Sender {
     const errorName = (wire as { errorName?: string } | undefined)?.errorName ?? wire?.name ?? 'Error';
     const base = message ?? (error instanceof Error ? error.message : String(error));
     const why =
-      wire?.retriable && batch.attempts > this.config.retries
+      retriable && batch.attempts > this.config.retries
         ? ` Gave up after ${batch.attempts} attempt(s) (retries = ${this.config.retries}).`
         : '';
     if (recordErrors !== undefined && recordErrors.length > 0) {
       // Produce v8+: the broker named the records it refused; the rest of the batch failed with them.
       const perRecord = new Map(recordErrors.map((e) => [e.batchIndex, e.batchIndexErrorMessage ?? null]));
+      this.noteGap(batch);
       this.accumulator.release(batch);
       this.accumulator.remove(batch);
       batch.records.forEach((record, index) => {
@@ -419,8 +574,14 @@ export class Sender {
   }
 
   private fail(batch: ProducerBatch, error: Error): void {
+    this.noteGap(batch);
     this.accumulator.release(batch);
     this.accumulator.remove(batch);
     batch.fail(error);
   }
+}
+
+/** Sequence numbers are kept per partition. */
+function partitionKey(batch: ProducerBatch): string {
+  return `${batch.topic}\u0000${batch.partition}`;
 }

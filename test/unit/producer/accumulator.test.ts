@@ -11,6 +11,7 @@ function setup(options: { batchSize?: number; lingerMs?: number; deliveryTimeout
     batchSize: options.batchSize ?? 1000,
     lingerMs: options.lingerMs ?? 5,
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 120_000,
+    maxInFlightPerPartition: 1,
     now: () => now,
   });
   const results: Array<{ error: Error | null; meta: RecordMetadata | null }> = [];
