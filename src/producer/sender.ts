@@ -301,6 +301,10 @@ export class Sender {
       port: e.port,
       rack: e.rack ?? null,
     }));
+    if (this.metadata.addBrokers(endpoints)) {
+      // The pool connects by node id, so it must learn of a leader that only the hint named.
+      this.pool.updateBrokers([...this.metadata.brokers.values()]);
+    }
     for (const batch of batches) {
       const key = byTopicId ? this.metadata.topic(batch.topic)?.topicId : batch.topic;
       const result = byPartition.get(`${key}\u0000${batch.partition}`);
@@ -319,14 +323,14 @@ export class Sender {
       }
       const error = kafkaErrorFor(result.errorCode, { topic: batch.topic, partition: batch.partition });
       const leader = result.currentLeader;
+      let leaderHinted = false;
       if (error.refreshMetadata && leader !== undefined && (leader.leaderId ?? -1) >= 0) {
         // KIP-951: the broker told us who leads now; no need to wait for a metadata round trip.
-        this.metadata.applyLeaderHint(
+        leaderHinted = this.metadata.applyLeaderHint(
           batch.topic,
           batch.partition,
           leader.leaderId!,
           leader.leaderEpoch ?? -1,
-          endpoints,
         );
       }
       if (
@@ -339,7 +343,7 @@ export class Sender {
       const message = result.errorMessage
         ? `${error.message} Broker says: ${result.errorMessage}`
         : error.message;
-      this.handleFailure(batch, error, message, result.recordErrors);
+      this.handleFailure(batch, error, message, result.recordErrors, leaderHinted);
     }
   }
 
@@ -370,11 +374,13 @@ export class Sender {
     error: unknown,
     message?: string,
     recordErrors?: Array<{ batchIndex: number; batchIndexErrorMessage?: string | null }>,
+    leaderHinted = false,
   ): void {
     const state = this.state(batch);
     state.lastError = error;
     const wire = error instanceof KafkaWireError ? error : undefined;
-    if (wire?.refreshMetadata) this.refreshMetadata();
+    // Java asks for metadata only when the response did not already say where the partition went.
+    if (wire?.refreshMetadata && !leaderHinted) this.refreshMetadata();
     const canRetry =
       wire?.retriable === true &&
       batch.attempts <= this.config.retries &&
