@@ -47,6 +47,8 @@ export class ProducerBatch {
   retryAtMs = 0;
   /** Set once the batch left for the broker: later appends go to a new batch. */
   closed = false;
+  /** Sent and not answered yet. */
+  inFlight = false;
   /** First record's timestamp: every record's timestamp delta is relative to it. */
   baseTimestamp = 0n;
 
@@ -63,6 +65,11 @@ export class ProducerBatch {
 
   get recordCount(): number {
     return this.records.length;
+  }
+
+  /** Every record has its outcome; a late answer for this batch must be ignored. */
+  get isSettled(): boolean {
+    return this.settled;
   }
 
   /** Resolves once every record of this batch has settled (or moved to smaller batches that settled). */
@@ -241,16 +248,20 @@ export class RecordAccumulator {
   markInFlight(batch: ProducerBatch): void {
     const queue = this.queueFor(batch.topic, batch.partition);
     batch.closed = true;
+    batch.inFlight = true;
     queue.inFlight = true;
   }
 
   /** The batch's request finished (either way): later batches of the partition may go. */
   release(batch: ProducerBatch): void {
+    batch.inFlight = false;
     this.queueFor(batch.topic, batch.partition).inFlight = false;
   }
 
   /** Removes a finished batch (delivered or failed for good) and settles its accounting. */
   remove(batch: ProducerBatch): void {
+    // Settled already (expired in flight, or failed by close): its records were counted out then.
+    if (batch.isSettled) return;
     const queue = this.queueFor(batch.topic, batch.partition);
     const index = queue.batches.indexOf(batch);
     if (index >= 0) queue.batches.splice(index, 1);
@@ -269,6 +280,19 @@ export class RecordAccumulator {
     void Promise.all(parts.map((part) => part.whenSettled())).then(() => batch.markSettled());
   }
 
+  /** The earliest delivery deadline of any queued batch (Infinity when none is queued). */
+  nextDeadlineMs(): number {
+    let next = Number.POSITIVE_INFINITY;
+    // Batches of a partition are created in order, so each queue's head has its earliest deadline.
+    for (const byPartition of this.queues.values()) {
+      for (const queue of byPartition.values()) {
+        const head = queue.batches[0];
+        if (head !== undefined && head.deadlineMs < next) next = head.deadlineMs;
+      }
+    }
+    return next;
+  }
+
   /** Batches that waited in the queue (not in flight) past delivery.timeout.ms. */
   expired(): ProducerBatch[] {
     const now = this.options.now();
@@ -277,7 +301,7 @@ export class RecordAccumulator {
       for (const queue of byPartition.values()) {
         for (let i = 0; i < queue.batches.length; i++) {
           const batch = queue.batches[i]!;
-          if (queue.inFlight && i === 0) continue;
+          if (batch.inFlight) continue;
           if (batch.deadlineMs <= now) expired.push(batch);
         }
       }

@@ -76,6 +76,8 @@ export class Sender {
   private readonly retryBackoff: ExponentialBackoff;
   private readonly states = new WeakMap<ProducerBatch, BatchState>();
   private readonly inFlightPerNode = new Map<number, number>();
+  // Sent and not answered: Java expires these at their delivery deadline too, not when the answer comes.
+  private readonly inFlightBatches = new Set<ProducerBatch>();
   private scheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -147,22 +149,22 @@ export class Sender {
       }
       for (const batch of chosen) {
         this.accumulator.markInFlight(batch);
+        this.inFlightBatches.add(batch);
         batch.attempts++;
       }
       this.inFlightPerNode.set(nodeId, inFlight + 1);
       void this.produce(nodeId, chosen).finally(() => {
         this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 1) - 1);
+        for (const batch of chosen) this.inFlightBatches.delete(batch);
         this.wakeup();
       });
     }
 
-    this.scheduleTimer(nextReadyInMs);
+    this.scheduleTimer(Math.min(nextReadyInMs, this.accumulator.nextDeadlineMs() - this.now()));
   }
 
-  /** Keeps one timer for the next linger/backoff expiry, and a slow tick for delivery deadlines. */
-  private scheduleTimer(delayMs: number): void {
-    const pending = this.accumulator.recordsPending > 0;
-    const delay = Number.isFinite(delayMs) ? delayMs : pending ? 1000 : Number.POSITIVE_INFINITY;
+  /** Keeps one timer for the next linger, backoff or delivery deadline. */
+  private scheduleTimer(delay: number): void {
     if (!Number.isFinite(delay)) return;
     const at = this.now() + delay;
     if (this.timer !== null && this.timerAt <= at) return;
@@ -193,20 +195,35 @@ export class Sender {
   }
 
   private failExpired(): void {
-    for (const batch of this.accumulator.expired()) {
-      const last = this.state(batch).lastError;
-      const reason = last instanceof Error ? ` Last error: ${last.message}` : '';
-      // Expired batches are never in flight, so the partition's in-flight mark is not theirs to clear.
-      this.accumulator.remove(batch);
-      batch.fail(
-        new DeliveryTimeoutError(
-          batch.topic,
-          batch.partition,
-          `Expiring ${batch.recordCount} record(s) for ${batch.topic}-${batch.partition}: ${this.now() - batch.createdMs} ms have passed since the batch was created, more than deliveryTimeoutMs (${this.config.deliveryTimeoutMs}).${reason}`,
-          last,
-        ),
-      );
+    for (const batch of this.accumulator.expired()) this.expire(batch, '');
+    const now = this.now();
+    for (const batch of this.inFlightBatches) {
+      // The partition stays muted until the answer arrives (it is then ignored), so order is kept.
+      if (!batch.isSettled && batch.deadlineMs <= now) {
+        this.expire(batch, ' Its request was still in flight: the broker may or may not have written it.');
+      }
     }
+  }
+
+  private expire(batch: ProducerBatch, note: string): void {
+    const last = this.state(batch).lastError;
+    const reason = last instanceof Error ? ` Last error: ${last.message}` : '';
+    this.accumulator.remove(batch);
+    batch.fail(
+      new DeliveryTimeoutError(
+        batch.topic,
+        batch.partition,
+        `Expiring ${batch.recordCount} record(s) for ${batch.topic}-${batch.partition}: ${this.now() - batch.createdMs} ms have passed since the batch was created, more than deliveryTimeoutMs (${this.config.deliveryTimeoutMs}).${note}${reason}`,
+        last,
+      ),
+    );
+  }
+
+  /** True (and the partition unmuted) when the batch settled while its request was out: ignore the answer. */
+  private abandoned(batch: ProducerBatch): boolean {
+    if (!batch.isSettled) return false;
+    this.accumulator.release(batch);
+    return true;
   }
 
   private state(batch: ProducerBatch): BatchState {
@@ -306,6 +323,7 @@ export class Sender {
       this.pool.updateBrokers([...this.metadata.brokers.values()]);
     }
     for (const batch of batches) {
+      if (this.abandoned(batch)) continue;
       const key = byTopicId ? this.metadata.topic(batch.topic)?.topicId : batch.topic;
       const result = byPartition.get(`${key}\u0000${batch.partition}`);
       if (result === undefined) {
@@ -348,6 +366,7 @@ export class Sender {
   }
 
   private succeed(batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: bigint): void {
+    if (this.abandoned(batch)) return;
     this.accumulator.release(batch);
     this.accumulator.remove(batch);
     batch.complete(baseOffset, logAppendTimeMs);
@@ -376,6 +395,7 @@ export class Sender {
     recordErrors?: Array<{ batchIndex: number; batchIndexErrorMessage?: string | null }>,
     leaderHinted = false,
   ): void {
+    if (this.abandoned(batch)) return;
     const state = this.state(batch);
     state.lastError = error;
     const wire = error instanceof KafkaWireError ? error : undefined;
