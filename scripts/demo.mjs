@@ -54,12 +54,63 @@ try {
     );
   }
 
-  // ---------------------------------------------------------------------------------------------------
-  // PRODUCER DEMO GOES HERE (once src/producer exists): import the built package from '../dist/index.js',
-  // send a few truck positions keyed by truck id to `trucks` with acks=all, print where each landed, then
-  // read them back with consumeAll() from ./lib/index.mjs (Kafka's own Java consumer) to show they arrived.
-  // ---------------------------------------------------------------------------------------------------
-  say('\n(The producer part of this demo comes with the producer.)');
+  // The producer: trucks report positions keyed by truck id, as JSON with a header. Keyed records go
+  // through Java's murmur2 partitioner, so each truck always lands on one partition.
+  const { Producer } = await import('../dist/index.js');
+  const producer = new Producer({ bootstrapServers: bootstrap, clientId: 'trucks-demo' });
+  const trucks = ['truck-1', 'truck-2', 'truck-3', 'truck-4', 'truck-5'];
+  const sent = [];
+  try {
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(
+        trucks.map((truck, i) => {
+          const position = {
+            truck,
+            lat: 52.37 + i / 100 + round / 1000,
+            lon: 4.89 + round / 1000,
+            at: Date.now(),
+          };
+          return producer
+            .send({
+              topic: 'trucks',
+              key: truck,
+              value: JSON.stringify(position),
+              headers: { 'content-type': 'application/json' },
+            })
+            .then((where) => ({ truck, ...where }));
+        }),
+      );
+      sent.push(...results);
+    }
+  } finally {
+    await producer.close();
+  }
+  say('\nSent with kafka-wire (acks=all):');
+  for (const r of sent) say(`  ${r.truck} -> partition ${r.partition}, offset ${r.offset}`);
+  const byTruck = new Map();
+  for (const r of sent) byTruck.set(r.truck, new Set([...(byTruck.get(r.truck) ?? []), r.partition]));
+  const oneEach = [...byTruck.values()].every((partitions) => partitions.size === 1);
+  say(
+    oneEach
+      ? 'Every truck stayed on one partition, as the Java producer would place it.'
+      : 'UNEXPECTED: a truck landed on more than one partition.',
+  );
+
+  // Read back with Kafka's own Java consumer, independent of our code.
+  const { consumeAll } = await import('./lib/index.mjs');
+  const consumed = await consumeAll({ bootstrap, topic: 'trucks' });
+  const mine = new Set(sent.map((r) => `${r.partition}/${r.offset}`));
+  const found = consumed.filter((r) => mine.has(`${r.partition}/${r.offset}`));
+  say(`\nKafka's Java consumer read ${found.length} of the ${sent.length} records back, e.g.:`);
+  const sample = found[0];
+  if (sample) {
+    say(
+      `  partition ${sample.partition} offset ${sample.offset}: key=${sample.key} value=${sample.value} headers=${sample.headers
+        .map((h) => `${h.key}=${h.value}`)
+        .join(',')}`,
+    );
+  }
+  if (!oneEach || found.length !== sent.length) process.exitCode = 1;
 } finally {
   if (started && !values['keep-kafka']) {
     await started.destroy();

@@ -13,6 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { brokerClassArchive } from './class-archive.mjs';
 import { kafkaLibs } from './jars.mjs';
 import { writeLoggingConfig } from './logging.mjs';
 import { fetchMetadata } from './metadata.mjs';
@@ -128,7 +129,7 @@ function execJava(args, cwd) {
 
 export class KafkaCluster {
   /** @internal use startCluster() or attachCluster() */
-  constructor({ dir, version, libs, clusterId, nodes, detached }) {
+  constructor({ dir, version, libs, clusterId, nodes, detached, classArchive = null }) {
     this.dir = dir;
     this.version = version;
     this.libs = libs;
@@ -136,6 +137,8 @@ export class KafkaCluster {
     /** @type {{ id: number, port: number, controllerPort: number, pid: number | null, paused: boolean, exited: string | null }[]} */
     this.nodes = nodes;
     this.detached = detached;
+    /** AppCDS archive the JVMs start with (null: none). */
+    this.classArchive = classArchive;
   }
 
   get bootstrapServers() {
@@ -170,6 +173,7 @@ export class KafkaCluster {
       version: this.version,
       clusterId: this.clusterId,
       bootstrapServers: this.bootstrapServers,
+      classArchive: this.classArchive,
       nodes: this.nodes.map(({ id, port, controllerPort, pid, paused }) => ({
         id,
         port,
@@ -195,6 +199,7 @@ export class KafkaCluster {
       ];
       const args = [
         ...BROKER_JVM_FLAGS,
+        ...(this.classArchive ? [`-XX:SharedArchiveFile=${this.classArchive}`] : []),
         ...logging,
         `${CLUSTER_MARK}${this.dir}`,
         `${NODE_MARK}${id}`,
@@ -383,6 +388,10 @@ export async function startCluster(options = {}) {
     // Per-request and per-fetch chatter: noise for our purpose, and it slows the broker down.
     quietLoggers: ['kafka.request.logger', 'org.apache.kafka.clients.NetworkClient'],
   });
+  const classArchive =
+    options.classArchive === false
+      ? null
+      : await brokerClassArchive(libs, BROKER_JVM_FLAGS, { freePorts: () => findFreeBasePort(1), log });
   const cluster = new KafkaCluster({
     dir,
     version,
@@ -390,6 +399,7 @@ export async function startCluster(options = {}) {
     clusterId: randomClusterId(),
     nodes,
     detached: !!options.detached,
+    classArchive,
   });
   for (const node of nodes) {
     const dataDir = join(dir, 'data', `broker-${node.id}`);
@@ -406,8 +416,9 @@ export async function startCluster(options = {}) {
     nodes.map((node) =>
       execJava(
         [
-          '-Xmx256m',
-          '-XX:TieredStopAtLevel=1',
+          // The broker's own flags, so the broker class archive fits this JVM too.
+          ...BROKER_JVM_FLAGS,
+          ...(cluster.classArchive ? [`-XX:SharedArchiveFile=${cluster.classArchive}`] : []),
           '-cp',
           `${libs}/*`,
           'kafka.tools.StorageTool',
@@ -520,6 +531,7 @@ export async function attachCluster(dir = kafkaHome) {
     clusterId: state.clusterId,
     nodes,
     detached: true,
+    classArchive: state.classArchive && existsSync(state.classArchive) ? state.classArchive : null,
   });
 }
 

@@ -25,6 +25,8 @@ export interface StartClusterOptions {
   brokerConfig?: Record<string, string | number | boolean>;
   /** How long to wait for every broker to be registered. Default 90 s. */
   startTimeoutMs?: number;
+  /** false: no AppCDS class archive (default: made once per Kafka version and JDK, then reused). */
+  classArchive?: boolean;
   /** true: brokers outlive this process (the CLI). false (default): killed when this process exits. */
   detached?: boolean;
   /** Progress messages. */
@@ -49,6 +51,8 @@ export declare class KafkaCluster {
   readonly clusterId: string;
   readonly nodes: ClusterNode[];
   readonly detached: boolean;
+  /** The AppCDS archive the broker JVMs start with, or null. */
+  readonly classArchive: string | null;
   /** e.g. "127.0.0.1:9092,127.0.0.1:9093" */
   get bootstrapServers(): string;
   get brokerIds(): number[];

@@ -74,6 +74,11 @@ export class ProducerBatch {
     return this.records.length;
   }
 
+  /** Every record has its outcome; a late answer for this batch must be ignored. */
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
   /** Resolves once every record of this batch has settled (or moved to smaller batches that settled). */
   whenSettled(): Promise<void> {
     if (this.settled) return Promise.resolve();
@@ -280,8 +285,11 @@ export class RecordAccumulator {
 
   /** Removes a finished batch (delivered or failed for good) and settles its accounting. */
   remove(batch: ProducerBatch): void {
+    // Settled already (expired in flight, or failed by close): its records were counted out then.
+    if (batch.isSettled) return;
+    // An in-flight batch settled early (expired, or failed by close) keeps its partition muted until its
+    // answer arrives and `release` is called, so nothing overtakes it.
     const queue = this.queueFor(batch.topic, batch.partition);
-    this.release(batch);
     const index = queue.batches.indexOf(batch);
     if (index >= 0) queue.batches.splice(index, 1);
     this.pendingRecords -= batch.recordCount;
@@ -298,6 +306,19 @@ export class RecordAccumulator {
     const index = queue.batches.indexOf(batch);
     if (index >= 0) queue.batches.splice(index, 1, ...parts);
     void Promise.all(parts.map((part) => part.whenSettled())).then(() => batch.markSettled());
+  }
+
+  /** The earliest delivery deadline of any queued batch (Infinity when none is queued). */
+  nextDeadlineMs(): number {
+    let next = Number.POSITIVE_INFINITY;
+    // Batches of a partition are created in order, so each queue's head has its earliest deadline.
+    for (const byPartition of this.queues.values()) {
+      for (const queue of byPartition.values()) {
+        const head = queue.batches[0];
+        if (head !== undefined && head.deadlineMs < next) next = head.deadlineMs;
+      }
+    }
+    return next;
   }
 
   /** Batches that waited in the queue (not in flight) past delivery.timeout.ms. */

@@ -177,23 +177,36 @@ export class MetadataCache {
     }
   }
 
-  /** KIP-951: a Produce response named the new leader; use it now instead of waiting for a refresh. */
-  applyLeaderHint(
-    topic: string,
-    partition: number,
-    leaderId: number,
-    leaderEpoch: number,
-    endpoints: BrokerAddress[],
-  ): void {
-    for (const endpoint of endpoints) this.brokersById.set(endpoint.nodeId, endpoint);
+  /**
+   * KIP-951: a Produce response listed the endpoints of the leaders it names. Returns true when one was new
+   * or moved, so the caller can tell the connection pool about it.
+   */
+  addBrokers(endpoints: BrokerAddress[]): boolean {
+    let changed = false;
+    for (const endpoint of endpoints) {
+      const known = this.brokersById.get(endpoint.nodeId);
+      if (known?.host === endpoint.host && known.port === endpoint.port) continue;
+      this.brokersById.set(endpoint.nodeId, endpoint);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /**
+   * KIP-951: a Produce response named the new leader; use it now instead of waiting for a refresh. Returns
+   * true when the partition now points at that leader, false when the hint was stale (an older leader
+   * epoch) or names a broker we have no address for: then only a metadata refresh can help.
+   */
+  applyLeaderHint(topic: string, partition: number, leaderId: number, leaderEpoch: number): boolean {
     const meta = this.topics.get(topic);
     const current = meta?.partitions[partition];
-    if (meta === undefined || current === undefined || leaderId < 0) return;
-    if (leaderEpoch < current.leaderEpoch) return;
-    if (!this.brokersById.has(leaderId)) return;
+    if (meta === undefined || current === undefined || leaderId < 0) return false;
+    if (leaderEpoch < current.leaderEpoch) return false;
+    if (!this.brokersById.has(leaderId)) return false;
     const partitions = meta.partitions.slice();
     partitions[partition] = { partition, leaderId, leaderEpoch };
     this.topics.set(topic, buildTopic(meta.topic, meta.topicId, partitions));
+    return true;
   }
 
   close(): void {

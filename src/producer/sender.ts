@@ -88,6 +88,8 @@ export class Sender {
   private readonly retryBackoff: ExponentialBackoff;
   private readonly states = new WeakMap<ProducerBatch, BatchState>();
   private readonly inFlightPerNode = new Map<number, number>();
+  // Sent and not answered: Java expires these at their delivery deadline too, not when the answer comes.
+  private readonly inFlightBatches = new Set<ProducerBatch>();
   private scheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -170,17 +172,19 @@ export class Sender {
       }
       for (const batch of chosen) {
         this.accumulator.markInFlight(batch);
+        this.inFlightBatches.add(batch);
         batch.attempts++;
         this.assignSequence(batch);
       }
       this.inFlightPerNode.set(nodeId, inFlight + 1);
       void this.produce(nodeId, chosen).finally(() => {
         this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 1) - 1);
+        for (const batch of chosen) this.inFlightBatches.delete(batch);
         this.wakeup();
       });
     }
 
-    this.scheduleTimer(nextReadyInMs);
+    this.scheduleTimer(Math.min(nextReadyInMs, this.accumulator.nextDeadlineMs() - this.now()));
   }
 
   /**
@@ -250,10 +254,8 @@ export class Sender {
     if (batch.producerEpoch === identity.producerEpoch) this.idempotence!.requestEpochBump();
   }
 
-  /** Keeps one timer for the next linger/backoff expiry, and a slow tick for delivery deadlines. */
-  private scheduleTimer(delayMs: number): void {
-    const pending = this.accumulator.recordsPending > 0;
-    const delay = Number.isFinite(delayMs) ? delayMs : pending ? 1000 : Number.POSITIVE_INFINITY;
+  /** Keeps one timer for the next linger, backoff or delivery deadline. */
+  private scheduleTimer(delay: number): void {
     if (!Number.isFinite(delay)) return;
     const at = this.now() + delay;
     if (this.timer !== null && this.timerAt <= at) return;
@@ -284,21 +286,37 @@ export class Sender {
   }
 
   private failExpired(): void {
-    for (const batch of this.accumulator.expired()) {
-      const last = this.state(batch).lastError;
-      const reason = last instanceof Error ? ` Last error: ${last.message}` : '';
-      // A batch that had a sequence leaves a gap the broker would refuse later batches for.
-      this.noteGap(batch);
-      this.accumulator.remove(batch);
-      batch.fail(
-        new DeliveryTimeoutError(
-          batch.topic,
-          batch.partition,
-          `Expiring ${batch.recordCount} record(s) for ${batch.topic}-${batch.partition}: ${this.now() - batch.createdMs} ms have passed since the batch was created, more than deliveryTimeoutMs (${this.config.deliveryTimeoutMs}).${reason}`,
-          last,
-        ),
-      );
+    for (const batch of this.accumulator.expired()) this.expire(batch, '');
+    const now = this.now();
+    for (const batch of this.inFlightBatches) {
+      // The partition stays muted until the answer arrives (it is then ignored), so order is kept.
+      if (!batch.isSettled && batch.deadlineMs <= now) {
+        this.expire(batch, ' Its request was still in flight: the broker may or may not have written it.');
+      }
     }
+  }
+
+  private expire(batch: ProducerBatch, note: string): void {
+    const last = this.state(batch).lastError;
+    const reason = last instanceof Error ? ` Last error: ${last.message}` : '';
+    // A batch that had a sequence leaves a gap the broker would refuse later batches for.
+    this.noteGap(batch);
+    this.accumulator.remove(batch);
+    batch.fail(
+      new DeliveryTimeoutError(
+        batch.topic,
+        batch.partition,
+        `Expiring ${batch.recordCount} record(s) for ${batch.topic}-${batch.partition}: ${this.now() - batch.createdMs} ms have passed since the batch was created, more than deliveryTimeoutMs (${this.config.deliveryTimeoutMs}).${note}${reason}`,
+        last,
+      ),
+    );
+  }
+
+  /** True (and the partition unmuted) when the batch settled while its request was out: ignore the answer. */
+  private abandoned(batch: ProducerBatch): boolean {
+    if (!batch.isSettled) return false;
+    this.accumulator.release(batch);
+    return true;
   }
 
   private state(batch: ProducerBatch): BatchState {
@@ -405,7 +423,12 @@ export class Sender {
       port: e.port,
       rack: e.rack ?? null,
     }));
+    if (this.metadata.addBrokers(endpoints)) {
+      // The pool connects by node id, so it must learn of a leader that only the hint named.
+      this.pool.updateBrokers([...this.metadata.brokers.values()]);
+    }
     for (const batch of batches) {
+      if (this.abandoned(batch)) continue;
       const key = byTopicId ? this.metadata.topic(batch.topic)?.topicId : batch.topic;
       const result = byPartition.get(`${key}\u0000${batch.partition}`);
       if (result === undefined) {
@@ -424,14 +447,14 @@ export class Sender {
       if (this.idempotence !== undefined && this.handleSequenceError(batch, result.errorCode)) continue;
       const error = kafkaErrorFor(result.errorCode, { topic: batch.topic, partition: batch.partition });
       const leader = result.currentLeader;
+      let leaderHinted = false;
       if (error.refreshMetadata && leader !== undefined && (leader.leaderId ?? -1) >= 0) {
         // KIP-951: the broker told us who leads now; no need to wait for a metadata round trip.
-        this.metadata.applyLeaderHint(
+        leaderHinted = this.metadata.applyLeaderHint(
           batch.topic,
           batch.partition,
           leader.leaderId!,
           leader.leaderEpoch ?? -1,
-          endpoints,
         );
       }
       if (
@@ -444,7 +467,7 @@ export class Sender {
       const message = result.errorMessage
         ? `${error.message} Broker says: ${result.errorMessage}`
         : error.message;
-      this.handleFailure(batch, error, { message, recordErrors: result.recordErrors });
+      this.handleFailure(batch, error, { message, recordErrors: result.recordErrors, leaderHinted });
     }
   }
 
@@ -481,6 +504,7 @@ export class Sender {
   }
 
   private succeed(batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: bigint): void {
+    if (this.abandoned(batch)) return;
     const identity = this.idempotence?.current;
     if (identity && batch.baseSequence >= 0 && batch.producerEpoch === identity.producerEpoch) {
       this.idempotence!.acknowledge(partitionKey(batch), batch.baseSequence, batch.recordCount);
@@ -523,13 +547,17 @@ export class Sender {
       recordErrors?: Array<{ batchIndex: number; batchIndexErrorMessage?: string | null }> | undefined;
       /** Overrides the error's own flag (sequence errors the idempotent producer knows how to retry). */
       retriable?: boolean;
+      /** A KIP-951 hint already said where the partition went: no metadata refresh needed. */
+      leaderHinted?: boolean;
     } = {},
   ): void {
+    if (this.abandoned(batch)) return;
     const { message, recordErrors } = options;
     const state = this.state(batch);
     state.lastError = error;
     const wire = error instanceof KafkaWireError ? error : undefined;
-    if (wire?.refreshMetadata) this.refreshMetadata();
+    // Java asks for metadata only when the response did not already say where the partition went.
+    if (wire?.refreshMetadata && !options.leaderHinted) this.refreshMetadata();
     if (wire?.fatal && this.idempotence !== undefined) this.idempotence.failFatally(wire);
     const retriable = options.retriable ?? wire?.retriable === true;
     const canRetry =

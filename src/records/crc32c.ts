@@ -1,15 +1,119 @@
 // CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of RecordBatch v2.
 //
-// crc-32's crc32c is a pure-JS slicing-by-16 table implementation. Measured on the project machine
-// (Node 20.20, 2 vCPU x86-64, bench notes in bench/README.md): 2,430 MB/s on 150 KB (a 1,000-record batch),
-// 2,190 MB/s on 1 KiB; our own slicing-by-16 over one Int32Array table reached 2,200 MB/s, so we use
-// the package. Native (@node-rs/crc32, ~7,500 MB/s) would need a platform binary for a cost that is
-// ~6% of encoding a batch.
-// A CommonJS module whose exports Node cannot detect statically: take its module.exports as default.
-import crc32cImpl from 'crc-32/crc32c.js';
+// Slicing-by-16 over 16 lookup tables, reading the input as little-endian 32-bit words. Measured on the
+// project machine (Node 20.20, 2 vCPU AMD EPYC; bench/README.md): 2,860 MB/s on 150 KB and 16 KiB
+// buffers, against 2,490 MB/s for crc-32's crc32c (the same slicing-by-16 but one byte load per table
+// lookup) and ~520 MB/s for a byte-wise table (what kafkajs uses). The CRC is about a fifth of the time
+// it takes to encode an uncompressed batch, so the 15 % matters. Native (@node-rs/crc32, ~7,500 MB/s)
+// would need a platform binary. On a big-endian CPU the word trick does not apply and a byte-wise
+// slicing-by-16 runs instead.
+
+const POLY = 0x82f63b78;
+
+function makeTables(): Int32Array[] {
+  const t0 = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
+    t0[n] = c;
+  }
+  const tables = [t0];
+  for (let t = 1; t < 16; t++) {
+    const previous = tables[t - 1]!;
+    const table = new Int32Array(256);
+    for (let n = 0; n < 256; n++) table[n] = (previous[n]! >>> 8) ^ t0[previous[n]! & 0xff]!;
+    tables.push(table);
+  }
+  return tables;
+}
+
+// Separate arrays (not one 4 KiB table with offsets): measured faster, the loads need no index math.
+const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = makeTables() as [
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+];
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** CRC-32C of bytes [start, end) of `bytes`, as an unsigned 32-bit number. */
 export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  const view = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
-  return crc32cImpl.buf(view) >>> 0;
+  return LITTLE_ENDIAN ? crc32cWords(bytes, start, end) : crc32cBytes(bytes, start, end);
+}
+
+/** Aligns to 4 bytes, then consumes 16 bytes per step as four little-endian words. */
+export function crc32cWords(bytes: Uint8Array, start: number, end: number): number {
+  let c = -1;
+  let i = start;
+  while (i < end && ((bytes.byteOffset + i) & 3) !== 0) c = T0[(c ^ bytes[i++]!) & 0xff]! ^ (c >>> 8);
+  const words = ((end - i) >>> 4) << 2;
+  if (words > 0) {
+    const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
+    for (let k = 0; k < words; k += 4) {
+      const a = w[k]! ^ c;
+      const b = w[k + 1]!;
+      const d = w[k + 2]!;
+      const e = w[k + 3]!;
+      c =
+        T15[a & 0xff]! ^
+        T14[(a >>> 8) & 0xff]! ^
+        T13[(a >>> 16) & 0xff]! ^
+        T12[a >>> 24]! ^
+        T11[b & 0xff]! ^
+        T10[(b >>> 8) & 0xff]! ^
+        T9[(b >>> 16) & 0xff]! ^
+        T8[b >>> 24]! ^
+        T7[d & 0xff]! ^
+        T6[(d >>> 8) & 0xff]! ^
+        T5[(d >>> 16) & 0xff]! ^
+        T4[d >>> 24]! ^
+        T3[e & 0xff]! ^
+        T2[(e >>> 8) & 0xff]! ^
+        T1[(e >>> 16) & 0xff]! ^
+        T0[e >>> 24]!;
+    }
+    i += words * 4;
+  }
+  while (i < end) c = T0[(c ^ bytes[i++]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** Byte-order independent slicing-by-16. */
+export function crc32cBytes(bytes: Uint8Array, start: number, end: number): number {
+  let c = -1;
+  let i = start;
+  for (const stop = end - 15; i < stop; i += 16) {
+    c =
+      T15[(bytes[i]! ^ c) & 0xff]! ^
+      T14[(bytes[i + 1]! ^ (c >>> 8)) & 0xff]! ^
+      T13[(bytes[i + 2]! ^ (c >>> 16)) & 0xff]! ^
+      T12[bytes[i + 3]! ^ (c >>> 24)]! ^
+      T11[bytes[i + 4]!]! ^
+      T10[bytes[i + 5]!]! ^
+      T9[bytes[i + 6]!]! ^
+      T8[bytes[i + 7]!]! ^
+      T7[bytes[i + 8]!]! ^
+      T6[bytes[i + 9]!]! ^
+      T5[bytes[i + 10]!]! ^
+      T4[bytes[i + 11]!]! ^
+      T3[bytes[i + 12]!]! ^
+      T2[bytes[i + 13]!]! ^
+      T1[bytes[i + 14]!]! ^
+      T0[bytes[i + 15]!]!;
+  }
+  while (i < end) c = T0[(c ^ bytes[i++]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
 }

@@ -151,54 +151,55 @@ function finishBatch(
   view.setUint32(CRC_OFFSET, crc32c(buf, ATTRIBUTES_OFFSET, buf.length));
 }
 
-// --- planning: sizes of a record array -----------------------------------------------------------------
-// Encoding is synchronous between plan and write, so the per-record sizes and deltas live in scratch
-// arrays shared by all calls instead of being allocated per batch.
+// --- the record section ---------------------------------------------------------------------------
+// Records are written in one pass into a scratch buffer that every call reuses (encoding is synchronous),
+// then the finished section is copied once into the exactly sized batch. Measured against sizing every
+// record first and writing straight into the final buffer, one pass is faster: a 1,000-record batch's
+// object graph (records, key/value/header views) is larger than the L2 cache, so visiting it twice costs
+// more than one memcpy of the section, and the scratch stays cache-hot.
 
-let scratchBodySizes = new Int32Array(1024);
-let scratchDeltas = new Float64Array(1024);
+let scratch: Uint8Array = Buffer.allocUnsafe(256 * 1024);
+/** Scratch buffers larger than this are dropped after use instead of being kept. */
+const MAX_RETAINED_SCRATCH = 4 * 1024 * 1024;
 
-interface Plan {
-  sectionSize: number;
+interface Section {
+  /** The records, encoded: a view of the shared scratch, valid until the next encode. */
+  bytes: Uint8Array;
   baseTimestamp: bigint;
   maxTimestamp: bigint;
-  /** Set when some delta needs bigint (timestamps beyond ±2^53 ms, i.e. never for real clocks). */
-  bigDeltas: bigint[] | undefined;
 }
 
-function planRecords(records: RecordInput[]): Plan {
+function growScratch(used: number, needed: number): Uint8Array {
+  const grown = Buffer.allocUnsafe(Math.max(needed, scratch.length * 2));
+  grown.set(scratch.subarray(0, used));
+  return grown;
+}
+
+function writeSection(records: RecordInput[]): Section {
   if (!Array.isArray(records) || records.length === 0) {
     throw new RecordBatchEncodeError(
       'a record batch needs at least one record (records must be a non-empty array)',
     );
   }
   const count = records.length;
-  if (count > scratchBodySizes.length) {
-    const capacity = Math.max(count, scratchBodySizes.length * 2);
-    scratchBodySizes = new Int32Array(capacity);
-    scratchDeltas = new Float64Array(capacity);
-  }
-  const bodySizes = scratchBodySizes;
-  const deltas = scratchDeltas;
   const baseTimestamp = records[0]!.timestamp;
   checkTimestamp(baseTimestamp, 0);
   const baseExact = isExactNumber(baseTimestamp);
   const baseNumber = Number(baseTimestamp);
   let maxNumber = Number.NEGATIVE_INFINITY;
   let maxIndex = 0;
-  let bigDeltas: bigint[] | undefined;
-  let sectionSize = 0;
+  let buf = scratch;
+  let p = 0;
   for (let i = 0; i < count; i++) {
     const record = records[i]!;
     const timestamp = record.timestamp;
     if (typeof timestamp !== 'bigint') checkTimestamp(timestamp, i);
     const delta = baseExact ? timestampDeltaNumber(timestamp, baseNumber) : Number.NaN;
     let body: number;
+    let big = 0n;
     if (Number.isNaN(delta)) {
       checkTimestamp(timestamp, i);
-      bigDeltas ??= [];
-      const big = timestampDeltaBigint(timestamp, baseTimestamp);
-      bigDeltas[i] = big;
+      big = timestampDeltaBigint(timestamp, baseTimestamp);
       body = recordBodySizeBigint(record, i, big, i);
       if (timestamp > records[maxIndex]!.timestamp || i === 0) {
         maxIndex = i;
@@ -212,42 +213,20 @@ function planRecords(records: RecordInput[]): Plan {
         maxIndex = i;
       }
     }
-    bodySizes[i] = body;
-    deltas[i] = delta;
-    sectionSize += varintSize(body) + body;
+    const end = p + varintSize(body) + body;
+    if (end > buf.length) {
+      if (end > INT32_MAX - RECORD_BATCH_OVERHEAD) {
+        throw new RecordBatchEncodeError('the records take more than a batch can hold (2 GiB)');
+      }
+      buf = growScratch(p, end);
+      if (buf.length <= MAX_RETAINED_SCRATCH) scratch = buf;
+    }
+    p = writeRecord(buf, p, record, i, delta, big, body);
   }
-  if (sectionSize > INT32_MAX - RECORD_BATCH_OVERHEAD) {
-    throw new RecordBatchEncodeError(
-      `the records take ${sectionSize} bytes, more than a batch can hold (2 GiB)`,
-    );
-  }
-  return { sectionSize, baseTimestamp, maxTimestamp: records[maxIndex]!.timestamp, bigDeltas };
-}
-
-function writeRecords(buf: Uint8Array, p: number, records: RecordInput[], plan: Plan): number {
-  const bodySizes = scratchBodySizes;
-  const deltas = scratchDeltas;
-  const big = plan.bigDeltas;
-  const count = records.length;
-  for (let i = 0; i < count; i++) {
-    p = writeRecord(
-      buf,
-      p,
-      records[i]!,
-      i,
-      deltas[i]!,
-      big === undefined ? 0n : (big[i] ?? 0n),
-      bodySizes[i]!,
-    );
-  }
-  return p;
+  return { bytes: buf.subarray(0, p), baseTimestamp, maxTimestamp: records[maxIndex]!.timestamp };
 }
 
 // --- whole batches -------------------------------------------------------------------------------------
-
-let scratchSection = new Uint8Array(64 * 1024);
-/** Scratch sections larger than this are not kept between calls. */
-const MAX_RETAINED_SCRATCH = 4 * 1024 * 1024;
 
 function codecOf(batch: RecordBatchOptions): CompressionType {
   const codec = batch.compression ?? 'none';
@@ -255,45 +234,34 @@ function codecOf(batch: RecordBatchOptions): CompressionType {
   return codec;
 }
 
+/** Header + `records` (already compressed, or not) in one exactly sized buffer. */
 function assemble(
-  compressed: Uint8Array,
+  records: Uint8Array,
   fields: HeaderFields,
   count: number,
-  plan: Pick<Plan, 'baseTimestamp' | 'maxTimestamp'>,
+  timestamps: { baseTimestamp: bigint; maxTimestamp: bigint },
 ): Uint8Array {
-  if (compressed.length > INT32_MAX - RECORD_BATCH_OVERHEAD) {
+  if (records.length > INT32_MAX - RECORD_BATCH_OVERHEAD) {
     throw new RecordBatchEncodeError('the compressed records are larger than a batch can hold (2 GiB)');
   }
-  const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + compressed.length);
-  out.set(compressed, RECORD_BATCH_OVERHEAD);
-  finishBatch(out, fields, count, plan.baseTimestamp, plan.maxTimestamp);
+  const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + records.length);
+  out.set(records, RECORD_BATCH_OVERHEAD);
+  finishBatch(out, fields, count, timestamps.baseTimestamp, timestamps.maxTimestamp);
   return out;
 }
 
 /**
- * Encodes one batch synchronously. Uncompressed batches are written straight into their final buffer.
- * zstd on Node < 22.15 needs `await loadCompressionCodec('zstd')` first (or use encodeRecordBatch).
+ * Encodes one batch synchronously. zstd on Node < 22.15 needs `await loadCompressionCodec('zstd')` first
+ * (or use encodeRecordBatch).
  */
 export function encodeRecordBatchSync(batch: RecordBatchInput): Uint8Array {
   const codec = codecOf(batch);
   const fields = headerFields(batch, codec);
-  const records = batch.records;
-  const plan = planRecords(records);
-  const count = records.length;
-  if (codec === 'none') {
-    const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + plan.sectionSize);
-    writeRecords(out, RECORD_BATCH_OVERHEAD, records, plan);
-    finishBatch(out, fields, count, plan.baseTimestamp, plan.maxTimestamp);
-    return out;
-  }
-  let section = scratchSection;
-  if (section.length < plan.sectionSize) {
-    section = new Uint8Array(Math.max(plan.sectionSize, section.length * 2));
-    if (section.length <= MAX_RETAINED_SCRATCH) scratchSection = section;
-  }
-  writeRecords(section, 0, records, plan);
-  const compressed = compressSync(codec, section.subarray(0, plan.sectionSize), batch.compressionLevel);
-  return assemble(compressed, fields, count, plan);
+  const section = writeSection(batch.records);
+  const count = batch.records.length;
+  const records =
+    codec === 'none' ? section.bytes : compressSync(codec, section.bytes, batch.compressionLevel);
+  return assemble(records, fields, count, section);
 }
 
 /**
@@ -305,13 +273,10 @@ export async function encodeRecordBatch(batch: RecordBatchInput): Promise<Uint8A
   if (codec === 'none' || codec === 'snappy' || codec === 'lz4') return encodeRecordBatchSync(batch);
   if (!isCompressionCodecReady(codec)) await loadCompressionCodec(codec);
   const fields = headerFields(batch, codec);
-  const records = batch.records;
-  const plan = planRecords(records);
-  // The thread pool reads the input after we return: it needs its own buffer, not the shared scratch.
-  const section = Buffer.allocUnsafe(plan.sectionSize);
-  writeRecords(section, 0, records, plan);
-  const compressed = await compress(codec, section, batch.compressionLevel);
-  return assemble(compressed, fields, records.length, plan);
+  const section = writeSection(batch.records);
+  // The thread pool reads the input after we return: it gets its own copy, not the shared scratch.
+  const compressed = await compress(codec, Buffer.from(section.bytes), batch.compressionLevel);
+  return assemble(compressed, fields, batch.records.length, section);
 }
 
 // --- re-stamping -----------------------------------------------------------------------------------
@@ -388,32 +353,36 @@ export class RecordBatchBuilder {
     return this.#count === 0 ? undefined : this.#baseTimestamp;
   }
 
-  #delta(record: RecordInput): { delta: number; big: bigint } {
+  // The delta of the record being sized or appended, kept in fields so no object is allocated per record.
+  #nextDelta = 0;
+  #nextBig = 0n;
+
+  /** Sets #nextDelta (NaN when the bigint #nextBig is needed) and returns the record's body size. */
+  #measure(record: RecordInput): number {
     const timestamp = record.timestamp;
     checkTimestamp(timestamp, this.#count);
-    if (this.#count === 0) return { delta: 0, big: 0n };
+    const index = this.#count;
+    if (index === 0) {
+      this.#nextDelta = 0;
+      return recordBodySize(record, 0, 0, 0);
+    }
     const delta = this.#baseExact ? timestampDeltaNumber(timestamp, this.#baseNumber) : Number.NaN;
-    return { delta, big: Number.isNaN(delta) ? timestampDeltaBigint(timestamp, this.#baseTimestamp) : 0n };
-  }
-
-  #bodySize(record: RecordInput, delta: number, big: bigint): number {
-    return Number.isNaN(delta)
-      ? recordBodySizeBigint(record, this.#count, big, this.#count)
-      : recordBodySize(record, this.#count, delta, this.#count);
+    this.#nextDelta = delta;
+    if (!Number.isNaN(delta)) return recordBodySize(record, index, delta, index);
+    this.#nextBig = timestampDeltaBigint(timestamp, this.#baseTimestamp);
+    return recordBodySizeBigint(record, index, this.#nextBig, index);
   }
 
   /** Exact bytes `record` would add if appended next. */
   sizeOf(record: RecordInput): number {
-    const { delta, big } = this.#delta(record);
-    const body = this.#bodySize(record, delta, big);
+    const body = this.#measure(record);
     return varintSize(body) + body;
   }
 
   /** Appends `record` (its bytes are copied now) and returns the new sizeInBytes. */
   append(record: RecordInput): number {
     if (this.#closed) throw new RecordBatchEncodeError('this batch was already built; start a new builder');
-    const { delta, big } = this.#delta(record);
-    const body = this.#bodySize(record, delta, big);
+    const body = this.#measure(record);
     const total = varintSize(body) + body;
     if (this.#size + total > INT32_MAX) {
       throw new RecordBatchEncodeError('the batch would exceed 2 GiB');
@@ -434,7 +403,15 @@ export class RecordBatchBuilder {
     } else if (timestamp > this.#maxTimestamp) {
       this.#maxTimestamp = timestamp;
     }
-    this.#size = writeRecord(this.#buf, this.#size, record, this.#count, delta, big, body);
+    this.#size = writeRecord(
+      this.#buf,
+      this.#size,
+      record,
+      this.#count,
+      this.#nextDelta,
+      this.#nextBig,
+      body,
+    );
     this.#count++;
     return this.#size;
   }

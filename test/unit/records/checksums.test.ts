@@ -1,6 +1,11 @@
+import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { crc32cBytes, crc32cWords } from '../../../src/records/crc32c.js';
 import { crc32c, xxhash32 } from '../../../src/records/index.js';
+
+// An independent implementation to compare against: SheetJS crc-32's crc32c.
+const reference = createRequire(import.meta.url)('crc-32/crc32c.js') as { buf(data: Uint8Array): number };
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 
@@ -11,6 +16,21 @@ describe('CRC-32C', () => {
 
   it('matches the CRC-32C check value: "123456789" = 0xE3069283', () => {
     expect(crc32c(ascii('123456789'))).toBe(0xe3069283);
+  });
+
+  it('word-wise and byte-wise paths agree with crc-32 at every alignment and length', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(7), (data, shift) => {
+        const padded = new Uint8Array(data.length + 8);
+        padded.set(data, shift);
+        const view = padded.subarray(shift, shift + data.length);
+        const expected = reference.buf(data) >>> 0;
+        expect(crc32cWords(view, 0, view.length)).toBe(expected);
+        expect(crc32cBytes(view, 0, view.length)).toBe(expected);
+        expect(crc32c(view)).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('is unsigned and honours start/end', () => {

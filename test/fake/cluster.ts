@@ -1,0 +1,845 @@
+// An in-process fake Kafka cluster for producer unit tests: one TCP server on 127.0.0.1 (port 0) per broker,
+// speaking ApiVersions, Metadata and Produce with our own protocol codecs (whose bytes are checked against
+// Kafka's classes in the protocol tests). It keeps a log per partition of the records it accepted, decoded
+// with our records decoder and given offsets the way a leader does, and it can be scripted per request so a
+// test provokes exactly the failure it is about: an error code for one partition, a leader hint, a dropped
+// connection, a broker that never answers.
+//
+// What it does by itself, like a real cluster:
+//   - a Produce for a partition this broker does not lead is answered NOT_LEADER_OR_FOLLOWER, with the
+//     KIP-951 CurrentLeader + NodeEndpoints hint from Produce v10 on (unless `leaderHints: false`);
+//   - requests of one connection are handled one at a time, in order (a broker mutes a connection while it
+//     processes a request), so a request that is never answered holds back the ones behind it;
+//   - acks=0 requests are stored and never answered;
+//   - Metadata for a missing topic answers UNKNOWN_TOPIC_OR_PARTITION, or creates it when both the request
+//     and the cluster allow auto-creation; a partition without a leader answers LEADER_NOT_AVAILABLE.
+//
+// Everything is logged on arrival (cluster.requests), before it is handled, so tests can count and inspect
+// requests and await them (waitForRequests) instead of sleeping.
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Complete } from '../../src/protocol/api.js';
+import { ApiVersionsApi, type ApiVersionsResponse } from '../../src/protocol/api-versions.js';
+import { KafkaErrorCode, type KafkaErrorName, kafkaErrorEntry } from '../../src/protocol/errors.js';
+import { decodeRequest, encodeResponse, peekRequestHeader } from '../../src/protocol/frame.js';
+import {
+  MetadataApi,
+  type MetadataRequest,
+  type MetadataResponse,
+  type MetadataResponseTopic,
+} from '../../src/protocol/metadata.js';
+import {
+  type NodeEndpoint,
+  type PartitionProduceResponse,
+  ProduceApi,
+  type ProduceRequest,
+  type ProduceResponse,
+} from '../../src/protocol/produce.js';
+import { uuidToString, ZERO_UUID } from '../../src/protocol/uuid.js';
+import { decodeRecordBatchesSync } from '../../src/records/decode.js';
+import type { DecodedRecord, DecodedRecordBatch } from '../../src/records/types.js';
+import { readFrames } from './frames.js';
+
+/** A Kafka error by name (`'NOT_LEADER_OR_FOLLOWER'`) or code. */
+export type ErrorRef = KafkaErrorName | number;
+
+export interface TopicSpec {
+  partitions: number;
+  /** Leader of each partition (-1: none). Default: brokers round-robin. */
+  leaders?: number[];
+  /** Offset of the first record of every partition (distinctive offsets show the producer reports ours). */
+  firstOffset?: bigint;
+}
+
+export interface FakeClusterOptions {
+  /** Broker node ids. Default [0, 1, 2]. */
+  nodeIds?: number[];
+  /** Topics that exist from the start: a partition count or a full spec. */
+  topics?: Record<string, number | TopicSpec>;
+  /** auto.create.topics.enable. Default false. */
+  autoCreateTopics?: boolean;
+  /** num.partitions for auto-created topics. Default 1. */
+  autoCreatePartitions?: number;
+  /** Highest Produce version advertised (KIP-951 hints need 10+, topic ids 13). Default 13. */
+  maxProduceVersion?: number;
+  /** Highest Metadata version advertised. Default 13. */
+  maxMetadataVersion?: number;
+  /** Answer NOT_LEADER_OR_FOLLOWER with CurrentLeader + NodeEndpoints (Produce v10+), as Kafka 3.7+ does. Default true. */
+  leaderHints?: boolean;
+}
+
+/** What one Produce request carried for one partition. */
+export interface ProducedPartition {
+  topic: string;
+  partition: number;
+  nodeId: number;
+  batches: DecodedRecordBatch[];
+  records: DecodedRecord[];
+  recordCount: number;
+  /** What the fake answered for it (set once handled; acks=0 requests are handled too, just not answered). */
+  result?: { errorCode: number; errorName: string; baseOffset: bigint };
+}
+
+export type RequestOutcome =
+  | 'pending'
+  | 'answered'
+  | 'not-answered' // acks=0, or scripted 'no-response'
+  | 'dropped' // connection closed before handling
+  | 'dropped-mid-response'; // handled (records stored), connection closed halfway through the response
+
+export interface LoggedRequest {
+  /** Position in cluster.requests. */
+  index: number;
+  nodeId: number;
+  /** Per-cluster connection number: requests of one connection share it. */
+  connection: number;
+  api: string;
+  apiKey: number;
+  version: number;
+  correlationId: number;
+  clientId: string | null;
+  /** performance.now() on arrival. */
+  atMs: number;
+  /** Requests of this connection not yet answered when this one arrived, itself included (1 = nothing else). */
+  outstandingOnArrival: number;
+  metadata?: Complete<MetadataRequest>;
+  produce?: { acks: number; timeoutMs: number; partitions: ProducedPartition[] };
+  outcome: RequestOutcome;
+}
+
+export interface StoredRecord {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: Array<{ key: string; value: Uint8Array | null }>;
+  timestamp: bigint;
+  /** Index in cluster.requests of the Produce request that carried it. */
+  requestIndex: number;
+}
+
+export interface ProduceReply {
+  error: ErrorRef;
+  /** Produce v8+ ErrorMessage. */
+  errorMessage?: string;
+  /** Produce v8+ RecordErrors: the records of the batch that made the broker refuse it. */
+  recordErrors?: Array<{ batchIndex: number; message?: string | null }>;
+  /** Produce v10+ CurrentLeader; its endpoint goes into NodeEndpoints. */
+  currentLeader?: { leaderId: number; leaderEpoch?: number };
+}
+
+export interface ProduceRuleMatch {
+  topic?: string;
+  partition?: number;
+  nodeId?: number;
+  /** How many matching partitions to answer this way. Default 1; Infinity for every one. */
+  times?: number;
+  /** Further condition on what the request carried for the partition. */
+  when?: (produced: ProducedPartition) => boolean;
+}
+
+export type RequestAction =
+  /** Close the connection as soon as the request arrives: nothing is stored, nothing answered. */
+  | 'drop'
+  /** Handle the request (records are stored), write half the response, then close the connection. */
+  | 'drop-mid-response'
+  /** Never handle or answer it (a hung broker); later requests on the connection wait behind it. */
+  | 'no-response'
+  /** Handle it after this many milliseconds. */
+  | { delayMs: number }
+  /** Handle it once this promise settles. */
+  | { until: Promise<unknown> };
+
+export interface RequestRuleMatch {
+  api: 'Produce' | 'Metadata';
+  nodeId?: number;
+  /** How many matching requests to treat this way. Default 1; Infinity for every one. */
+  times?: number;
+  when?: (request: LoggedRequest) => boolean;
+}
+
+/** A scripted behaviour: how often it fired, and a way to retire it early. */
+export interface Rule {
+  readonly hits: number;
+  readonly remaining: number;
+  remove(): void;
+}
+
+interface RuleState<M, A> extends Rule {
+  match: M;
+  action: A;
+  hits: number;
+  remaining: number;
+}
+
+interface PartitionState {
+  index: number;
+  leaderId: number;
+  leaderEpoch: number;
+  nextOffset: bigint;
+  log: StoredRecord[];
+}
+
+interface TopicState {
+  name: string;
+  topicId: string;
+  partitions: PartitionState[];
+  /** Metadata answers this error for the topic (e.g. TOPIC_AUTHORIZATION_FAILED) while set. */
+  metadataError: number;
+}
+
+interface BrokerState {
+  nodeId: number;
+  port: number;
+  server: Server;
+  sockets: Set<Socket>;
+  /** Listed in Metadata responses (false: a broker the cluster has but does not tell clients about yet). */
+  listed: boolean;
+}
+
+const HOST = '127.0.0.1';
+const API_VERSIONS = 18;
+const METADATA = 3;
+const PRODUCE = 0;
+const INIT_PRODUCER_ID = 22;
+
+function errorCode(error: ErrorRef): number {
+  if (typeof error === 'number') return error;
+  const code = (KafkaErrorCode as Record<string, number>)[error];
+  if (code === undefined) throw new Error(`unknown Kafka error name ${error}`);
+  return code;
+}
+
+function errorName(code: number): string {
+  return code === 0 ? 'NONE' : (kafkaErrorEntry(code)?.name ?? `ERROR_${code}`);
+}
+
+function newTopicId(): string {
+  for (;;) {
+    const id = uuidToString(randomBytes(16));
+    if (id !== ZERO_UUID) return id;
+  }
+}
+
+export class FakeCluster {
+  readonly requests: LoggedRequest[] = [];
+  private readonly brokers = new Map<number, BrokerState>();
+  private readonly topics = new Map<string, TopicState>();
+  private readonly produceRules: RuleState<ProduceRuleMatch, ProduceReply>[] = [];
+  private readonly requestRules: RuleState<RequestRuleMatch, RequestAction>[] = [];
+  private readonly listeners = new Set<() => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly options: Required<Omit<FakeClusterOptions, 'topics' | 'nodeIds'>>;
+  private connections = 0;
+  private closed = false;
+
+  private constructor(options: FakeClusterOptions) {
+    this.options = {
+      autoCreateTopics: options.autoCreateTopics ?? false,
+      autoCreatePartitions: options.autoCreatePartitions ?? 1,
+      maxProduceVersion: options.maxProduceVersion ?? 13,
+      maxMetadataVersion: options.maxMetadataVersion ?? 13,
+      leaderHints: options.leaderHints ?? true,
+    };
+  }
+
+  static async start(options: FakeClusterOptions = {}): Promise<FakeCluster> {
+    const cluster = new FakeCluster(options);
+    for (const nodeId of options.nodeIds ?? [0, 1, 2]) await cluster.addBroker(nodeId);
+    for (const [name, spec] of Object.entries(options.topics ?? {})) cluster.createTopic(name, spec);
+    return cluster;
+  }
+
+  /** 'host:port' of every listed broker, for ProducerOptions.bootstrapServers. */
+  get bootstrapServers(): string {
+    return [...this.brokers.values()]
+      .filter((b) => b.listed)
+      .map((b) => `${HOST}:${b.port}`)
+      .join(',');
+  }
+
+  nodeIds(): number[] {
+    return [...this.brokers.keys()];
+  }
+
+  portOf(nodeId: number): number {
+    return this.broker(nodeId).port;
+  }
+
+  // ---- cluster state ----
+
+  /** Starts another broker; `listed: false` keeps it out of Metadata responses (it joined after the client looked). */
+  async addBroker(nodeId: number, options: { listed?: boolean } = {}): Promise<void> {
+    if (this.brokers.has(nodeId)) throw new Error(`broker ${nodeId} exists`);
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => this.accept(nodeId, socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, HOST, () => resolve());
+    });
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no TCP address');
+    this.brokers.set(nodeId, { nodeId, port: address.port, server, sockets, listed: options.listed ?? true });
+  }
+
+  /** Starts or stops listing a broker in Metadata responses. */
+  setListed(nodeId: number, listed: boolean): void {
+    this.broker(nodeId).listed = listed;
+  }
+
+  createTopic(name: string, spec: number | TopicSpec): void {
+    const { partitions, leaders, firstOffset } = typeof spec === 'number' ? { partitions: spec } : spec;
+    if (this.topics.has(name)) throw new Error(`topic ${name} exists`);
+    const ids = this.nodeIds();
+    this.topics.set(name, {
+      name,
+      topicId: newTopicId(),
+      metadataError: 0,
+      partitions: Array.from({ length: partitions }, (_, index) => ({
+        index,
+        leaderId: leaders?.[index] ?? ids[index % ids.length]!,
+        leaderEpoch: 0,
+        nextOffset: firstOffset ?? 0n,
+        log: [],
+      })),
+    });
+  }
+
+  /** Makes `nodeId` (-1: nobody) the partition's leader, with a new leader epoch. */
+  setLeader(topic: string, partition: number, nodeId: number): void {
+    const p = this.partition(topic, partition);
+    p.leaderId = nodeId;
+    p.leaderEpoch++;
+  }
+
+  leaderOf(topic: string, partition: number): { leaderId: number; leaderEpoch: number } {
+    const p = this.partition(topic, partition);
+    return { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch };
+  }
+
+  /** Adds partitions to a topic (kafka-topics --alter --partitions). */
+  addPartitions(topic: string, count: number): void {
+    const t = this.topic(topic);
+    const ids = this.nodeIds();
+    for (let i = 0; i < count; i++) {
+      const index = t.partitions.length;
+      t.partitions.push({
+        index,
+        leaderId: ids[index % ids.length]!,
+        leaderEpoch: 0,
+        nextOffset: 0n,
+        log: [],
+      });
+    }
+  }
+
+  /** Metadata answers `error` for the topic (0 to stop). */
+  setTopicMetadataError(topic: string, error: ErrorRef | 0): void {
+    this.topic(topic).metadataError = error === 0 ? 0 : errorCode(error);
+  }
+
+  // ---- scripting ----
+
+  /**
+   * Answers matching partitions of Produce requests with `reply` instead of handling them (nothing is
+   * stored). Rules are tried in the order they were added; the first with hits left wins.
+   */
+  onProduce(match: ProduceRuleMatch, reply: ProduceReply): Rule {
+    return this.addRule(this.produceRules, match, reply);
+  }
+
+  /** Treats matching requests specially: drop the connection, never answer, answer late. */
+  onRequest(match: RequestRuleMatch, action: RequestAction): Rule {
+    return this.addRule(this.requestRules, match, action);
+  }
+
+  private addRule<M extends { times?: number }, A>(list: RuleState<M, A>[], match: M, action: A): Rule {
+    const rule: RuleState<M, A> = {
+      match,
+      action,
+      hits: 0,
+      remaining: match.times ?? 1,
+      remove: () => {
+        rule.remaining = 0;
+        const i = list.indexOf(rule);
+        if (i >= 0) list.splice(i, 1);
+      },
+    };
+    list.push(rule);
+    return rule;
+  }
+
+  // ---- what the cluster saw and stored ----
+
+  /** Records accepted for the partition, in offset order. */
+  records(topic: string, partition: number): StoredRecord[] {
+    return this.partition(topic, partition).log;
+  }
+
+  /** Values accepted for the partition as UTF-8 text (null stays null), in offset order. */
+  values(topic: string, partition: number): Array<string | null> {
+    return this.records(topic, partition).map((r) =>
+      r.value === null ? null : Buffer.from(r.value).toString(),
+    );
+  }
+
+  requestsFor(api: 'Produce' | 'Metadata' | 'ApiVersions', nodeId?: number): LoggedRequest[] {
+    return this.requests.filter((r) => r.api === api && (nodeId === undefined || r.nodeId === nodeId));
+  }
+
+  /** Every partition entry of every Produce request for topic-partition, in arrival order. */
+  produced(topic: string, partition: number): ProducedPartition[] {
+    return this.requestsFor('Produce').flatMap((r) =>
+      r.produce!.partitions.filter((p) => p.topic === topic && p.partition === partition),
+    );
+  }
+
+  /** Resolves once `count` requests matching `filter` have arrived (counting those already logged). */
+  waitForRequests(filter: (request: LoggedRequest) => boolean, count = 1): Promise<LoggedRequest[]> {
+    return this.waitUntil(() => {
+      const seen = this.requests.filter(filter);
+      return seen.length >= count ? seen : undefined;
+    });
+  }
+
+  /** Resolves once the partition holds at least `count` records. */
+  waitForRecords(topic: string, partition: number, count: number): Promise<StoredRecord[]> {
+    return this.waitUntil(() => {
+      const log = this.topics.get(topic)?.partitions[partition]?.log;
+      return log !== undefined && log.length >= count ? log : undefined;
+    });
+  }
+
+  /** Resolves with the first non-undefined value of `check`, re-evaluated after every request event. */
+  waitUntil<T>(check: () => T | undefined): Promise<T> {
+    const now = check();
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise<T>((resolve) => {
+      const listener = () => {
+        const value = check();
+        if (value === undefined) return;
+        this.listeners.delete(listener);
+        resolve(value);
+      };
+      this.listeners.add(listener);
+    });
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** Stops every broker: closes all connections and listening sockets, cancels pending delays. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.listeners.clear();
+    await Promise.all(
+      [...this.brokers.values()].map(
+        (b) =>
+          new Promise<void>((resolve) => {
+            for (const socket of b.sockets) socket.destroy();
+            b.server.close(() => resolve());
+          }),
+      ),
+    );
+  }
+
+  /** Stops one broker: its connections close and new ones are refused. */
+  async stopBroker(nodeId: number): Promise<void> {
+    const b = this.broker(nodeId);
+    for (const socket of b.sockets) socket.destroy();
+    await new Promise<void>((resolve) => b.server.close(() => resolve()));
+  }
+
+  // ---- request handling ----
+
+  private accept(nodeId: number, socket: Socket): void {
+    const broker = this.broker(nodeId);
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    broker.sockets.add(socket);
+    socket.on('close', () => broker.sockets.delete(socket));
+    socket.on('error', () => {});
+    const connection = ++this.connections;
+    socket.on('close', () => this.notify());
+    // One request at a time per connection, in arrival order, as a broker does.
+    let queue: Promise<void> = Promise.resolve();
+    let outstanding = 0;
+    readFrames(socket, (frame) => {
+      const logged = this.log(nodeId, connection, ++outstanding, frame);
+      queue = queue
+        .then(() => this.handle(broker, socket, logged, frame))
+        .finally(() => {
+          outstanding--;
+        });
+    });
+  }
+
+  /** Connections (of one broker, or all) still open on the broker side. */
+  openConnections(nodeId?: number): number {
+    let open = 0;
+    for (const b of this.brokers.values())
+      if (nodeId === undefined || b.nodeId === nodeId) open += b.sockets.size;
+    return open;
+  }
+
+  private log(nodeId: number, connection: number, outstanding: number, frame: Buffer): LoggedRequest {
+    const header = peekRequestHeader(frame);
+    const logged: LoggedRequest = {
+      index: this.requests.length,
+      nodeId,
+      connection,
+      api:
+        header.apiKey === PRODUCE
+          ? 'Produce'
+          : header.apiKey === METADATA
+            ? 'Metadata'
+            : header.apiKey === API_VERSIONS
+              ? 'ApiVersions'
+              : `api ${header.apiKey}`,
+      apiKey: header.apiKey,
+      version: header.apiVersion,
+      correlationId: header.correlationId,
+      clientId: header.clientId,
+      atMs: performance.now(),
+      outstandingOnArrival: outstanding,
+      outcome: 'pending',
+    };
+    if (header.apiKey === METADATA) logged.metadata = decodeRequest(MetadataApi, frame).request;
+    if (header.apiKey === PRODUCE) {
+      const request = decodeRequest(ProduceApi, frame).request;
+      logged.produce = {
+        acks: request.acks,
+        timeoutMs: request.timeoutMs,
+        partitions: this.producedPartitions(nodeId, request),
+      };
+    }
+    this.requests.push(logged);
+    this.notify();
+    return logged;
+  }
+
+  private producedPartitions(nodeId: number, request: Complete<ProduceRequest>): ProducedPartition[] {
+    const out: ProducedPartition[] = [];
+    for (const t of request.topicData) {
+      const topic =
+        t.topicId !== undefined && t.topicId !== ZERO_UUID ? this.topicNameById(t.topicId) : t.name;
+      for (const p of t.partitionData) {
+        const batches = p.records === null ? [] : decodeRecordBatchesSync(p.records);
+        const records = batches.flatMap((b) => b.records);
+        out.push({
+          topic: topic ?? `<unknown topic id ${t.topicId}>`,
+          partition: p.index,
+          nodeId,
+          batches,
+          records,
+          recordCount: records.length,
+        });
+      }
+    }
+    return out;
+  }
+
+  private async handle(broker: BrokerState, socket: Socket, logged: LoggedRequest, frame: Buffer) {
+    if (socket.destroyed || this.closed) {
+      logged.outcome = 'dropped';
+      this.notify();
+      return;
+    }
+    const action = this.requestAction(logged);
+    if (action === 'drop') {
+      logged.outcome = 'dropped';
+      socket.destroy();
+      this.notify();
+      return;
+    }
+    if (action === 'no-response') {
+      logged.outcome = 'not-answered';
+      this.notify();
+      // Never settles: the connection stays muted, as a hung broker's would.
+      return new Promise<void>(() => {});
+    }
+    if (action !== undefined && typeof action === 'object') {
+      if ('delayMs' in action) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            resolve();
+          }, action.delayMs);
+          this.timers.add(timer);
+        });
+      } else await action.until.catch(() => undefined);
+      if (socket.destroyed || this.closed) {
+        logged.outcome = 'dropped';
+        this.notify();
+        return;
+      }
+    }
+
+    const response = this.respond(broker, logged, frame);
+    if (response === undefined) {
+      logged.outcome = 'not-answered';
+    } else if (action === 'drop-mid-response') {
+      socket.write(response.subarray(0, Math.max(1, response.length >> 1)));
+      socket.destroy();
+      logged.outcome = 'dropped-mid-response';
+    } else {
+      socket.write(response);
+      logged.outcome = 'answered';
+    }
+    this.notify();
+  }
+
+  private requestAction(logged: LoggedRequest): RequestAction | undefined {
+    for (const rule of this.requestRules) {
+      const m = rule.match;
+      if (rule.remaining <= 0 || m.api !== logged.api) continue;
+      if (m.nodeId !== undefined && m.nodeId !== logged.nodeId) continue;
+      if (m.when !== undefined && !m.when(logged)) continue;
+      rule.remaining--;
+      rule.hits++;
+      return rule.action;
+    }
+    return undefined;
+  }
+
+  /** The response frame, or undefined when none is sent (acks=0). */
+  private respond(broker: BrokerState, logged: LoggedRequest, frame: Buffer): Uint8Array | undefined {
+    switch (logged.apiKey) {
+      case API_VERSIONS:
+        return this.apiVersions(frame);
+      case METADATA:
+        return encodeResponse(MetadataApi, logged.version, logged.correlationId, this.metadata(logged));
+      case PRODUCE: {
+        const response = this.produce(broker, logged);
+        return logged.produce!.acks === 0
+          ? undefined
+          : encodeResponse(ProduceApi, logged.version, logged.correlationId, response);
+      }
+      default:
+        throw new Error(`the fake cluster does not speak api key ${logged.apiKey}`);
+    }
+  }
+
+  private apiVersions(frame: Buffer): Uint8Array {
+    const { apiVersion, correlationId } = decodeRequest(ApiVersionsApi, frame);
+    const response: ApiVersionsResponse = {
+      errorCode: 0,
+      apiKeys: [
+        { apiKey: PRODUCE, minVersion: 3, maxVersion: this.options.maxProduceVersion },
+        { apiKey: METADATA, minVersion: 1, maxVersion: this.options.maxMetadataVersion },
+        { apiKey: API_VERSIONS, minVersion: 0, maxVersion: 4 },
+        { apiKey: INIT_PRODUCER_ID, minVersion: 0, maxVersion: 5 },
+      ],
+      throttleTimeMs: 0,
+    };
+    return encodeResponse(ApiVersionsApi, apiVersion, correlationId, response);
+  }
+
+  private metadata(logged: LoggedRequest): MetadataResponse {
+    const version = logged.version;
+    const request = logged.metadata!;
+    const names = request.topics === null ? [...this.topics.keys()] : request.topics.map((t) => t.name ?? '');
+    const topics: MetadataResponseTopic[] = names.map((name) => {
+      const topic = this.topics.get(name);
+      if (topic === undefined) {
+        const create = this.options.autoCreateTopics && request.allowAutoTopicCreation;
+        if (create) this.createTopic(name, this.options.autoCreatePartitions);
+        // The request that creates a topic sees it without leaders yet, as with a real broker.
+        return this.topicEntry(version, {
+          errorCode: create ? KafkaErrorCode.LEADER_NOT_AVAILABLE : KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          name,
+          partitions: [],
+        });
+      }
+      if (topic.metadataError !== 0) {
+        return this.topicEntry(version, { errorCode: topic.metadataError, name, partitions: [] });
+      }
+      return this.topicEntry(version, {
+        errorCode: 0,
+        name,
+        topicId: topic.topicId,
+        partitions: topic.partitions.map((p) => ({
+          errorCode: p.leaderId < 0 ? KafkaErrorCode.LEADER_NOT_AVAILABLE : 0,
+          partitionIndex: p.index,
+          leaderId: p.leaderId,
+          ...(version >= 7 ? { leaderEpoch: p.leaderEpoch } : {}),
+          replicaNodes: p.leaderId < 0 ? [] : [p.leaderId],
+          isrNodes: p.leaderId < 0 ? [] : [p.leaderId],
+        })),
+      });
+    });
+    const listed = [...this.brokers.values()].filter((b) => b.listed);
+    return {
+      throttleTimeMs: 0,
+      brokers: listed.map((b) => ({ nodeId: b.nodeId, host: HOST, port: b.port, rack: null })),
+      clusterId: 'fake-cluster',
+      controllerId: listed[0]?.nodeId ?? -1,
+      topics,
+    };
+  }
+
+  private topicEntry(version: number, topic: MetadataResponseTopic): MetadataResponseTopic {
+    if (version < 10) delete topic.topicId;
+    return topic;
+  }
+
+  private produce(broker: BrokerState, logged: LoggedRequest): ProduceResponse {
+    const version = logged.version;
+    const byTopic = new Map<string, PartitionProduceResponse[]>();
+    const endpoints = new Map<number, NodeEndpoint>();
+    for (const produced of logged.produce!.partitions) {
+      const answer = this.producePartition(broker, logged, produced);
+      const result: PartitionProduceResponse = {
+        index: produced.partition,
+        errorCode: answer.errorCode,
+        baseOffset: answer.baseOffset,
+        logAppendTimeMs: -1n,
+      };
+      if (version >= 5) result.logStartOffset = 0n;
+      if (version >= 8) {
+        result.recordErrors = (answer.recordErrors ?? []).map((e) => ({
+          batchIndex: e.batchIndex,
+          batchIndexErrorMessage: e.message ?? null,
+        }));
+        result.errorMessage = answer.errorMessage ?? null;
+      }
+      if (version >= 10 && answer.currentLeader !== undefined) {
+        result.currentLeader = answer.currentLeader;
+        const leader = this.brokers.get(answer.currentLeader.leaderId);
+        if (leader !== undefined) {
+          endpoints.set(leader.nodeId, { nodeId: leader.nodeId, host: HOST, port: leader.port, rack: null });
+        }
+      }
+      produced.result = {
+        errorCode: answer.errorCode,
+        errorName: errorName(answer.errorCode),
+        baseOffset: answer.baseOffset,
+      };
+      const key = version >= 13 ? (this.topics.get(produced.topic)?.topicId ?? ZERO_UUID) : produced.topic;
+      let list = byTopic.get(key);
+      if (list === undefined) {
+        list = [];
+        byTopic.set(key, list);
+      }
+      list.push(result);
+    }
+    const response: ProduceResponse = {
+      responses: [...byTopic].map(([key, partitionResponses]) =>
+        version >= 13 ? { topicId: key, partitionResponses } : { name: key, partitionResponses },
+      ),
+      throttleTimeMs: 0,
+    };
+    if (version >= 10 && endpoints.size > 0) response.nodeEndpoints = [...endpoints.values()];
+    return response;
+  }
+
+  private producePartition(
+    broker: BrokerState,
+    logged: LoggedRequest,
+    produced: ProducedPartition,
+  ): {
+    errorCode: number;
+    baseOffset: bigint;
+    errorMessage?: string;
+    recordErrors?: ProduceReply['recordErrors'];
+    currentLeader?: { leaderId: number; leaderEpoch: number };
+  } {
+    const scripted = this.produceReply(produced);
+    if (scripted !== undefined) {
+      return {
+        errorCode: errorCode(scripted.error),
+        baseOffset: -1n,
+        ...(scripted.errorMessage === undefined ? {} : { errorMessage: scripted.errorMessage }),
+        ...(scripted.recordErrors === undefined ? {} : { recordErrors: scripted.recordErrors }),
+        ...(scripted.currentLeader === undefined
+          ? {}
+          : {
+              currentLeader: {
+                leaderId: scripted.currentLeader.leaderId,
+                leaderEpoch: scripted.currentLeader.leaderEpoch ?? -1,
+              },
+            }),
+      };
+    }
+    const topic = this.topics.get(produced.topic);
+    const partition = topic?.partitions[produced.partition];
+    if (topic === undefined || partition === undefined) {
+      return {
+        errorCode:
+          logged.version >= 13 ? KafkaErrorCode.UNKNOWN_TOPIC_ID : KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        baseOffset: -1n,
+      };
+    }
+    if (partition.leaderId !== broker.nodeId) {
+      const hint = this.options.leaderHints && partition.leaderId >= 0;
+      return {
+        errorCode: KafkaErrorCode.NOT_LEADER_OR_FOLLOWER,
+        baseOffset: -1n,
+        ...(hint
+          ? { currentLeader: { leaderId: partition.leaderId, leaderEpoch: partition.leaderEpoch } }
+          : {}),
+      };
+    }
+    const baseOffset = partition.nextOffset;
+    for (const batch of produced.batches) {
+      for (const record of batch.records) {
+        partition.log.push({
+          topic: produced.topic,
+          partition: produced.partition,
+          offset: partition.nextOffset++,
+          key: record.key,
+          value: record.value,
+          headers: record.headers,
+          timestamp: record.timestamp,
+          requestIndex: logged.index,
+        });
+      }
+    }
+    return { errorCode: 0, baseOffset };
+  }
+
+  private produceReply(produced: ProducedPartition): ProduceReply | undefined {
+    for (const rule of this.produceRules) {
+      const m = rule.match;
+      if (rule.remaining <= 0) continue;
+      if (m.topic !== undefined && m.topic !== produced.topic) continue;
+      if (m.partition !== undefined && m.partition !== produced.partition) continue;
+      if (m.nodeId !== undefined && m.nodeId !== produced.nodeId) continue;
+      if (m.when !== undefined && !m.when(produced)) continue;
+      rule.remaining--;
+      rule.hits++;
+      return rule.action;
+    }
+    return undefined;
+  }
+
+  private topicNameById(topicId: string): string | undefined {
+    for (const t of this.topics.values()) if (t.topicId === topicId) return t.name;
+    return undefined;
+  }
+
+  private broker(nodeId: number): BrokerState {
+    const b = this.brokers.get(nodeId);
+    if (b === undefined) throw new Error(`no broker ${nodeId}`);
+    return b;
+  }
+
+  private topic(name: string): TopicState {
+    const t = this.topics.get(name);
+    if (t === undefined) throw new Error(`no topic ${name}`);
+    return t;
+  }
+
+  private partition(topic: string, partition: number): PartitionState {
+    const p = this.topic(topic).partitions[partition];
+    if (p === undefined) throw new Error(`no partition ${topic}-${partition}`);
+    return p;
+  }
+}
