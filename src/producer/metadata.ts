@@ -100,6 +100,12 @@ export class MetadataCache {
     return this.now() - this.lastRefreshMs >= this.options.metadataMaxAgeMs;
   }
 
+  /** Milliseconds until the metadata becomes stale (Infinity before the first fetch and after close). */
+  staleInMs(): number {
+    if (this.closed || !Number.isFinite(this.lastRefreshMs)) return Number.POSITIVE_INFINITY;
+    return this.lastRefreshMs + this.options.metadataMaxAgeMs - this.now();
+  }
+
   /** Called after every successful refresh (the sender re-checks leaders of waiting batches). */
   onUpdate(listener: () => void): () => void {
     this.listeners.add(listener);

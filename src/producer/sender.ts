@@ -160,24 +160,31 @@ export class Sender {
       });
     }
 
-    this.scheduleTimer(Math.min(nextReadyInMs, this.accumulator.nextDeadlineMs() - this.now()));
+    // Metadata ages while the producer is idle too (Java refreshes it every metadata.max.age.ms regardless),
+    // so the next record goes to the current leader and sees new partitions.
+    const staleIn = this.refreshing ? Number.POSITIVE_INFINITY : this.metadata.staleInMs();
+    this.scheduleTimer(Math.min(nextReadyInMs, this.accumulator.nextDeadlineMs() - this.now(), staleIn));
   }
 
-  /** Keeps one timer for the next linger, backoff or delivery deadline. */
+  /** Keeps one timer for the next linger, backoff or delivery deadline, or metadata refresh. */
   private scheduleTimer(delay: number): void {
     if (!Number.isFinite(delay)) return;
     const at = this.now() + delay;
-    if (this.timer !== null && this.timerAt <= at) return;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(
-      () => {
-        this.timer = null;
-        this.timerAt = Number.POSITIVE_INFINITY;
-        this.run();
-      },
-      Math.max(0, delay),
-    );
+    if (this.timer === null || this.timerAt > at) {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timerAt = at;
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          this.timerAt = Number.POSITIVE_INFINITY;
+          this.run();
+        },
+        Math.max(0, delay),
+      );
+    }
+    // With nothing pending, the timer only keeps metadata fresh: that alone must not keep the process alive.
+    if (this.accumulator.recordsPending > 0) this.timer.ref();
+    else this.timer.unref();
   }
 
   private refreshMetadata(): void {
