@@ -223,7 +223,9 @@ export declare function decodeWithKafka(
 ): Promise<Record<string, unknown>>;
 
 /** Compiles the scripts/java helpers for Kafka `version` once; returns how to run them. */
-export declare function javaHelpers(version?: string): Promise<{ classpath: string; jvmFlags: string[] }>;
+export declare function javaHelpers(
+  version?: string,
+): Promise<{ classpath: string; jvmFlags: string[]; archiveDir: string }>;
 /** Runs a helper main class; rejects with its stderr on a non-zero exit or timeout. */
 export declare function runJavaHelper(
   mainClass: string,
