@@ -52,12 +52,21 @@ let exitHookInstalled = false;
 function installExitHook() {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // 'exit' handlers must be synchronous: SIGKILL every group we own; the kernel does the rest.
-  process.on('exit', () => {
+  // Synchronous on purpose ('exit' handlers cannot wait): SIGKILL every group we own; the kernel does the rest.
+  const killOwned = () => {
     for (const cluster of owned) {
       for (const node of cluster.nodes) if (node.pid) signalGroup(node.pid, 'SIGKILL');
     }
-  });
+  };
+  process.on('exit', killOwned);
+  // A signal ends Node without 'exit' handlers. Kill our brokers, then let the signal do what it would have
+  // done: re-raise it unless someone else (a test runner) handles it.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(signal, () => {
+      killOwned();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 /**
