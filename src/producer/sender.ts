@@ -136,28 +136,32 @@ export class Sender {
     if (needMetadata) this.refreshMetadata();
 
     for (const [nodeId, batches] of byLeader) {
-      const inFlight = this.inFlightPerNode.get(nodeId) ?? 0;
-      if (inFlight >= this.config.maxInFlightRequestsPerConnection) continue;
       // One request per leader, up to maxRequestSize; the first batch always goes (it was size-checked on
-      // append), the rest wait for the next request.
-      const chosen: ProducerBatch[] = [];
-      let size = 0;
-      for (const batch of batches) {
-        if (chosen.length > 0 && size + batch.sizeInBytes > this.config.maxRequestSize) break;
-        size += batch.sizeInBytes;
-        chosen.push(batch);
+      // append). What does not fit goes in further requests right away, while in-flight slots remain.
+      let next = 0;
+      while (next < batches.length) {
+        const inFlight = this.inFlightPerNode.get(nodeId) ?? 0;
+        if (inFlight >= this.config.maxInFlightRequestsPerConnection) break;
+        const chosen: ProducerBatch[] = [];
+        let size = 0;
+        for (; next < batches.length; next++) {
+          const batch = batches[next]!;
+          if (chosen.length > 0 && size + batch.sizeInBytes > this.config.maxRequestSize) break;
+          size += batch.sizeInBytes;
+          chosen.push(batch);
+        }
+        for (const batch of chosen) {
+          this.accumulator.markInFlight(batch);
+          this.inFlightBatches.add(batch);
+          batch.attempts++;
+        }
+        this.inFlightPerNode.set(nodeId, inFlight + 1);
+        void this.produce(nodeId, chosen).finally(() => {
+          this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 1) - 1);
+          for (const batch of chosen) this.inFlightBatches.delete(batch);
+          this.wakeup();
+        });
       }
-      for (const batch of chosen) {
-        this.accumulator.markInFlight(batch);
-        this.inFlightBatches.add(batch);
-        batch.attempts++;
-      }
-      this.inFlightPerNode.set(nodeId, inFlight + 1);
-      void this.produce(nodeId, chosen).finally(() => {
-        this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 1) - 1);
-        for (const batch of chosen) this.inFlightBatches.delete(batch);
-        this.wakeup();
-      });
     }
 
     // Metadata ages while the producer is idle too (Java refreshes it every metadata.max.age.ms regardless),

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, offsetsOf, producerFor, sendAll, startCluster } from './harness.js';
+import { cleanup, offsetsOf, producerFor, sendAll, startCluster, within } from './harness.js';
 
 // What the producer puts on the wire: one Produce request per leader carrying every ready partition of
 // that leader, at most maxInFlightRequestsPerConnection of them outstanding per broker, at most one batch
@@ -82,6 +82,34 @@ describe('Produce requests', () => {
     expect(requests.map((r) => r.produce!.partitions.map((p) => p.partition))).toEqual([[0], [1], [2, 3]]);
     expect(Math.max(...requests.map((r) => r.outstandingOnArrival))).toBe(2);
     for (const p of [0, 1, 2, 3]) expect(cluster.values('t', p)).toEqual([`p${p}`]);
+  });
+
+  it('pipelines requests when one leader has more ready data than maxRequestSize allows in one', async () => {
+    const cluster = await startCluster({ topics: { t: { partitions: 6, leaders: [0, 0, 0, 0, 0, 0] } } });
+    const producer = producerFor(cluster, { maxRequestSize: 400 });
+    await producer.send({ topic: 't', partition: 0, value: 'warm-up' });
+    const held = gate();
+    cluster.onRequest({ api: 'Produce', nodeId: 0, times: Infinity }, { until: held.opened });
+    const toNode0 = (r: { api: string; nodeId: number }) => r.api === 'Produce' && r.nodeId === 0;
+    const before = cluster.requests.filter(toNode0).length;
+
+    // About 170 bytes per one-record batch: two batches fit a 400-byte request, so six need three.
+    const value = 'x'.repeat(100);
+    const sent = [0, 1, 2, 3, 4, 5].map((partition) => producer.send({ topic: 't', partition, value }));
+    const requests = await within(
+      cluster.waitForRequests(toNode0, before + 3),
+      2_000,
+      'three requests to broker 0 while it answers none',
+    );
+    held.open();
+    await Promise.all(sent);
+
+    expect(requests.slice(before).map((r) => r.produce!.partitions.map((p) => p.partition))).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
+    expect(requests.slice(before).map((r) => r.outstandingOnArrival)).toEqual([1, 2, 3]);
   });
 
   it('keeps one batch per partition at the broker, so batches land in the order they were made', async () => {
