@@ -23,6 +23,9 @@ import {
 } from './lib/index.mjs';
 
 const say = (message) => process.stderr.write(`kafka: ${message}\n`);
+// For messages: .kafka, or wherever KAFKA_WIRE_DIR moved it.
+const relativeHome = relative(repoRoot, kafkaHome);
+const home = relativeHome.startsWith('..') ? kafkaHome : relativeHome || '.';
 
 async function up(options) {
   const brokers = Number(options.brokers);
@@ -50,7 +53,7 @@ async function up(options) {
         say(`the running cluster does not answer well (${error.message.split('\n')[0]}); restarting it`);
       }
     } else {
-      say('a cluster of another shape (or a broken one) is recorded in .kafka; replacing it');
+      say(`a cluster of another shape (or a broken one) is recorded in ${home}; replacing it`);
     }
     await existing.destroy({ keepLogs: false });
   }
@@ -66,7 +69,7 @@ async function up(options) {
   });
   say(
     `Kafka ${version} is up: ${brokers} broker(s) at ${cluster.bootstrapServers}; ` +
-      `logs in ${relative(repoRoot, kafkaHome)}/logs; stop with \`npm run kafka:down\``,
+      `logs in ${home}/logs; stop with \`npm run kafka:down\``,
   );
   console.log(cluster.bootstrapServers);
 }
@@ -75,7 +78,7 @@ async function down(options) {
   const { killed, spared } = await stopAll({ dir: kafkaHome, all: options.all });
   say(
     killed.length > 0
-      ? `stopped ${killed.length} broker JVM(s) (pids ${killed.join(', ')}); data removed, logs kept in .kafka/logs`
+      ? `stopped ${killed.length} broker JVM(s) (pids ${killed.join(', ')}); data removed, logs kept in ${home}/logs`
       : 'no broker was running; data removed',
   );
   for (const s of spared) {
@@ -90,7 +93,7 @@ async function status() {
   const known = new Set(cluster?.nodes.map((n) => n.pid) ?? []);
   const strays = findHarnessJvms({ under: kafkaHome }).filter((j) => !known.has(j.pid));
   if (!cluster) {
-    say('no cluster recorded in .kafka');
+    say(`no cluster recorded in ${home}`);
   } else {
     for (const node of cluster.nodes) {
       const state =
