@@ -1,4 +1,5 @@
 import { KafkaWireError } from '../errors.js';
+import { ClientClosedError } from '../net/errors.js';
 import type { TopicPartitionsView } from '../partition/types.js';
 import { kafkaErrorFor } from '../protocol/errors.js';
 
@@ -148,7 +149,9 @@ export class MetadataCache {
     let lastError: unknown;
     for (;;) {
       if (this.closed)
-        throw new KafkaWireError('The producer is closed; create a new one to send more records.');
+        throw new ClientClosedError(
+          `The producer was closed while this record waited for metadata of topic '${topic}': it was not sent.`,
+        );
       const current = this.topics.get(topic);
       if (current !== undefined) return current;
       const code = this.topicErrors.get(topic);

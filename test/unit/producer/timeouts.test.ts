@@ -103,7 +103,11 @@ describe('close', () => {
       expect(error).toBeInstanceOf(ClientClosedError);
       expect(error.message).toContain('close({ timeoutMs: 300 }) ran out');
     }
-    expect((results[2] as { error: Error }).error.message).toMatch(/closed/);
+    const unsent = (results[2] as { error: Error }).error;
+    expect(unsent).toBeInstanceOf(ClientClosedError);
+    expect(unsent.message).toBe(
+      "The producer was closed while this record waited for metadata of topic 'missing': it was not sent.",
+    );
     await expect(producer.send({ topic: 't', value: 'late' })).rejects.toThrow(ClientClosedError);
 
     // Every connection the producer opened is closed on the broker side too, and nothing it started is
