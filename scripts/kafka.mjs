@@ -2,13 +2,14 @@
 // Local Apache Kafka for development and tests, straight from Maven Central's jars (no Docker needed).
 //
 //   node scripts/kafka.mjs up [--brokers N] [--port P] [--kafka-version V] [--timeout SECONDS]
-//   node scripts/kafka.mjs down
+//   node scripts/kafka.mjs down [--all]
 //   node scripts/kafka.mjs status
 //
 // `up` starts N KRaft nodes (combined broker + controller) on 127.0.0.1:P..P+N-1 (controllers on P+100..),
 // with data, configs and logs in .kafka/, and prints the bootstrap address on stdout. Running `up` again
-// reuses a healthy cluster of the same shape, otherwise replaces it. `down` kills every broker JVM this
-// checkout started (found by command line, whatever the pid file says) and deletes the data; logs stay.
+// reuses a healthy cluster of the same shape, otherwise replaces it. `down` kills the cluster's JVMs (found
+// by command line, whatever the pid file says) and those of test clusters whose test process is gone, and
+// deletes the data; logs stay. Clusters of test runs still in progress are spared unless --all.
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -22,6 +23,9 @@ import {
 } from './lib/index.mjs';
 
 const say = (message) => process.stderr.write(`kafka: ${message}\n`);
+// For messages: .kafka, or wherever KAFKA_WIRE_DIR moved it.
+const relativeHome = relative(repoRoot, kafkaHome);
+const home = relativeHome.startsWith('..') ? kafkaHome : relativeHome || '.';
 
 async function up(options) {
   const brokers = Number(options.brokers);
@@ -49,7 +53,7 @@ async function up(options) {
         say(`the running cluster does not answer well (${error.message.split('\n')[0]}); restarting it`);
       }
     } else {
-      say('a cluster of another shape (or a broken one) is recorded in .kafka; replacing it');
+      say(`a cluster of another shape (or a broken one) is recorded in ${home}; replacing it`);
     }
     await existing.destroy({ keepLogs: false });
   }
@@ -65,18 +69,23 @@ async function up(options) {
   });
   say(
     `Kafka ${version} is up: ${brokers} broker(s) at ${cluster.bootstrapServers}; ` +
-      `logs in ${relative(repoRoot, kafkaHome)}/logs; stop with \`npm run kafka:down\``,
+      `logs in ${home}/logs; stop with \`npm run kafka:down\``,
   );
   console.log(cluster.bootstrapServers);
 }
 
-async function down() {
-  const killed = await stopAll({ dir: kafkaHome, under: kafkaHome });
+async function down(options) {
+  const { killed, spared } = await stopAll({ dir: kafkaHome, all: options.all });
   say(
     killed.length > 0
-      ? `stopped ${killed.length} broker JVM(s) (pids ${killed.join(', ')}); data removed, logs kept in .kafka/logs`
+      ? `stopped ${killed.length} broker JVM(s) (pids ${killed.join(', ')}); data removed, logs kept in ${home}/logs`
       : 'no broker was running; data removed',
   );
+  for (const s of spared) {
+    const why =
+      s.owner === null ? 'started by a script, owner unknown' : `its test process ${s.owner} still runs`;
+    say(`left running: pid ${s.pid} of ${relative(repoRoot, s.dir)} (${why}); \`down --all\` stops it too`);
+  }
 }
 
 async function status() {
@@ -84,7 +93,7 @@ async function status() {
   const known = new Set(cluster?.nodes.map((n) => n.pid) ?? []);
   const strays = findHarnessJvms({ under: kafkaHome }).filter((j) => !known.has(j.pid));
   if (!cluster) {
-    say('no cluster recorded in .kafka');
+    say(`no cluster recorded in ${home}`);
   } else {
     for (const node of cluster.nodes) {
       const state =
@@ -109,14 +118,15 @@ const { positionals, values } = parseArgs({
     port: { type: 'string', default: '9092' },
     'kafka-version': { type: 'string' },
     timeout: { type: 'string', default: '120' },
+    all: { type: 'boolean', default: false },
   },
 });
 
-const commands = { up: () => up(values), down, status };
+const commands = { up: () => up(values), down: () => down(values), status };
 const command = commands[positionals[0] ?? ''];
 if (!command) {
   say(
-    'usage: node scripts/kafka.mjs up [--brokers N] [--port P] [--kafka-version V] [--timeout S] | down | status',
+    'usage: node scripts/kafka.mjs up [--brokers N] [--port P] [--kafka-version V] [--timeout S] | down [--all] | status',
   );
   process.exit(2);
 }

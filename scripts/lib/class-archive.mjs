@@ -6,16 +6,7 @@
 // Any failure here only means "no archive": brokers then start as before.
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fetchMetadata } from './metadata.mjs';
 import { kafkaHome } from './paths.mjs';
@@ -69,7 +60,13 @@ async function makeArchive(libs, jvmFlags, file, { freePorts, log }) {
   mkdirSync(dirname(file), { recursive: true });
   // In .kafka, with the harness mark on its command line: `npm run kafka:down` finds it if we die midway.
   mkdirSync(kafkaHome, { recursive: true });
-  const work = mkdtempSync(join(kafkaHome, 'class-archive-'));
+  // Named <name>-<pid> like test clusters, so `kafka:down` knows when its owner is gone.
+  const work = join(
+    kafkaHome,
+    `class-archive-${createHash('sha256').update(file).digest('hex').slice(0, 8)}-${process.pid}`,
+  );
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work);
   let child;
   try {
     log?.('Making a class archive for faster broker starts (once per Kafka version)');

@@ -12,7 +12,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { brokerClassArchive } from './class-archive.mjs';
 import { kafkaLibs } from './jars.mjs';
 import { writeLoggingConfig } from './logging.mjs';
@@ -52,12 +52,21 @@ let exitHookInstalled = false;
 function installExitHook() {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // 'exit' handlers must be synchronous: SIGKILL every group we own; the kernel does the rest.
-  process.on('exit', () => {
+  // Synchronous on purpose ('exit' handlers cannot wait): SIGKILL every group we own; the kernel does the rest.
+  const killOwned = () => {
     for (const cluster of owned) {
       for (const node of cluster.nodes) if (node.pid) signalGroup(node.pid, 'SIGKILL');
     }
-  });
+  };
+  process.on('exit', killOwned);
+  // A signal ends Node without 'exit' handlers. Kill our brokers, then let the signal do what it would have
+  // done: re-raise it unless someone else (a test runner) handles it.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(signal, () => {
+      killOwned();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 /**
@@ -536,12 +545,31 @@ export async function attachCluster(dir = kafkaHome) {
 }
 
 /**
- * Kills every broker JVM the harness started below `under` (default: all of this checkout's .kafka), whatever
- * the pid files say, and deletes the cluster data in `dir`. Returns the pids it killed.
+ * The process that owns a cluster folder `<home>/<name>-<pid>` (see processClusterDir), or null when the
+ * folder does not follow that pattern.
  */
-export async function stopAll({ dir = kafkaHome, under = kafkaHome, keepLogs = true } = {}) {
-  const jvms = findHarnessJvms({ under: resolve(under) });
-  await killJvms(jvms);
-  removeClusterFiles(resolve(dir), { keepLogs });
-  return jvms.map((j) => j.pid);
+function ownerPid(clusterDir, home) {
+  if (dirname(clusterDir) !== home) return null;
+  const match = basename(clusterDir).match(/-(\d+)$/);
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * Stops the cluster in `dir` (default .kafka, the CLI's) and deletes its data; also kills broker JVMs of
+ * other harness clusters below it whose owning process is gone (an interrupted test run), whatever the pid
+ * files say. Clusters of processes that still run (a test run next door) are left alone unless `all`.
+ * @returns {Promise<{ killed: number[], spared: { pid: number, dir: string, owner: number | null }[] }>}
+ */
+export async function stopAll({ dir = kafkaHome, all = false, keepLogs = true } = {}) {
+  const home = resolve(dir);
+  const killed = [];
+  const spared = [];
+  for (const jvm of findHarnessJvms({ under: home })) {
+    const owner = ownerPid(jvm.dir, home);
+    if (all || jvm.dir === home || (owner !== null && !isRunning(owner))) killed.push(jvm);
+    else spared.push({ pid: jvm.pid, dir: jvm.dir, owner });
+  }
+  await killJvms(killed);
+  removeClusterFiles(home, { keepLogs });
+  return { killed: killed.map((j) => j.pid), spared };
 }

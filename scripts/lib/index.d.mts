@@ -89,12 +89,14 @@ export declare function findFreeBasePort(n: number): Promise<number>;
 export declare function processClusterDir(name: string): Promise<string>;
 /** The cluster recorded in `dir`/cluster.json (default .kafka), or null. */
 export declare function attachCluster(dir?: string): Promise<KafkaCluster | null>;
-/** Kill every harness broker JVM under `under` (default .kafka) and delete the data in `dir`; returns killed pids. */
-export declare function stopAll(options?: {
-  dir?: string;
-  under?: string;
-  keepLogs?: boolean;
-}): Promise<number[]>;
+/**
+ * Stop the cluster in `dir` (default .kafka) and delete its data; also kill brokers of clusters below it whose
+ * owning process (`<name>-<pid>` folders) is gone. Clusters of live processes are spared unless `all`.
+ */
+export declare function stopAll(options?: { dir?: string; all?: boolean; keepLogs?: boolean }): Promise<{
+  killed: number[];
+  spared: { pid: number; dir: string; owner: number | null }[];
+}>;
 export declare function findHarnessJvms(filter?: { dir?: string; under?: string }): {
   pid: number;
   dir: string;
@@ -221,7 +223,9 @@ export declare function decodeWithKafka(
 ): Promise<Record<string, unknown>>;
 
 /** Compiles the scripts/java helpers for Kafka `version` once; returns how to run them. */
-export declare function javaHelpers(version?: string): Promise<{ classpath: string; jvmFlags: string[] }>;
+export declare function javaHelpers(
+  version?: string,
+): Promise<{ classpath: string; jvmFlags: string[]; archiveDir: string }>;
 /** Runs a helper main class; rejects with its stderr on a non-zero exit or timeout. */
 export declare function runJavaHelper(
   mainClass: string,

@@ -1,8 +1,17 @@
 // The Java helper programs in scripts/java (Kafka's own consumer, producer, admin client and message
 // decoder). javac compiles them once per Kafka version into the cache; every later run only starts a JVM.
 import { execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { kafkaLibs } from './jars.mjs';
 import { writeLoggingConfig } from './logging.mjs';
@@ -17,11 +26,14 @@ export const HELPER_SOURCES = [
 ];
 
 // Short-lived client JVMs: C1 only and serial GC start faster and use less CPU on a small box.
+// JVM warnings (class-data sharing ones included) go to stderr: stdout carries the helpers' JSON.
 const CLIENT_JVM_FLAGS = [
   '-XX:TieredStopAtLevel=1',
   '-XX:+UseSerialGC',
   '-Xmx512m',
   '-Djava.awt.headless=true',
+  '-Xlog:disable',
+  '-Xlog:all=warning:stderr',
 ];
 
 const compiled = new Map();
@@ -43,7 +55,8 @@ export function javaHelpers(version) {
 
 async function compile(version) {
   const libs = await kafkaLibs(version);
-  const hash = createHash('sha256');
+  // 'jar-1': the cache layout (classes packed into helpers.jar); bump it when the layout changes.
+  const hash = createHash('sha256').update('jar-1');
   for (const name of HELPER_SOURCES) hash.update(name).update(readFileSync(join(javaSourceDir, name)));
   const root = join(cacheDir, 'java-helpers');
   const dir = join(root, `${version}-${hash.digest('hex').slice(0, 12)}`);
@@ -62,6 +75,8 @@ async function compile(version) {
         `${libs}/*`,
         ...sources,
       ]);
+      // A jar, not a class folder: class-data sharing only archives classes that come from jars.
+      await run('jar', ['--create', '--file', join(tmp, 'helpers.jar'), '-C', join(tmp, 'classes'), '.']);
       writeLoggingConfig(tmp, { level: 'WARN', target: 'stderr' });
       // Written last: a folder without it is a compile that was cut off.
       writeFileSync(join(tmp, '.complete'), '');
@@ -80,8 +95,12 @@ async function compile(version) {
       rmSync(tmp, { recursive: true, force: true });
     }
   }
+  // Archives of loaded classes are only valid for the exact jars they were made with: a fresh download of the
+  // Kafka jars (a new .complete marker) gets fresh archives.
+  const jarsStamp = Math.floor(statSync(join(libs, '..', '.complete')).mtimeMs).toString(36);
   return {
-    classpath: `${join(dir, 'classes')}:${libs}/*`,
+    classpath: `${join(dir, 'helpers.jar')}:${libs}/*`,
+    archiveDir: join(dir, `cds-${jarsStamp}`),
     jvmFlags: [
       ...CLIENT_JVM_FLAGS,
       `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`,
@@ -108,10 +127,19 @@ function run(command, args) {
  * @returns {Promise<{ stdout: string, stderr: string }>}
  */
 export async function runJavaHelper(mainClass, args, options = {}) {
-  const { classpath, jvmFlags } = await javaHelpers(options.version);
+  const { classpath, jvmFlags, archiveDir } = await javaHelpers(options.version);
   const timeoutMs = options.timeoutMs ?? 120_000;
+  // Class-data sharing per main class: the first successful run writes the archive, later runs start from it
+  // (about a third less start-up work for these short-lived JVMs).
+  const archive = join(archiveDir, `${mainClass}.jsa`);
+  const haveArchive = existsSync(archive);
+  const making = haveArchive
+    ? null
+    : join(archiveDir, `.${mainClass}-${process.pid}-${randomBytes(4).toString('hex')}.jsa`);
+  if (making) mkdirSync(archiveDir, { recursive: true });
+  const cds = haveArchive ? [`-XX:SharedArchiveFile=${archive}`] : [`-XX:ArchiveClassesAtExit=${making}`];
   return new Promise((resolve, reject) => {
-    const child = spawn('java', [...jvmFlags, '-cp', classpath, mainClass, ...args], {
+    const child = spawn('java', [...jvmFlags, ...cds, '-cp', classpath, mainClass, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out = [];
@@ -127,6 +155,14 @@ export async function runJavaHelper(mainClass, args, options = {}) {
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (making) {
+        try {
+          if (code === 0 && existsSync(making) && !existsSync(archive)) renameSync(making, archive);
+        } catch {
+          // Another run got there first; either archive will do.
+        }
+        rmSync(making, { force: true });
+      }
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (code === 0) {

@@ -1,4 +1,5 @@
 import { KafkaWireError } from '../errors.js';
+import { ClientClosedError } from '../net/errors.js';
 import type { TopicPartitionsView } from '../partition/types.js';
 import { kafkaErrorFor } from '../protocol/errors.js';
 
@@ -100,6 +101,12 @@ export class MetadataCache {
     return this.now() - this.lastRefreshMs >= this.options.metadataMaxAgeMs;
   }
 
+  /** Milliseconds until the metadata becomes stale (Infinity before the first fetch and after close). */
+  staleInMs(): number {
+    if (this.closed || !Number.isFinite(this.lastRefreshMs)) return Number.POSITIVE_INFINITY;
+    return this.lastRefreshMs + this.options.metadataMaxAgeMs - this.now();
+  }
+
   /** Called after every successful refresh (the sender re-checks leaders of waiting batches). */
   onUpdate(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -142,7 +149,9 @@ export class MetadataCache {
     let lastError: unknown;
     for (;;) {
       if (this.closed)
-        throw new KafkaWireError('The producer is closed; create a new one to send more records.');
+        throw new ClientClosedError(
+          `The producer was closed while this record waited for metadata of topic '${topic}': it was not sent.`,
+        );
       const current = this.topics.get(topic);
       if (current !== undefined) return current;
       const code = this.topicErrors.get(topic);

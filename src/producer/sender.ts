@@ -159,32 +159,39 @@ export class Sender {
     if (needMetadata) this.refreshMetadata();
 
     for (const [nodeId, batches] of byLeader) {
-      const inFlight = this.inFlightPerNode.get(nodeId) ?? 0;
-      if (inFlight >= this.config.maxInFlightRequestsPerConnection) continue;
       // One request per leader, up to maxRequestSize; the first batch always goes (it was size-checked on
-      // append), the rest wait for the next request.
-      const chosen: ProducerBatch[] = [];
-      let size = 0;
-      for (const batch of batches) {
-        if (chosen.length > 0 && size + batch.sizeInBytes > this.config.maxRequestSize) break;
-        size += batch.sizeInBytes;
-        chosen.push(batch);
+      // append). What does not fit goes in further requests right away, while in-flight slots remain.
+      let next = 0;
+      while (next < batches.length) {
+        const inFlight = this.inFlightPerNode.get(nodeId) ?? 0;
+        if (inFlight >= this.config.maxInFlightRequestsPerConnection) break;
+        const chosen: ProducerBatch[] = [];
+        let size = 0;
+        for (; next < batches.length; next++) {
+          const batch = batches[next]!;
+          if (chosen.length > 0 && size + batch.sizeInBytes > this.config.maxRequestSize) break;
+          size += batch.sizeInBytes;
+          chosen.push(batch);
+        }
+        for (const batch of chosen) {
+          this.accumulator.markInFlight(batch);
+          this.inFlightBatches.add(batch);
+          batch.attempts++;
+          this.assignSequence(batch);
+        }
+        this.inFlightPerNode.set(nodeId, inFlight + 1);
+        void this.produce(nodeId, chosen).finally(() => {
+          this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 1) - 1);
+          for (const batch of chosen) this.inFlightBatches.delete(batch);
+          this.wakeup();
+        });
       }
-      for (const batch of chosen) {
-        this.accumulator.markInFlight(batch);
-        this.inFlightBatches.add(batch);
-        batch.attempts++;
-        this.assignSequence(batch);
-      }
-      this.inFlightPerNode.set(nodeId, inFlight + 1);
-      void this.produce(nodeId, chosen).finally(() => {
-        this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 1) - 1);
-        for (const batch of chosen) this.inFlightBatches.delete(batch);
-        this.wakeup();
-      });
     }
 
-    this.scheduleTimer(Math.min(nextReadyInMs, this.accumulator.nextDeadlineMs() - this.now()));
+    // Metadata ages while the producer is idle too (Java refreshes it every metadata.max.age.ms regardless),
+    // so the next record goes to the current leader and sees new partitions.
+    const staleIn = this.refreshing ? Number.POSITIVE_INFINITY : this.metadata.staleInMs();
+    this.scheduleTimer(Math.min(nextReadyInMs, this.accumulator.nextDeadlineMs() - this.now(), staleIn));
   }
 
   /**
@@ -254,21 +261,25 @@ export class Sender {
     if (batch.producerEpoch === identity.producerEpoch) this.idempotence!.requestEpochBump();
   }
 
-  /** Keeps one timer for the next linger, backoff or delivery deadline. */
+  /** Keeps one timer for the next linger, backoff or delivery deadline, or metadata refresh. */
   private scheduleTimer(delay: number): void {
     if (!Number.isFinite(delay)) return;
     const at = this.now() + delay;
-    if (this.timer !== null && this.timerAt <= at) return;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(
-      () => {
-        this.timer = null;
-        this.timerAt = Number.POSITIVE_INFINITY;
-        this.run();
-      },
-      Math.max(0, delay),
-    );
+    if (this.timer === null || this.timerAt > at) {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timerAt = at;
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          this.timerAt = Number.POSITIVE_INFINITY;
+          this.run();
+        },
+        Math.max(0, delay),
+      );
+    }
+    // With nothing pending, the timer only keeps metadata fresh: that alone must not keep the process alive.
+    if (this.accumulator.recordsPending > 0) this.timer.ref();
+    else this.timer.unref();
   }
 
   private refreshMetadata(): void {

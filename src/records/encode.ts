@@ -44,7 +44,9 @@ import {
   TRANSACTIONAL_FLAG_MASK,
 } from './layout.js';
 import {
+  BIGINT_DELTA,
   checkTimestamp,
+  int64ToNumber,
   isExactNumber,
   recordBodySize,
   recordBodySizeBigint,
@@ -185,32 +187,36 @@ function writeSection(records: RecordInput[]): Section {
   const baseTimestamp = records[0]!.timestamp;
   checkTimestamp(baseTimestamp, 0);
   const baseExact = isExactNumber(baseTimestamp);
-  const baseNumber = Number(baseTimestamp);
-  let maxNumber = Number.NEGATIVE_INFINITY;
+  const baseNumber = int64ToNumber(baseTimestamp);
+  // The max is tracked by delta, not by absolute time: a loop variable holding 1.7e12 ms gets boxed
+  // into a fresh HeapNumber on every update (it was the last per-record allocation), a small delta does
+  // not. Records on the bigint path compare as bigints.
+  let maxDelta = 0;
   let maxIndex = 0;
+  let maxIsBig = false;
   let buf = scratch;
   let p = 0;
   for (let i = 0; i < count; i++) {
     const record = records[i]!;
     const timestamp = record.timestamp;
     if (typeof timestamp !== 'bigint') checkTimestamp(timestamp, i);
-    const delta = baseExact ? timestampDeltaNumber(timestamp, baseNumber) : Number.NaN;
+    const delta = baseExact ? timestampDeltaNumber(timestamp, baseNumber) : BIGINT_DELTA;
     let body: number;
     let big = 0n;
-    if (Number.isNaN(delta)) {
+    if (delta === BIGINT_DELTA) {
       checkTimestamp(timestamp, i);
       big = timestampDeltaBigint(timestamp, baseTimestamp);
       body = recordBodySizeBigint(record, i, big, i);
-      if (timestamp > records[maxIndex]!.timestamp || i === 0) {
+      if (timestamp > records[maxIndex]!.timestamp) {
         maxIndex = i;
-        maxNumber = Number(timestamp);
+        maxIsBig = true;
       }
     } else {
       body = recordBodySize(record, i, delta, i);
-      const t = baseNumber + delta;
-      if (t > maxNumber) {
-        maxNumber = t;
+      if (maxIsBig ? timestamp > records[maxIndex]!.timestamp : delta > maxDelta) {
+        maxDelta = delta;
         maxIndex = i;
+        maxIsBig = false;
       }
     }
     const end = p + varintSize(body) + body;
@@ -357,7 +363,7 @@ export class RecordBatchBuilder {
   #nextDelta = 0;
   #nextBig = 0n;
 
-  /** Sets #nextDelta (NaN when the bigint #nextBig is needed) and returns the record's body size. */
+  /** Sets #nextDelta (BIGINT_DELTA when the bigint #nextBig is needed) and returns the record's body size. */
   #measure(record: RecordInput): number {
     const timestamp = record.timestamp;
     checkTimestamp(timestamp, this.#count);
@@ -366,9 +372,9 @@ export class RecordBatchBuilder {
       this.#nextDelta = 0;
       return recordBodySize(record, 0, 0, 0);
     }
-    const delta = this.#baseExact ? timestampDeltaNumber(timestamp, this.#baseNumber) : Number.NaN;
+    const delta = this.#baseExact ? timestampDeltaNumber(timestamp, this.#baseNumber) : BIGINT_DELTA;
     this.#nextDelta = delta;
-    if (!Number.isNaN(delta)) return recordBodySize(record, index, delta, index);
+    if (delta !== BIGINT_DELTA) return recordBodySize(record, index, delta, index);
     this.#nextBig = timestampDeltaBigint(timestamp, this.#baseTimestamp);
     return recordBodySizeBigint(record, index, this.#nextBig, index);
   }
@@ -397,7 +403,7 @@ export class RecordBatchBuilder {
     const timestamp = record.timestamp;
     if (this.#count === 0) {
       this.#baseTimestamp = timestamp;
-      this.#baseNumber = Number(timestamp);
+      this.#baseNumber = int64ToNumber(timestamp);
       this.#baseExact = isExactNumber(timestamp);
       this.#maxTimestamp = timestamp;
     } else if (timestamp > this.#maxTimestamp) {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,7 @@ import {
   kafkaVersion,
   processClusterDir,
   repoRoot,
+  startCluster,
 } from '../harness/index.js';
 
 // `npm run kafka:up` / `kafka:down` (scripts/kafka.mjs) end to end, in a folder of its own (KAFKA_WIRE_DIR)
@@ -64,5 +65,38 @@ describe('scripts/kafka.mjs up/down', () => {
     expect(existsSync(stateFile)).toBe(false);
     // Logs stay for a post-mortem.
     expect(existsSync(join(home, 'logs', 'broker-1.log'))).toBe(true);
+  });
+
+  it('down also kills brokers of test runs that died, spares those of live ones, and --all stops everything', async () => {
+    // A cluster folder is `<name>-<owner pid>`: one owned by a process that has exited, one owned by us.
+    const exited = spawnSync(process.execPath, ['-e', '0']);
+    expect(exited.status).toBe(0);
+    const orphanDir = join(home, `crashed-run-${exited.pid}`);
+    const liveDir = join(home, `live-run-${process.pid}`);
+    const orphan = await startCluster({
+      dir: orphanDir,
+      basePort: 'auto',
+      version: kafkaVersion(),
+      detached: true,
+    });
+    const live = await startCluster({ dir: liveDir, basePort: 'auto', version: kafkaVersion() });
+    try {
+      const down = await cli('down');
+      expect(down.stderr).toMatch(
+        new RegExp(`stopped 1 broker JVM\\(s\\) \\(pids ${orphan.nodes[0]!.pid}\\)`),
+      );
+      expect(down.stderr).toMatch(
+        new RegExp(`left running: pid ${live.nodes[0]!.pid} .*live-run-${process.pid}`),
+      );
+      expect(findHarnessJvms({ dir: orphanDir })).toEqual([]);
+      expect(findHarnessJvms({ dir: liveDir }).map((j) => j.pid)).toEqual([live.nodes[0]!.pid]);
+
+      const all = await cli('down', '--all');
+      expect(all.stderr).toMatch(new RegExp(`stopped 1 broker JVM\\(s\\) \\(pids ${live.nodes[0]!.pid}\\)`));
+      expect(findHarnessJvms({ under: home })).toEqual([]);
+    } finally {
+      await orphan.destroy();
+      await live.destroy();
+    }
   });
 });

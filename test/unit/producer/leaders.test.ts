@@ -43,6 +43,28 @@ describe('leader changes', () => {
     expect(cluster.produced('t', 0).map((p) => p.nodeId)).toEqual([0, 0, 2]);
   });
 
+  it('ignores a hint older than the leader epoch it knows, and asks for metadata instead', async () => {
+    const cluster = await startCluster({ topics: { t: { partitions: 1, leaders: [0] } } });
+    // Leadership went 0 -> 1 -> 0: the producer will learn leader 0 at epoch 2.
+    cluster.setLeader('t', 0, 1);
+    cluster.setLeader('t', 0, 0);
+    const producer = producerFor(cluster);
+    await producer.send({ topic: 't', partition: 0, value: 'before' });
+    const metadataBefore = cluster.requestsFor('Metadata').length;
+    // A broker still behind (epoch 1) points at node 1.
+    const stale = cluster.onProduce(
+      { topic: 't', partition: 0 },
+      { error: 'NOT_LEADER_OR_FOLLOWER', currentLeader: { leaderId: 1, leaderEpoch: 1 } },
+    );
+
+    const result = await producer.send({ topic: 't', partition: 0, value: 'a' });
+
+    expect(result.offset).toBe(1n);
+    expect(stale.hits).toBe(1);
+    expect(cluster.produced('t', 0).map((p) => p.nodeId)).toEqual([0, 0, 0]);
+    expect(cluster.requestsFor('Metadata').length).toBeGreaterThan(metadataBefore);
+  });
+
   it.each([
     ['the broker sends no hint', { leaderHints: false }],
     ['Produce v9 has no hint field', { maxProduceVersion: 9 }],

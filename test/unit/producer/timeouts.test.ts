@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientClosedError, DeliveryTimeoutError } from '../../../src/index.js';
 import { cleanup, outcomes, producerFor, sendAll, since, startCluster, within } from './harness.js';
@@ -76,7 +77,7 @@ describe('close', () => {
   it('close({ timeoutMs }) with an unresponsive broker rejects what is pending and leaves no sockets or timers', async () => {
     const cluster = await startCluster({ topics: { t: 1 } });
     cluster.onRequest({ api: 'Produce', times: Infinity }, 'no-response');
-    const baseline = resources();
+    const handles = trackHandles();
     const producer = producerFor(cluster, {
       requestTimeoutMs: 30_000,
       deliveryTimeoutMs: 60_000,
@@ -102,7 +103,11 @@ describe('close', () => {
       expect(error).toBeInstanceOf(ClientClosedError);
       expect(error.message).toContain('close({ timeoutMs: 300 }) ran out');
     }
-    expect((results[2] as { error: Error }).error.message).toMatch(/closed/);
+    const unsent = (results[2] as { error: Error }).error;
+    expect(unsent).toBeInstanceOf(ClientClosedError);
+    expect(unsent.message).toBe(
+      "The producer was closed while this record waited for metadata of topic 'missing': it was not sent.",
+    );
     await expect(producer.send({ topic: 't', value: 'late' })).rejects.toThrow(ClientClosedError);
 
     // Every connection the producer opened is closed on the broker side too, and nothing it started is
@@ -112,7 +117,14 @@ describe('close', () => {
       2_000,
       'the broker to see every connection closed',
     );
-    await within(settledResources(baseline), 2_000, 'sockets and timers to be released');
+    handles.freeze();
+    try {
+      await within(released(handles), 2_000, 'sockets and timers to be released').catch((error: Error) => {
+        throw new Error(`${error.message}; still alive: ${handles.live().join(', ')}`);
+      });
+    } finally {
+      handles.stop();
+    }
   });
 
   it('close() without a timeout delivers records that were still lingering', async () => {
@@ -127,17 +139,39 @@ describe('close', () => {
   });
 });
 
-type Resources = Map<string, number>;
-
-function resources(): Resources {
-  const counts: Resources = new Map();
-  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  return counts;
+/**
+ * Records every timer and TCP handle created from now on, so a test can wait for all of them to be gone.
+ * getActiveResourcesInfo() counts would be blurred by the test runner's own short-lived timers.
+ */
+function trackHandles(): { freeze(): void; stop(): void; live(): string[] } {
+  const live = new Map<number, { type: string; resource: unknown }>();
+  let recording = true;
+  const hook = createHook({
+    init(asyncId, type, _trigger, resource) {
+      if (!recording) return;
+      if (type === 'Timeout' || type === 'TCPWRAP' || type === 'TCPCONNECTWRAP')
+        live.set(asyncId, { type, resource });
+    },
+    destroy(asyncId) {
+      live.delete(asyncId);
+    },
+  }).enable();
+  return {
+    /** Stops recording new handles (the test's own waiting timer) but keeps noticing the end of old ones. */
+    freeze: () => {
+      recording = false;
+    },
+    stop: () => hook.disable(),
+    live: () =>
+      [...live.values()].map(({ type, resource }) =>
+        type === 'Timeout'
+          ? `Timeout(${(resource as NodeJS.Timeout).hasRef() ? 'ref' : 'unref'}, ${(resource as { _idleTimeout?: number })._idleTimeout} ms)`
+          : type,
+      ),
+  };
 }
 
-/** Resolves once no more sockets or timers are active than at `baseline` (handles close asynchronously). */
-async function settledResources(baseline: Resources): Promise<void> {
-  const excess = () =>
-    ['TCPSocketWrap', 'Timeout'].filter((kind) => (resources().get(kind) ?? 0) > (baseline.get(kind) ?? 0));
-  while (excess().length > 0) await new Promise((resolve) => setImmediate(resolve));
+/** Resolves once every tracked handle is gone (sockets close asynchronously after destroy()). */
+async function released(handles: ReturnType<typeof trackHandles>): Promise<void> {
+  while (handles.live().length > 0) await new Promise((resolve) => setImmediate(resolve));
 }
