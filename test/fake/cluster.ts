@@ -12,7 +12,15 @@
 //     processes a request), so a request that is never answered holds back the ones behind it;
 //   - acks=0 requests are stored and never answered;
 //   - Metadata for a missing topic answers UNKNOWN_TOPIC_OR_PARTITION, or creates it when both the request
-//     and the cluster allow auto-creation; a partition without a leader answers LEADER_NOT_AVAILABLE.
+//     and the cluster allow auto-creation; a partition without a leader answers LEADER_NOT_AVAILABLE;
+//   - InitProducerId hands out producer ids (epoch 0), and batches that carry a producer id are checked the
+//     way Kafka 4.x's ProducerStateManager checks them, per (producer id, partition): same epoch → the base
+//     sequence must follow the last one (wrapping at Int32 MAX to 0), a retry of one of the last 5 batches
+//     is answered with its original offset and not written again, anything else is
+//     OUT_OF_ORDER_SEQUENCE_NUMBER; a newer epoch must start at sequence 0; an older epoch is
+//     INVALID_PRODUCER_EPOCH; a producer the partition knows nothing of is accepted at any sequence (since
+//     KIP-360; `idempotence.unknownProducer` makes it answer like an older broker). `forgetProducers`
+//     drops that state, as retention or a lost leader would.
 //
 // Everything is logged on arrival (cluster.requests), before it is handled, so tests can count and inspect
 // requests and await them (waitForRequests) instead of sleeping.
@@ -23,6 +31,11 @@ import type { Complete } from '../../src/protocol/api.js';
 import { ApiVersionsApi, type ApiVersionsResponse } from '../../src/protocol/api-versions.js';
 import { KafkaErrorCode, type KafkaErrorName, kafkaErrorEntry } from '../../src/protocol/errors.js';
 import { decodeRequest, encodeResponse, peekRequestHeader } from '../../src/protocol/frame.js';
+import {
+  InitProducerIdApi,
+  type InitProducerIdRequest,
+  type InitProducerIdResponse,
+} from '../../src/protocol/init-producer-id.js';
 import {
   MetadataApi,
   type MetadataRequest,
@@ -67,6 +80,36 @@ export interface FakeClusterOptions {
   maxMetadataVersion?: number;
   /** Answer NOT_LEADER_OR_FOLLOWER with CurrentLeader + NodeEndpoints (Produce v10+), as Kafka 3.7+ does. Default true. */
   leaderHints?: boolean;
+  /** First producer id InitProducerId hands out (then +1 each). Default 4000. */
+  firstProducerId?: bigint;
+  /** How the broker answers idempotent batches it cannot accept; defaults are Kafka 4.x's. */
+  idempotence?: IdempotenceBehaviour;
+}
+
+export interface IdempotenceBehaviour {
+  /**
+   * A batch with a non-zero sequence from a producer the partition has no state for. Kafka 2.5+ accepts it
+   * ('accept', the default: the state may have been lost to retention); older brokers answered
+   * UNKNOWN_PRODUCER_ID.
+   */
+  unknownProducer?: 'accept' | ErrorRef;
+  /** A sequence older than the 5 batches remembered. Default OUT_OF_ORDER_SEQUENCE_NUMBER (Kafka 4.x). */
+  olderSequence?: ErrorRef;
+  /** A batch of an epoch older than the partition's. Default INVALID_PRODUCER_EPOCH. */
+  staleEpoch?: ErrorRef;
+}
+
+/** What a partition remembers of one producer (Kafka's ProducerStateEntry). */
+export interface ProducerStateEntry {
+  producerEpoch: number;
+  /** The last (up to) 5 batches written, oldest first, with the offsets they got. */
+  batches: Array<{ firstSequence: number; lastSequence: number; firstOffset: bigint; lastOffset: bigint }>;
+}
+
+export interface InitProducerIdReply {
+  error: ErrorRef;
+  /** How many InitProducerId requests to answer this way. Default 1; Infinity for every one. */
+  times?: number;
 }
 
 /** What one Produce request carried for one partition. */
@@ -104,6 +147,7 @@ export interface LoggedRequest {
   /** Requests of this connection not yet answered when this one arrived, itself included (1 = nothing else). */
   outstandingOnArrival: number;
   metadata?: Complete<MetadataRequest>;
+  initProducerId?: Complete<InitProducerIdRequest>;
   produce?: { acks: number; timeoutMs: number; partitions: ProducedPartition[] };
   outcome: RequestOutcome;
 }
@@ -118,6 +162,10 @@ export interface StoredRecord {
   timestamp: bigint;
   /** Index in cluster.requests of the Produce request that carried it. */
   requestIndex: number;
+  /** The producer stamp of its batch (-1 without idempotence); `sequence` is the record's own. */
+  producerId: bigint;
+  producerEpoch: number;
+  sequence: number;
 }
 
 export interface ProduceReply {
@@ -152,8 +200,10 @@ export type RequestAction =
   /** Handle it once this promise settles. */
   | { until: Promise<unknown> };
 
+export type ApiName = 'Produce' | 'Metadata' | 'ApiVersions' | 'InitProducerId';
+
 export interface RequestRuleMatch {
-  api: 'Produce' | 'Metadata';
+  api: 'Produce' | 'Metadata' | 'InitProducerId';
   nodeId?: number;
   /** How many matching requests to treat this way. Default 1; Infinity for every one. */
   times?: number;
@@ -180,6 +230,7 @@ interface PartitionState {
   leaderEpoch: number;
   nextOffset: bigint;
   log: StoredRecord[];
+  producers: Map<bigint, ProducerStateEntry>;
 }
 
 interface TopicState {
@@ -204,6 +255,10 @@ const API_VERSIONS = 18;
 const METADATA = 3;
 const PRODUCE = 0;
 const INIT_PRODUCER_ID = 22;
+const INT32_MAX = 2147483647;
+const MAX_EPOCH = 32767;
+/** Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN. */
+const BATCHES_RETAINED = 5;
 
 function errorCode(error: ErrorRef): number {
   if (typeof error === 'number') return error;
@@ -214,6 +269,17 @@ function errorCode(error: ErrorRef): number {
 
 function errorName(code: number): string {
   return code === 0 ? 'NONE' : (kafkaErrorEntry(code)?.name ?? `ERROR_${code}`);
+}
+
+/** Sequences wrap from Int32 MAX to 0. */
+function wrapSequence(sequence: number): number {
+  return sequence > INT32_MAX ? sequence - INT32_MAX - 1 : sequence;
+}
+
+/** `a` comes before `b` in wrapping sequence space (judged within half the range). */
+function isBefore(a: number, b: number): boolean {
+  const diff = b - a;
+  return (diff > 0 && diff < 2 ** 30) || diff < -(2 ** 30);
 }
 
 function newTopicId(): string {
@@ -229,9 +295,16 @@ export class FakeCluster {
   private readonly topics = new Map<string, TopicState>();
   private readonly produceRules: RuleState<ProduceRuleMatch, ProduceReply>[] = [];
   private readonly requestRules: RuleState<RequestRuleMatch, RequestAction>[] = [];
+  private readonly initProducerIdRules: RuleState<{ times?: number }, InitProducerIdReply>[] = [];
+  /** Producer ids handed out, with their current epoch. */
+  private readonly producerIds = new Map<bigint, number>();
+  private nextProducerId: bigint;
+  private readonly idempotence: Required<IdempotenceBehaviour>;
   private readonly listeners = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly options: Required<Omit<FakeClusterOptions, 'topics' | 'nodeIds'>>;
+  private readonly options: Required<
+    Omit<FakeClusterOptions, 'topics' | 'nodeIds' | 'idempotence' | 'firstProducerId'>
+  >;
   private connections = 0;
   private closed = false;
 
@@ -242,6 +315,12 @@ export class FakeCluster {
       maxProduceVersion: options.maxProduceVersion ?? 13,
       maxMetadataVersion: options.maxMetadataVersion ?? 13,
       leaderHints: options.leaderHints ?? true,
+    };
+    this.nextProducerId = options.firstProducerId ?? 4000n;
+    this.idempotence = {
+      unknownProducer: options.idempotence?.unknownProducer ?? 'accept',
+      olderSequence: options.idempotence?.olderSequence ?? 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+      staleEpoch: options.idempotence?.staleEpoch ?? 'INVALID_PRODUCER_EPOCH',
     };
   }
 
@@ -303,6 +382,7 @@ export class FakeCluster {
         leaderEpoch: 0,
         nextOffset: firstOffset ?? 0n,
         log: [],
+        producers: new Map(),
       })),
     });
   }
@@ -331,6 +411,7 @@ export class FakeCluster {
         leaderEpoch: 0,
         nextOffset: 0n,
         log: [],
+        producers: new Map(),
       });
     }
   }
@@ -348,6 +429,60 @@ export class FakeCluster {
    */
   onProduce(match: ProduceRuleMatch, reply: ProduceReply): Rule {
     return this.addRule(this.produceRules, match, reply);
+  }
+
+  /** Answers InitProducerId requests with `reply.error` instead of a producer id. */
+  onInitProducerId(reply: InitProducerIdReply): Rule {
+    return this.addRule(this.initProducerIdRules, { times: reply.times ?? 1 }, reply);
+  }
+
+  /**
+   * Forgets what the partition (or every partition of the topic, or every partition) knows of producers,
+   * as when retention deleted their batches: a known producer's next batch then counts as an unknown
+   * producer's (see `idempotence.unknownProducer`).
+   */
+  forgetProducers(topic?: string, partition?: number): void {
+    for (const t of this.topics.values()) {
+      if (topic !== undefined && t.name !== topic) continue;
+      for (const p of t.partitions) if (partition === undefined || p.index === partition) p.producers.clear();
+    }
+  }
+
+  /** What the partition remembers of a producer (a copy), or undefined. */
+  producerState(topic: string, partition: number, producerId: bigint): ProducerStateEntry | undefined {
+    const entry = this.partition(topic, partition).producers.get(producerId);
+    return entry === undefined
+      ? undefined
+      : { producerEpoch: entry.producerEpoch, batches: entry.batches.map((b) => ({ ...b })) };
+  }
+
+  /**
+   * Sets what the partition remembers of a producer, as if it had written a batch ending at
+   * `lastSequence` (e.g. just below Int32 MAX, to see sequences wrap).
+   */
+  setProducerState(
+    topic: string,
+    partition: number,
+    producerId: bigint,
+    state: { producerEpoch: number; lastSequence: number },
+  ): void {
+    const p = this.partition(topic, partition);
+    p.producers.set(producerId, {
+      producerEpoch: state.producerEpoch,
+      batches: [
+        {
+          firstSequence: state.lastSequence,
+          lastSequence: state.lastSequence,
+          firstOffset: p.nextOffset - 1n,
+          lastOffset: p.nextOffset - 1n,
+        },
+      ],
+    });
+  }
+
+  /** Producer ids InitProducerId handed out, in order. */
+  producerIdsIssued(): bigint[] {
+    return [...this.producerIds.keys()];
   }
 
   /** Treats matching requests specially: drop the connection, never answer, answer late. */
@@ -385,7 +520,7 @@ export class FakeCluster {
     );
   }
 
-  requestsFor(api: 'Produce' | 'Metadata' | 'ApiVersions', nodeId?: number): LoggedRequest[] {
+  requestsFor(api: ApiName, nodeId?: number): LoggedRequest[] {
     return this.requests.filter((r) => r.api === api && (nodeId === undefined || r.nodeId === nodeId));
   }
 
@@ -502,7 +637,9 @@ export class FakeCluster {
             ? 'Metadata'
             : header.apiKey === API_VERSIONS
               ? 'ApiVersions'
-              : `api ${header.apiKey}`,
+              : header.apiKey === INIT_PRODUCER_ID
+                ? 'InitProducerId'
+                : `api ${header.apiKey}`,
       apiKey: header.apiKey,
       version: header.apiVersion,
       correlationId: header.correlationId,
@@ -512,6 +649,9 @@ export class FakeCluster {
       outcome: 'pending',
     };
     if (header.apiKey === METADATA) logged.metadata = decodeRequest(MetadataApi, frame).request;
+    if (header.apiKey === INIT_PRODUCER_ID) {
+      logged.initProducerId = decodeRequest(InitProducerIdApi, frame).request;
+    }
     if (header.apiKey === PRODUCE) {
       const request = decodeRequest(ProduceApi, frame).request;
       logged.produce = {
@@ -616,6 +756,13 @@ export class FakeCluster {
         return this.apiVersions(frame);
       case METADATA:
         return encodeResponse(MetadataApi, logged.version, logged.correlationId, this.metadata(logged));
+      case INIT_PRODUCER_ID:
+        return encodeResponse(
+          InitProducerIdApi,
+          logged.version,
+          logged.correlationId,
+          this.initProducerId(logged),
+        );
       case PRODUCE: {
         const response = this.produce(broker, logged);
         return logged.produce!.acks === 0
@@ -640,6 +787,48 @@ export class FakeCluster {
       throttleTimeMs: 0,
     };
     return encodeResponse(ApiVersionsApi, apiVersion, correlationId, response);
+  }
+
+  /**
+   * A new producer id at epoch 0; from v3 a request naming its current id and epoch gets the next epoch
+   * (a new id once the epoch is exhausted), as the transaction coordinator does for KIP-360 bumps.
+   */
+  private initProducerId(logged: LoggedRequest): InitProducerIdResponse {
+    const request = logged.initProducerId!;
+    for (const rule of this.initProducerIdRules) {
+      if (rule.remaining <= 0) continue;
+      rule.remaining--;
+      rule.hits++;
+      return {
+        throttleTimeMs: 0,
+        errorCode: errorCode(rule.action.error),
+        producerId: -1n,
+        producerEpoch: -1,
+      };
+    }
+    const current = request.producerId >= 0n ? this.producerIds.get(request.producerId) : undefined;
+    if (request.producerId >= 0n) {
+      if (current === undefined || current !== request.producerEpoch) {
+        return {
+          throttleTimeMs: 0,
+          errorCode: KafkaErrorCode.INVALID_PRODUCER_EPOCH,
+          producerId: -1n,
+          producerEpoch: -1,
+        };
+      }
+      if (current < MAX_EPOCH) {
+        this.producerIds.set(request.producerId, current + 1);
+        return {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          producerId: request.producerId,
+          producerEpoch: current + 1,
+        };
+      }
+    }
+    const producerId = this.nextProducerId++;
+    this.producerIds.set(producerId, 0);
+    return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0 };
   }
 
   private metadata(logged: LoggedRequest): MetadataResponse {
@@ -787,9 +976,42 @@ export class FakeCluster {
           : {}),
       };
     }
+    // Like Kafka, check every batch before writing any: the partition's batches are written all or none.
+    const updates = new Map<bigint, ProducerStateEntry>();
+    let nextOffset = partition.nextOffset;
+    for (const batch of produced.batches) {
+      if (batch.producerId < 0n) {
+        nextOffset += BigInt(batch.records.length);
+        continue;
+      }
+      const current = updates.get(batch.producerId) ?? partition.producers.get(batch.producerId);
+      const verdict = this.checkSequence(current, batch);
+      if (typeof verdict === 'bigint') {
+        // A retry of a batch already written: answered with its original offset, nothing appended (Kafka
+        // answers the whole partition entry this way; the producer sends one batch per partition).
+        return { errorCode: 0, baseOffset: verdict };
+      }
+      if (verdict !== 0) return { errorCode: verdict, baseOffset: -1n };
+      const count = BigInt(batch.records.length);
+      const entry: ProducerStateEntry =
+        current === undefined || current.producerEpoch !== batch.producerEpoch
+          ? { producerEpoch: batch.producerEpoch, batches: [] }
+          : { producerEpoch: current.producerEpoch, batches: [...current.batches] };
+      entry.batches.push({
+        firstSequence: batch.baseSequence,
+        lastSequence: batch.lastSequence,
+        firstOffset: nextOffset,
+        lastOffset: nextOffset + count - 1n,
+      });
+      if (entry.batches.length > BATCHES_RETAINED) entry.batches.shift();
+      updates.set(batch.producerId, entry);
+      nextOffset += count;
+    }
+    for (const [producerId, entry] of updates) partition.producers.set(producerId, entry);
+
     const baseOffset = partition.nextOffset;
     for (const batch of produced.batches) {
-      for (const record of batch.records) {
+      batch.records.forEach((record, i) => {
         partition.log.push({
           topic: produced.topic,
           partition: produced.partition,
@@ -799,10 +1021,38 @@ export class FakeCluster {
           headers: record.headers,
           timestamp: record.timestamp,
           requestIndex: logged.index,
+          producerId: batch.producerId,
+          producerEpoch: batch.producerEpoch,
+          sequence: batch.baseSequence < 0 ? -1 : wrapSequence(batch.baseSequence + i),
         });
-      }
+      });
     }
     return { errorCode: 0, baseOffset };
+  }
+
+  /**
+   * Kafka's duplicate check and ProducerAppendInfo.checkProducerEpoch/checkSequence for one batch: the
+   * original first offset of a duplicate, 0 to accept, or an error code.
+   */
+  private checkSequence(current: ProducerStateEntry | undefined, batch: DecodedRecordBatch): bigint | number {
+    if (current === undefined) {
+      const unknown = this.idempotence.unknownProducer;
+      return unknown === 'accept' || batch.baseSequence === 0 ? 0 : errorCode(unknown);
+    }
+    if (batch.producerEpoch < current.producerEpoch) return errorCode(this.idempotence.staleEpoch);
+    if (batch.producerEpoch > current.producerEpoch) {
+      return batch.baseSequence === 0 ? 0 : KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
+    }
+    const duplicate = current.batches.find(
+      (b) => b.firstSequence === batch.baseSequence && b.lastSequence === batch.lastSequence,
+    );
+    if (duplicate !== undefined) return duplicate.firstOffset;
+    const last = current.batches.at(-1)?.lastSequence;
+    if (last === undefined || batch.baseSequence === wrapSequence(last + 1)) return 0;
+    const first = current.batches[0]?.firstSequence ?? last;
+    // Older than every batch remembered: a duplicate the broker can no longer answer with an offset.
+    const older = isBefore(batch.baseSequence, first);
+    return older ? errorCode(this.idempotence.olderSequence) : KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
   }
 
   private produceReply(produced: ProducedPartition): ProduceReply | undefined {
