@@ -230,7 +230,8 @@ export class RecordAccumulator {
   /**
    * Finds the batches that may go now: per partition, the oldest batch not in flight, if the partition
    * has room in flight and the batch is full, older than lingerMs, past its retry backoff, or asked for by
-   * flush/close. A retry waits until nothing of its partition is in flight, so it goes back in order.
+   * flush/close. A retry (or any batch with a sequence already) waits until nothing of its partition is in
+   * flight, so it goes back in order.
    */
   ready(): ReadyCheck {
     const now = this.options.now();
@@ -242,7 +243,12 @@ export class RecordAccumulator {
       for (const queue of byPartition.values()) {
         if (queue.inFlight >= this.options.maxInFlightPerPartition) continue;
         const first = queue.inFlight === 0 ? queue.batches[0] : queue.batches.find((b) => !b.inFlight);
-        if (first === undefined || (first.attempts > 0 && queue.inFlight > 0)) continue;
+        // A batch that already has a sequence (a retry, or a part of a split batch) goes only when nothing
+        // of its partition is in flight, as Java's drain does: sent beside an earlier batch the broker may
+        // still refuse, it could be written ahead of it (a broker accepts any first sequence from a
+        // producer it has no state for).
+        const resend = first !== undefined && (first.attempts > 0 || first.baseSequence >= 0);
+        if (first === undefined || (resend && queue.inFlight > 0)) continue;
         let readyAt: number;
         if (first.attempts > 0) readyAt = first.retryAtMs;
         else if (
