@@ -158,6 +158,7 @@ export class Sender {
     }
     if (needMetadata) this.refreshMetadata();
 
+    let drained = false;
     for (const [nodeId, batches] of byLeader) {
       // One request per leader, up to maxRequestSize; the first batch always goes (it was size-checked on
       // append). What does not fit goes in further requests right away, while in-flight slots remain.
@@ -173,6 +174,7 @@ export class Sender {
           size += batch.sizeInBytes;
           chosen.push(batch);
         }
+        drained = true;
         for (const batch of chosen) {
           this.accumulator.markInFlight(batch);
           this.inFlightBatches.add(batch);
@@ -187,6 +189,10 @@ export class Sender {
         });
       }
     }
+
+    // ready() offers one batch per partition; with room for more in flight (idempotence allows 5 per
+    // partition) the next batch of a drained partition may go too, so look again until nothing leaves.
+    if (drained) this.wakeup();
 
     // Metadata ages while the producer is idle too (Java refreshes it every metadata.max.age.ms regardless),
     // so the next record goes to the current leader and sees new partitions.

@@ -112,10 +112,15 @@ describe('Produce requests', () => {
     expect(requests.slice(before).map((r) => r.outstandingOnArrival)).toEqual([1, 2, 3]);
   });
 
-  it('keeps one batch per partition at the broker, so batches land in the order they were made', async () => {
+  it('without idempotence keeps one batch per partition at the broker, so batches land in the order they were made', async () => {
     const cluster = await startCluster({ topics: { t: { partitions: 2, leaders: [0, 1] } } });
     // batchSize 1: each record is a batch of its own; five batches, and five in-flight slots to tempt it.
-    const producer = producerFor(cluster, { batchSize: 1, maxInFlightRequestsPerConnection: 5 });
+    // (With idempotence five go at once and sequence numbers keep the order: see idempotence.test.ts.)
+    const producer = producerFor(cluster, {
+      batchSize: 1,
+      maxInFlightRequestsPerConnection: 5,
+      enableIdempotence: false,
+    });
     await producer.send({ topic: 't', partition: 0, value: 'warm-up' });
     const held = gate();
     cluster.onRequest({ api: 'Produce', nodeId: 0 }, { until: held.opened });
