@@ -299,10 +299,9 @@ function resolveIdempotence(
     throw new ProducerConfigError('enableIdempotence', `expected true or false, got ${String(explicit)}.`);
   }
   const conflicts: string[] = [];
-  if (acks !== -1) conflicts.push(`acks must be 'all' (got ${acks})`);
-  if (retries === 0) conflicts.push('retries must be greater than 0');
-  if (maxInFlight > 5)
-    conflicts.push(`maxInFlightRequestsPerConnection must be at most 5 (got ${maxInFlight})`);
+  if (acks !== -1) conflicts.push(`acks 'all' (got ${acks})`);
+  if (retries === 0) conflicts.push('retries greater than 0 (got 0)');
+  if (maxInFlight > 5) conflicts.push(`maxInFlightRequestsPerConnection at most 5 (got ${maxInFlight})`);
   if (explicit === false) return false;
   if (conflicts.length === 0) return true;
   if (explicit === true) {

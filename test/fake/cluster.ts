@@ -107,7 +107,10 @@ export interface ProducerStateEntry {
 }
 
 export interface InitProducerIdReply {
-  error: ErrorRef;
+  /** Answer this error; without one, hand out a new producer id at `producerEpoch`. */
+  error?: ErrorRef;
+  /** Epoch of the new producer id (e.g. 32767, to see the producer run out of epochs). Default 0. */
+  producerEpoch?: number;
   /** How many InitProducerId requests to answer this way. Default 1; Infinity for every one. */
   times?: number;
 }
@@ -431,7 +434,7 @@ export class FakeCluster {
     return this.addRule(this.produceRules, match, reply);
   }
 
-  /** Answers InitProducerId requests with `reply.error` instead of a producer id. */
+  /** Answers InitProducerId requests with `reply.error`, or a new producer id at `reply.producerEpoch`. */
   onInitProducerId(reply: InitProducerIdReply): Rule {
     return this.addRule(this.initProducerIdRules, { times: reply.times ?? 1 }, reply);
   }
@@ -799,12 +802,13 @@ export class FakeCluster {
       if (rule.remaining <= 0) continue;
       rule.remaining--;
       rule.hits++;
-      return {
-        throttleTimeMs: 0,
-        errorCode: errorCode(rule.action.error),
-        producerId: -1n,
-        producerEpoch: -1,
-      };
+      const { error, producerEpoch = 0 } = rule.action;
+      if (error !== undefined) {
+        return { throttleTimeMs: 0, errorCode: errorCode(error), producerId: -1n, producerEpoch: -1 };
+      }
+      const producerId = this.nextProducerId++;
+      this.producerIds.set(producerId, producerEpoch);
+      return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch };
     }
     const current = request.producerId >= 0n ? this.producerIds.get(request.producerId) : undefined;
     if (request.producerId >= 0n) {
