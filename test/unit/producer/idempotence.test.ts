@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryTimeoutError, ProduceError, ProducerConfigError } from '../../../src/index.js';
-import type { FakeCluster, ProducedPartition } from '../../fake/index.js';
+import type { FakeCluster, LoggedRequest, ProducedPartition } from '../../fake/index.js';
 import { cleanup, offsetsOf, outcomes, producerFor, sendAll, startCluster } from './harness.js';
 
 // The idempotent producer (on by default) against a fake broker that keeps Kafka's per-producer sequence
@@ -115,6 +115,39 @@ describe('idempotent producer: in flight', () => {
     expect(attempts.slice(5).map((p) => [valuesOf(p)[0], p.result?.errorName])).toEqual(
       values.map((v) => [v, 'NONE']),
     );
+  });
+
+  it('a connection lost mid-response with 5 batches out: the written ones come back as duplicates at their original offsets, the rest are written once', async () => {
+    const cluster = await startCluster({ topics: { t: 1 } });
+    const producer = producerFor(cluster, { batchSize: 1 });
+    const carries = (value: string) => (r: LoggedRequest) =>
+      r.produce!.partitions.some((p) => valuesOf(p).includes(value));
+    // v0..v4 all reach the broker before it handles any; it writes v0..v2, loses the connection while
+    // answering v2, and never sees v3 and v4 on that connection.
+    cluster.onRequest(
+      { api: 'Produce', when: carries('v0') },
+      { until: cluster.waitForRequests((r) => r.api === 'Produce', 5) },
+    );
+    cluster.onRequest({ api: 'Produce', when: carries('v2') }, 'drop-mid-response');
+
+    const values = ['v0', 'v1', 'v2', 'v3', 'v4'];
+    const results = await Promise.all(sendAll(producer, 't', 0, values));
+
+    expect(offsetsOf(results)).toEqual([0n, 1n, 2n, 3n, 4n]);
+    expect(cluster.values('t', 0)).toEqual(values);
+    expect(stamps(cluster, 't', 0)).toEqual(values.map((_, i) => [0, i]));
+    const attempts = cluster.produced('t', 0).map((p) => [valuesOf(p)[0], p.result?.baseOffset]);
+    // v2's retry is the duplicate: answered with offset 2 and not stored again.
+    expect(attempts.filter(([value]) => value === 'v2')).toEqual([
+      ['v2', 2n],
+      ['v2', 2n],
+    ]);
+    expect(
+      cluster
+        .requestsFor('Produce')
+        .map((r) => r.outcome)
+        .slice(0, 5),
+    ).toEqual(['answered', 'answered', 'dropped-mid-response', 'dropped', 'dropped']);
   });
 
   it('takes DUPLICATE_SEQUENCE_NUMBER as success without an offset', async () => {
