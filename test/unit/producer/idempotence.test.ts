@@ -166,6 +166,31 @@ describe('idempotent producer: in flight', () => {
   });
 });
 
+describe('idempotent producer: leader change', () => {
+  it('5 batches in flight to a leader that lost the partition: each retried once to the new leader, in order', async () => {
+    const cluster = await startCluster({ topics: { t: { partitions: 1, leaders: [0] } } });
+    const producer = producerFor(cluster, { batchSize: 1 });
+    await producer.send({ topic: 't', partition: 0, value: 'warm-up' });
+    // Hold node 0 until all five are there, then move the partition to node 1 before it answers.
+    const five = cluster
+      .waitForRequests((r) => r.api === 'Produce' && r.nodeId === 0, 6)
+      .then(() => {
+        cluster.setLeader('t', 0, 1);
+      });
+    cluster.onRequest({ api: 'Produce', nodeId: 0 }, { until: five });
+
+    const values = ['v1', 'v2', 'v3', 'v4', 'v5'];
+    const results = await Promise.all(sendAll(producer, 't', 0, values));
+
+    expect(offsetsOf(results)).toEqual([1n, 2n, 3n, 4n, 5n]);
+    expect(cluster.values('t', 0)).toEqual(['warm-up', ...values]);
+    // The new leader has the producer's state (replicated), so the same sequences carry on.
+    expect(stamps(cluster, 't', 0)).toEqual([0, 1, 2, 3, 4, 5].map((s) => [0, s]));
+    const onNode1 = cluster.requestsFor('Produce', 1).map((r) => valuesOf(r.produce!.partitions[0]!)[0]);
+    expect(onNode1).toEqual(values);
+  });
+});
+
 describe('idempotent producer: epoch bumps', () => {
   it('UNKNOWN_PRODUCER_ID from a broker that forgot the producer: bumps the epoch, restarts at sequence 0, writes once', async () => {
     const cluster = await startCluster({
@@ -229,6 +254,40 @@ describe('idempotent producer: epoch bumps', () => {
       [1, 0],
     ]);
   });
+
+  it.each([
+    ['OUT_OF_ORDER_SEQUENCE_NUMBER', ['v1', 'v2', 'v3', 'v4', 'v5']],
+    ['INVALID_RECORD', ['v2', 'v3', 'v4', 'v5']],
+  ] as const)(
+    '%s for v1 while v2..v5 are in flight: one bump, the rest re-sequenced under the new epoch, in order',
+    async (error, written) => {
+      const cluster = await startCluster({ topics: { t: 1 } });
+      const producer = producerFor(cluster, { batchSize: 1 });
+      await producer.send({ topic: 't', partition: 0, value: 'warm-up' });
+      const carries = (value: string) => (p: ProducedPartition) => valuesOf(p).includes(value);
+      cluster.onProduce({ topic: 't', partition: 0, when: carries('v1') }, { error });
+      cluster.onRequest(
+        { api: 'Produce', when: (r) => r.produce!.partitions.some(carries('v1')) },
+        { until: cluster.waitForRequests((r) => r.api === 'Produce', 6) },
+      );
+
+      const results = await outcomes(sendAll(producer, 't', 0, ['v1', 'v2', 'v3', 'v4', 'v5']));
+
+      expect(cluster.values('t', 0)).toEqual(['warm-up', ...written]);
+      expect(stamps(cluster, 't', 0)).toEqual([[0, 0], ...written.map((_, i) => [1, i])]);
+      const offsets = results.filter((r) => 'offset' in r).map((r) => (r as { offset: bigint }).offset);
+      expect(offsets).toEqual(written.map((_, i) => BigInt(i + 1)));
+      if (error === 'INVALID_RECORD')
+        expect((results[0] as { error: Error }).error).toBeInstanceOf(ProduceError);
+      // v2..v5 first came back OUT_OF_ORDER (they followed the gap), then went once each under epoch 1.
+      const v3 = cluster.produced('t', 0).filter(carries('v3'));
+      expect(v3.map((p) => [p.batches[0]!.producerEpoch, p.result?.errorName])).toEqual([
+        [0, 'OUT_OF_ORDER_SEQUENCE_NUMBER'],
+        [1, 'NONE'],
+      ]);
+      expect(cluster.requestsFor('InitProducerId')).toHaveLength(1);
+    },
+  );
 
   it('at the last epoch (32767) gets a new producer id instead of bumping', async () => {
     const cluster = await startCluster({ topics: { t: 1 } });
