@@ -136,7 +136,14 @@ export class Sender {
     this.failExpired();
     if (this.metadata.isStale()) this.refreshMetadata();
     if (!this.idempotenceReady()) {
-      this.scheduleTimer(Math.max(0, this.initRetryAtMs - this.now()));
+      // Waiting for InitProducerId's answer or for in-flight batches before a bump: their completion wakes
+      // us. Only a backed-off InitProducerId retry and the delivery deadlines need a timer.
+      const idem = this.idempotence!;
+      const retryIn =
+        idem.fatal === null && idem.current === null && !this.initializing
+          ? this.initRetryAtMs - this.now()
+          : Number.POSITIVE_INFINITY;
+      this.scheduleTimer(Math.min(retryIn, this.accumulator.nextDeadlineMs() - this.now()));
       return;
     }
 

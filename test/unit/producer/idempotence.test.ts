@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryTimeoutError, ProduceError, ProducerConfigError } from '../../../src/index.js';
 import type { FakeCluster, LoggedRequest, ProducedPartition } from '../../fake/index.js';
@@ -412,6 +413,75 @@ describe('idempotent producer: fatal errors', () => {
       expect(cluster.values('t', 0)).toEqual(['warm-up']);
     },
   );
+});
+
+/** Counts the timers created while `during` runs (the sender's wakeups show up as timers). */
+async function timersCreated(during: () => Promise<unknown>): Promise<number> {
+  let count = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'Timeout') count++;
+    },
+  }).enable();
+  try {
+    await during();
+  } finally {
+    hook.disable();
+  }
+  return count;
+}
+
+describe('idempotent producer: waiting', () => {
+  it('does not spin while InitProducerId is outstanding', async () => {
+    const cluster = await startCluster({ topics: { t: 1 } });
+    cluster.onRequest({ api: 'InitProducerId' }, { delayMs: 300 });
+    const producer = producerFor(cluster);
+
+    const timers = await timersCreated(() => producer.send({ topic: 't', value: 'a' }));
+
+    expect(cluster.values('t', 0)).toEqual(['a']);
+    // A handful (request timeouts, the fake's delay, the delivery deadline), not one per millisecond.
+    expect(timers).toBeLessThan(30);
+  });
+
+  it('does not spin while an epoch bump waits for a batch in flight', async () => {
+    const cluster = await startCluster({ topics: { t: 1 } });
+    const producer = producerFor(cluster, { batchSize: 1 });
+    await producer.send({ topic: 't', partition: 0, value: 'warm-up' });
+    const carries = (value: string) => (p: ProducedPartition) => valuesOf(p).includes(value);
+    cluster.onProduce({ topic: 't', partition: 0, when: carries('bad') }, { error: 'INVALID_RECORD' });
+    // 'slow' is answered 300 ms after 'bad' was refused: the bump waits for it.
+    cluster.onRequest(
+      { api: 'Produce', when: (r) => r.produce!.partitions.some(carries('slow')) },
+      { delayMs: 300 },
+    );
+
+    const timers = await timersCreated(() =>
+      outcomes([
+        ...sendAll(producer, 't', 0, ['bad', 'slow']),
+        producer.send({ topic: 't', value: 'later' }),
+      ]),
+    );
+
+    expect(cluster.values('t', 0)).toEqual(['warm-up', 'slow', 'later']);
+    expect(timers).toBeLessThan(30);
+  });
+
+  it('does not spin after a fatal error', async () => {
+    const cluster = await startCluster({ topics: { t: 1 } });
+    cluster.onInitProducerId({ error: 'CLUSTER_AUTHORIZATION_FAILED' });
+    const producer = producerFor(cluster);
+    await expect(producer.send({ topic: 't', value: 'a' })).rejects.toThrow(/CLUSTER_AUTHORIZATION_FAILED/);
+
+    // The window: another (non-idempotent) producer's record that the broker answers 200 ms late.
+    const other = producerFor(cluster, { enableIdempotence: false });
+    await other.send({ topic: 't', value: 'warm-up' });
+    cluster.onRequest({ api: 'Produce' }, { delayMs: 200 });
+    const timers = await timersCreated(() => other.send({ topic: 't', value: 'b' }));
+
+    expect(cluster.values('t', 0)).toEqual(['warm-up', 'b']);
+    expect(timers).toBeLessThan(30);
+  });
 });
 
 describe('idempotent producer: configuration', () => {
