@@ -85,7 +85,7 @@ try {
   } finally {
     await producer.close();
   }
-  say('\nSent with kafka-wire (acks=all):');
+  say('\nSent with kafka-wire (acks=all, idempotent):');
   for (const r of sent) say(`  ${r.truck} -> partition ${r.partition}, offset ${r.offset}`);
   const byTruck = new Map();
   for (const r of sent) byTruck.set(r.truck, new Set([...(byTruck.get(r.truck) ?? []), r.partition]));

@@ -25,3 +25,4 @@ export { InvalidRecordError, type ProducerRecord } from './producer/record-input
 export { DeliveryTimeoutError, ProduceError } from './producer/sender.js';
 export { KafkaDecodeError, KafkaEncodeError } from './protocol/codec-errors.js';
 export { KafkaProtocolError } from './protocol/errors.js';
+export * from './serializers/index.js';

@@ -1,6 +1,8 @@
 import type { ConnectionOptions } from 'node:tls';
 import { KafkaWireError } from '../errors.js';
 import type { TopicPartitionsView } from '../partition/types.js';
+import type { Serializer } from '../serializers/types.js';
+import type { KeyValue } from './record-input.js';
 
 // Producer options carry the Java producer's names, camel-cased (`linger.ms` -> `lingerMs`), with the Java
 // 4.x defaults, so that settings carry over from Java documentation and tuning guides unchanged.
@@ -18,7 +20,11 @@ export interface PartitionerInput {
 }
 export type CustomPartitioner = (input: PartitionerInput) => number;
 
-export interface ProducerOptions {
+export interface ProducerOptions<K = KeyValue, V = KeyValue> {
+  /** Turns record keys into bytes. Default: bytes as they are, strings UTF-8, numbers/bigints as text. */
+  keySerializer?: Serializer<K>;
+  /** Turns record values into bytes. Default as for keys. */
+  valueSerializer?: Serializer<V>;
   /** `bootstrap.servers`: 'host:port' entries, comma-separated or as an array. Required. */
   bootstrapServers: string | readonly string[];
   /** `client.id`: sent with every request, shows up in broker logs and quotas. Default: `kafka-wire-producer-N`. */
@@ -84,6 +90,9 @@ export interface ProducerOptions {
   ssl?: boolean | ConnectionOptions;
 }
 
+/** Options with serializers of any type: validation does not look at what they take. */
+type AnyProducerOptions = ProducerOptions<unknown, unknown>;
+
 export interface ResolvedProducerConfig {
   bootstrapServers: Array<{ host: string; port: number }>;
   clientId: string;
@@ -137,8 +146,8 @@ const LEVEL_RANGES: Record<CompressionType, [number, number] | null> = {
 };
 
 function integer(
-  options: ProducerOptions,
-  name: keyof ProducerOptions,
+  options: AnyProducerOptions,
+  name: keyof AnyProducerOptions,
   fallback: number,
   min: number,
   max = INT32_MAX,
@@ -150,7 +159,7 @@ function integer(
   return value;
 }
 
-function boolean(options: ProducerOptions, name: keyof ProducerOptions, fallback: boolean): boolean {
+function boolean(options: AnyProducerOptions, name: keyof AnyProducerOptions, fallback: boolean): boolean {
   const value = options[name] ?? fallback;
   if (typeof value !== 'boolean')
     throw new ProducerConfigError(name, `expected true or false, got ${String(value)}.`);
@@ -169,7 +178,8 @@ export function parseBrokerAddress(entry: string): { host: string; port: number 
   return { host, port };
 }
 
-export function resolveProducerConfig(options: ProducerOptions): ResolvedProducerConfig {
+export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): ResolvedProducerConfig {
+  const options: AnyProducerOptions = input;
   if (options === null || typeof options !== 'object') {
     throw new ProducerConfigError(
       'bootstrapServers',

@@ -1,5 +1,3 @@
-import { KafkaWireError } from '../errors.js';
-
 // The idempotent producer's bookkeeping (Java's TransactionManager, minus transactions).
 //
 // The broker keeps, per producer id and partition, the last 5 batches' sequence numbers. A batch carries
@@ -32,14 +30,6 @@ interface PartitionSequences {
 export interface ProducerIdAndEpoch {
   producerId: bigint;
   producerEpoch: number;
-}
-
-/** The idempotent producer met an error it cannot recover from (Java's fatal errors). */
-export class ProducerFencedOrFatalError extends KafkaWireError {
-  override name = 'IdempotentProducerFatalError';
-  constructor(message: string, cause?: unknown) {
-    super(message, { fatal: true, cause });
-  }
 }
 
 export class IdempotenceState {

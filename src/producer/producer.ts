@@ -8,12 +8,19 @@ import { kafkaErrorFor } from '../protocol/errors.js';
 import { InitProducerIdApi } from '../protocol/init-producer-id.js';
 import { MetadataApi } from '../protocol/metadata.js';
 import { recordSizeInBatch } from '../records/index.js';
+import { type Serializer, serializePart } from '../serializers/types.js';
 import { BATCH_OVERHEAD, type ProducerBatch, RecordAccumulator, type RecordMetadata } from './accumulator.js';
-import { type ProducerOptions, type ResolvedProducerConfig, resolveProducerConfig } from './config.js';
+import {
+  ProducerConfigError,
+  type ProducerOptions,
+  type ResolvedProducerConfig,
+  resolveProducerConfig,
+} from './config.js';
 import { IdempotenceState, type ProducerIdAndEpoch } from './idempotence.js';
 import { MetadataCache, type MetadataSnapshot, type TopicMetadata } from './metadata.js';
 import {
   InvalidRecordError,
+  type KeyValue,
   type ProducerRecord,
   toBytes,
   toHeaders,
@@ -46,7 +53,7 @@ export interface CloseOptions {
  * await producer.close();
  * ```
  */
-export class Producer {
+export class Producer<K = KeyValue, V = KeyValue> {
   readonly config: ResolvedProducerConfig;
   private readonly pool: ConnectionPool;
   private readonly metadata: MetadataCache;
@@ -59,9 +66,15 @@ export class Producer {
   private readonly waitingForMetadata = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
   private readonly idempotence: IdempotenceState | undefined;
+  private readonly keySerializer: Serializer<K> | undefined;
+  private readonly valueSerializer: Serializer<V> | undefined;
+  /** The last record still being serialized asynchronously; later records wait behind it. */
+  private serializing: Promise<void> | null = null;
 
-  constructor(options: ProducerOptions) {
+  constructor(options: ProducerOptions<K, V>) {
     this.config = resolveProducerConfig(options);
+    this.keySerializer = checkSerializer(options.keySerializer, 'keySerializer');
+    this.valueSerializer = checkSerializer(options.valueSerializer, 'valueSerializer');
     const config = this.config;
     const now = Date.now;
     this.pool = new ConnectionPool({
@@ -111,44 +124,75 @@ export class Producer {
    * record only: invalid input, a topic that does not exist after maxBlockMs, a broker error that is not
    * retriable, or deliveryTimeoutMs running out while retrying.
    */
-  send(record: ProducerRecord): Promise<RecordMetadata> {
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     if (this.closing !== null) {
       return Promise.reject(
         new ClientClosedError('The producer is closed: send() is no longer possible. Create a new Producer.'),
       );
     }
+    // After a fatal error (fenced, not authorized) the producer cannot deliver anything more.
     const fatal = this.idempotence?.fatal;
     if (fatal) return Promise.reject(fatal);
-    let prepared: PreparedRecord;
-    try {
-      prepared = this.prepare(record);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     return new Promise<RecordMetadata>((resolve, reject) => {
       const callback = (error: Error | null, metadata: RecordMetadata | null) => {
         if (error !== null) reject(error);
         else resolve(metadata!);
       };
-      const known = this.metadataWaits.has(prepared.topic) ? undefined : this.metadata.topic(prepared.topic);
-      if (known !== undefined) {
-        this.append(prepared, known, callback);
+      const proceed = (prepared: PreparedRecord) => this.route(prepared, callback, reject);
+      // Records append in send() order. While an asynchronous serializer (a schema registry lookup) is
+      // busy, later records queue behind it even if theirs would be synchronous.
+      const previous = this.serializing;
+      if (previous === null) {
+        let prepared: PreparedRecord | Promise<PreparedRecord>;
+        try {
+          prepared = this.prepare(record);
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        if (!(prepared instanceof Promise)) {
+          proceed(prepared);
+          return;
+        }
+        this.trackSerializing(prepared.then(proceed, reject));
         return;
       }
-      const wait = this.waitForTopic(prepared.topic).then(
-        (meta) => this.append(prepared, meta, callback),
-        (error: unknown) => reject(error),
-      );
-      this.waitingForMetadata.add(wait);
-      void wait.finally(() => this.waitingForMetadata.delete(wait));
+      this.trackSerializing(previous.then(() => this.prepare(record)).then(proceed, reject));
     });
+  }
+
+  private trackSerializing(chain: Promise<void>): void {
+    this.serializing = chain;
+    void chain.finally(() => {
+      if (this.serializing === chain) this.serializing = null;
+    });
+  }
+
+  /** Hands a prepared record to the accumulator, once its topic's metadata is known. */
+  private route(
+    prepared: PreparedRecord,
+    callback: (error: Error | null, metadata: RecordMetadata | null) => void,
+    reject: (error: unknown) => void,
+  ): void {
+    const known = this.metadataWaits.has(prepared.topic) ? undefined : this.metadata.topic(prepared.topic);
+    if (known !== undefined) {
+      this.append(prepared, known, callback);
+      return;
+    }
+    const wait = this.waitForTopic(prepared.topic).then(
+      (meta) => this.append(prepared, meta, callback),
+      (error: unknown) => reject(error),
+    );
+    this.waitingForMetadata.add(wait);
+    void wait.finally(() => this.waitingForMetadata.delete(wait));
   }
 
   /** Sends every record accepted so far right away (ignoring lingerMs) and resolves when all have settled. */
   async flush(): Promise<void> {
     this.accumulator.beginFlush();
     try {
-      // Records still waiting for their topic's metadata were accepted too.
+      // Records still being serialized or waiting for their topic's metadata were accepted too.
+      while (this.serializing !== null) await this.serializing;
       await Promise.allSettled([...this.waitingForMetadata]);
       this.sender.wakeup();
       await this.accumulator.whenAllSettled();
@@ -194,16 +238,44 @@ export class Producer {
     await this.pool.close('the producer was closed');
   }
 
-  private prepare(record: ProducerRecord): PreparedRecord {
+  private prepare(record: ProducerRecord<K, V>): PreparedRecord | Promise<PreparedRecord> {
     if (record === null || typeof record !== 'object') {
       throw new InvalidRecordError(
         `send() takes a record object like { topic, key, value }, got ${String(record)}.`,
       );
     }
     const topic = validateTopic(record.topic);
-    const key = toBytes(record.key, 'key');
-    const value = toBytes(record.value, 'value');
-    const headers = toHeaders(record.headers);
+    const headers = toHeaders(record.headers as ProducerRecord['headers']);
+    if (this.keySerializer === undefined && this.valueSerializer === undefined) {
+      const key = toBytes(record.key, 'key');
+      const value = toBytes(record.value, 'value');
+      return this.finishPrepare(record, topic, key, value, headers);
+    }
+    // Serializers may add headers (a content type, a schema id): they get the list to push onto.
+    const list = headers ?? [];
+    const key =
+      this.keySerializer === undefined
+        ? toBytes(record.key, 'key')
+        : serializePart(this.keySerializer, record.key, { topic, headers: list, isKey: true });
+    const value =
+      this.valueSerializer === undefined
+        ? toBytes(record.value, 'value')
+        : serializePart(this.valueSerializer, record.value, { topic, headers: list, isKey: false });
+    const finish = (k: Uint8Array | null, v: Uint8Array | null) =>
+      this.finishPrepare(record, topic, k, v, list.length === 0 ? undefined : list);
+    if (key instanceof Promise || value instanceof Promise) {
+      return Promise.all([key, value]).then(([k, v]) => finish(k, v));
+    }
+    return finish(key, value);
+  }
+
+  private finishPrepare(
+    record: ProducerRecord<K, V>,
+    topic: string,
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: Array<{ key: string; value: Uint8Array | null }> | undefined,
+  ): PreparedRecord {
     const timestamp = toTimestamp(record.timestamp, Date.now());
     // The record alone in a batch is the smallest request it can travel in.
     const alone = BATCH_OVERHEAD + recordSizeInBatch({ key, value, headers, timestamp }, 0, 0n);
@@ -348,4 +420,15 @@ interface PreparedRecord {
   headers: Array<{ key: string; value: Uint8Array | null }> | undefined;
   timestamp: bigint;
   partition: number | undefined;
+}
+
+function checkSerializer<T>(
+  serializer: Serializer<T> | undefined,
+  option: string,
+): Serializer<T> | undefined {
+  if (serializer === undefined) return undefined;
+  if (serializer === null || typeof serializer.serialize !== 'function') {
+    throw new ProducerConfigError(option, 'expected an object with a serialize(data, context) method.');
+  }
+  return serializer;
 }

@@ -8,10 +8,12 @@ import type { RecordHeader } from './accumulator.js';
 export type KeyValue = Uint8Array | string | number | bigint | null | undefined;
 export type HeaderValue = Uint8Array | string | null | undefined;
 
-export interface ProducerRecord {
+export interface ProducerRecord<K = KeyValue, V = KeyValue> {
   topic: string;
-  key?: KeyValue;
-  value: KeyValue;
+  /** Bytes, text, a number, or whatever the producer's keySerializer takes; null/absent for no key. */
+  key?: K | null;
+  /** Bytes, text, a number, or whatever the producer's valueSerializer takes; null for a tombstone. */
+  value: V | null;
   /** An object (`{ name: value }`) or a list of pairs, which may repeat a key, as Kafka allows. */
   headers?: Record<string, HeaderValue | HeaderValue[]> | Array<{ key: string; value: HeaderValue }>;
   /** An explicit partition overrides the partitioner. */

@@ -80,6 +80,19 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+// Header keys repeat from record to record (usually the very same string), so the last key's UTF-8
+// length is remembered instead of being scanned twice per record.
+let lastHeaderKey = '';
+let lastHeaderKeyLength = 0;
+
+function headerKeyLength(key: string): number {
+  if (key !== lastHeaderKey) {
+    lastHeaderKeyLength = utf8Length(key);
+    lastHeaderKey = key;
+  }
+  return lastHeaderKeyLength;
+}
+
 function writeUtf8(buf: Uint8Array, p: number, s: string, byteLength: number): number {
   const n = s.length;
   if (byteLength === n) {
@@ -124,7 +137,7 @@ function headersSize(headers: RecordHeader[] | undefined, index: number): number
         `record ${index}: header ${h} key must be a string (Kafka header keys are never null)`,
       );
     }
-    const keyLength = utf8Length(key);
+    const keyLength = headerKeyLength(key);
     size += varintSize(keyLength) + keyLength + bytesFieldSize(header.value, h, index);
   }
   return size;
@@ -232,7 +245,7 @@ export function writeRecord(
   for (let h = 0; h < count; h++) {
     const header = headers[h]!;
     const key = header.key;
-    const keyLength = utf8Length(key);
+    const keyLength = headerKeyLength(key);
     p = writeVarint(buf, p, keyLength);
     p = writeUtf8(buf, p, key, keyLength);
     p = writeBytesField(buf, p, header.value);

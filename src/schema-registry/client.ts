@@ -293,7 +293,17 @@ export class SchemaRegistryClient {
         this.current = (this.current + 1) % this.urls.length;
         continue;
       }
-      if (response.ok) return (text === '' ? undefined : JSON.parse(text)) as T;
+      if (response.ok) {
+        if (text === '') return undefined as T;
+        try {
+          return JSON.parse(text) as T;
+        } catch {
+          throw new SchemaRegistryError(
+            `Could not ${what}: ${base} answered HTTP ${response.status} with something that is not JSON (${JSON.stringify(text.slice(0, 100))}). Is the URL the registry's API root?`,
+            { status: response.status, request },
+          );
+        }
+      }
       throw errorFor(response.status, text, request, what, base);
     }
     throw new SchemaRegistryError(

@@ -1,8 +1,10 @@
 // gzip through node:zlib: a standard gzip member, as java.util.zip.GZIPOutputStream writes it. The
 // async forms run on libuv's thread pool, off the event loop.
 //
-// Measured (bench/README.md): node:zlib 126 MB/s compressing at level 6 with ratio 6.15 on JSON, fflate
-// 55 MB/s with ratio 5.46; decompression 1,540 vs 453 MB/s. zlib is built in, so nothing to install.
+// Measured (bench/codecs.mjs, numbers in bench/README.md): on a 1,000-record section node:zlib compresses
+// 91 MB/s at the default level (6) and 239 MB/s at level 1, and inflates ~1,100 MB/s; the pure-JS fflate
+// measured 55 MB/s with a worse ratio on JSON (/work/shared/CODECS.md). zlib is built in: nothing to
+// install, and its async form keeps the slow deflate off the event loop.
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { CompressionError } from '../errors.js';

@@ -2,11 +2,13 @@
 // (@bokuweb/zstd-wasm, libzstd compiled to WASM, MIT) and a pure-JS decompressor (fzstd, MIT). Nothing
 // here compiles on the user's machine.
 //
-// Measured (bench/README.md, 200 KB JSON, level 3): zlib (Node 24) ~800 MB/s compressing; zstd-wasm
-// ~300 MB/s; fzstd decompresses ~390 MB/s. The fallbacks are loaded only when a zstd batch is
-// first seen, because instantiating WASM costs ~10 ms and growing WASM memory detaches an ArrayBuffer,
-// which makes every typed-array loop in the process 12-30 % slower from then on. zstd-wasm starts with
-// 16 MiB of memory, enough for level 3 on 4 MiB inputs; high levels (19+) grow it.
+// Measured (bench/codecs.mjs, 1,000-record section, level 3, MB/s compress / decompress): zlib on Node 24
+// 467 / 1,205; on Node 20 zstd-wasm 253 and fzstd 302. zstd-wasm's own decompressor is faster (~600) but
+// sizes its output from the frame header, or 1 MiB when the header has no content size (Java's
+// streaming zstd frames have none), so larger batches would fail. The fallbacks are loaded only when a
+// zstd batch is first seen, because instantiating the WASM takes ~35 ms and growing WASM memory detaches
+// an ArrayBuffer, which makes every typed-array loop in the process 12-30 % slower from then on.
+// zstd-wasm starts with 16 MiB of memory, enough for level 3 on 4 MiB inputs; high levels (19+) grow it.
 //
 // fzstd allocates its window from the frame header, so frames are checked first (zstdFrameBound) against
 // the caller's output limit: a tiny bogus frame cannot make us allocate gigabytes.

@@ -250,3 +250,12 @@ describe('auth, failover and failures', () => {
     expect(() => new SchemaRegistryClient({ url: 'http://' })).toThrow(/not a valid schema registry URL/);
   });
 });
+
+describe('answers that are not the registry API', () => {
+  it('says so when a 200 answer is not JSON (a web page at the wrong URL, say)', async () => {
+    const client = await start({}, { failWith: { status: 200, body: '<html>welcome</html>' } });
+    await expect(client.getSubjects()).rejects.toThrow(
+      /^Could not list subjects: http:\/\/127\.0\.0\.1:\d+ answered HTTP 200 with something that is not JSON \("<html>welcome<\/html>"\)\. Is the URL the registry's API root\?$/,
+    );
+  });
+});
