@@ -132,7 +132,8 @@ export type RequestOutcome =
   | 'answered'
   | 'not-answered' // acks=0, or scripted 'no-response'
   | 'dropped' // connection closed before handling
-  | 'dropped-mid-response'; // handled (records stored), connection closed halfway through the response
+  | 'dropped-mid-response' // handled (records stored), connection closed halfway through the response
+  | 'raw'; // handled (records stored), answered with scripted bytes (onRequest's `raw` action)
 
 export interface LoggedRequest {
   /** Position in cluster.requests. */
@@ -201,12 +202,19 @@ export type RequestAction =
   /** Handle it after this many milliseconds. */
   | { delayMs: number }
   /** Handle it once this promise settles. */
-  | { until: Promise<unknown> };
+  | { until: Promise<unknown> }
+  /**
+   * Handle it (records are stored), then write `bytes(response)` in place of the response frame (size prefix
+   * included; empty when none would be sent): garbage, a frame cut short, a 2 GiB size prefix, another
+   * correlation id. `close` closes the connection once they are written; otherwise it stays open and later
+   * requests on it are answered as usual.
+   */
+  | { raw: (response: Uint8Array, request: LoggedRequest) => Uint8Array; close?: boolean };
 
 export type ApiName = 'Produce' | 'Metadata' | 'ApiVersions' | 'InitProducerId';
 
 export interface RequestRuleMatch {
-  api: 'Produce' | 'Metadata' | 'InitProducerId';
+  api: ApiName;
   nodeId?: number;
   /** How many matching requests to treat this way. Default 1; Infinity for every one. */
   times?: number;
@@ -309,6 +317,7 @@ export class FakeCluster {
     Omit<FakeClusterOptions, 'topics' | 'nodeIds' | 'idempotence' | 'firstProducerId'>
   >;
   private connections = 0;
+  private readonly openConnectionIds = new Set<number>();
   private closed = false;
 
   private constructor(options: FakeClusterOptions) {
@@ -605,7 +614,11 @@ export class FakeCluster {
     socket.on('close', () => broker.sockets.delete(socket));
     socket.on('error', () => {});
     const connection = ++this.connections;
-    socket.on('close', () => this.notify());
+    this.openConnectionIds.add(connection);
+    socket.on('close', () => {
+      this.openConnectionIds.delete(connection);
+      this.notify();
+    });
     // One request at a time per connection, in arrival order, as a broker does.
     let queue: Promise<void> = Promise.resolve();
     let outstanding = 0;
@@ -617,6 +630,11 @@ export class FakeCluster {
           outstanding--;
         });
     });
+  }
+
+  /** Whether connection number `connection` (LoggedRequest.connection) is still open on the broker side. */
+  isOpen(connection: number): boolean {
+    return this.openConnectionIds.has(connection);
   }
 
   /** Connections (of one broker, or all) still open on the broker side. */
@@ -708,7 +726,7 @@ export class FakeCluster {
       // Never settles: the connection stays muted, as a hung broker's would.
       return new Promise<void>(() => {});
     }
-    if (action !== undefined && typeof action === 'object') {
+    if (action !== undefined && typeof action === 'object' && !('raw' in action)) {
       if ('delayMs' in action) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
@@ -726,7 +744,11 @@ export class FakeCluster {
     }
 
     const response = this.respond(broker, logged, frame);
-    if (response === undefined) {
+    if (action !== undefined && typeof action === 'object' && 'raw' in action) {
+      socket.write(action.raw(response ?? new Uint8Array(0), logged));
+      if (action.close === true) socket.end();
+      logged.outcome = 'raw';
+    } else if (response === undefined) {
       logged.outcome = 'not-answered';
     } else if (action === 'drop-mid-response') {
       socket.write(response.subarray(0, Math.max(1, response.length >> 1)));
