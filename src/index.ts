@@ -10,7 +10,7 @@ export {
   UnsupportedVersionError,
 } from './net/errors.js';
 export { murmur2, partitionForKey } from './partition/index.js';
-export type { RecordMetadata } from './producer/accumulator.js';
+export type { DeliveryCallback, RecordMetadata } from './producer/accumulator.js';
 export type {
   Acks,
   CompressionType,
@@ -20,7 +20,13 @@ export type {
 } from './producer/config.js';
 export { ProducerConfigError } from './producer/config.js';
 export { TopicNotAvailableError } from './producer/metadata.js';
-export { type CloseOptions, Producer, RecordTooLargeError } from './producer/producer.js';
+export {
+  BufferExhaustedError,
+  type CloseOptions,
+  Producer,
+  RecordTooLargeError,
+  UndeliveredRecordsError,
+} from './producer/producer.js';
 export { InvalidRecordError, type ProducerRecord } from './producer/record-input.js';
 export { DeliveryTimeoutError, ProduceError } from './producer/sender.js';
 export { KafkaDecodeError, KafkaEncodeError } from './protocol/codec-errors.js';

@@ -24,6 +24,25 @@ export interface RecordMetadata {
 
 export type DeliveryCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
 
+/**
+ * Calls a record's callback. A user callback that throws must not stop the other records of its batch
+ * from settling (nor break the producer's accounting), so its error is rethrown on its own, later, as an
+ * uncaught exception: the caller's bug surfaces the way Node surfaces a throwing event listener.
+ */
+export function deliver(
+  callback: DeliveryCallback,
+  error: Error | null,
+  metadata: RecordMetadata | null,
+): void {
+  try {
+    callback(error, metadata);
+  } catch (thrown) {
+    process.nextTick(() => {
+      throw thrown;
+    });
+  }
+}
+
 export interface PendingRecord {
   key: Uint8Array | null;
   value: Uint8Array | null;
@@ -101,7 +120,7 @@ export class ProducerBatch {
     const records = this.records;
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
-      record.callback(null, {
+      deliver(record.callback, null, {
         topic: this.topic,
         partition: this.partition,
         offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
@@ -111,7 +130,7 @@ export class ProducerBatch {
   }
 
   fail(error: Error): void {
-    for (const record of this.records) record.callback(error, null);
+    for (const record of this.records) deliver(record.callback, error, null);
   }
 }
 
@@ -132,6 +151,13 @@ export interface AccumulatorOptions {
    * number, so up to 5 may go.
    */
   maxInFlightPerPartition: number;
+  /**
+   * buffer.memory: the most record bytes (exact encoded sizes) the accumulator holds at once, queued or in
+   * flight. `append` does not refuse records: the producer checks `hasRoom` first and waits.
+   */
+  bufferMemory?: number;
+  /** Called when a settled batch gave its bytes back, so records waiting for room may go on. */
+  onMemoryFreed?: () => void;
   now: () => number;
 }
 
@@ -155,6 +181,13 @@ export class RecordAccumulator {
   private flushes = 0;
   /** Records appended and not yet settled. */
   private pendingRecords = 0;
+  /** Exact encoded bytes of those records (their batches' headers are not counted). */
+  private usedBytes = 0;
+  /**
+   * Set by the producer while records wait for room: every batch is then ready at once (as Java does when
+   * its buffer pool is exhausted), because lingering would only keep the waiters waiting longer.
+   */
+  exhausted = false;
 
   constructor(options: AccumulatorOptions) {
     this.options = options;
@@ -162,6 +195,20 @@ export class RecordAccumulator {
 
   get recordsPending(): number {
     return this.pendingRecords;
+  }
+
+  /** Exact encoded bytes of every record held (queued or in flight) and not yet settled. */
+  get bufferedBytes(): number {
+    return this.usedBytes;
+  }
+
+  get bufferMemory(): number {
+    return this.options.bufferMemory ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** True when `bytes` more fit in bufferMemory. */
+  hasRoom(bytes: number): boolean {
+    return this.usedBytes + bytes <= this.bufferMemory;
   }
 
   queueFor(topic: string, partition: number): PartitionQueue {
@@ -225,6 +272,7 @@ export class RecordAccumulator {
     batch.records.push(pending);
     batch.sizeInBytes += size;
     this.pendingRecords++;
+    this.usedBytes += size;
   }
 
   /**
@@ -236,7 +284,7 @@ export class RecordAccumulator {
   ready(): ReadyCheck {
     const now = this.options.now();
     const linger = this.options.lingerMs;
-    const flushing = this.flushes > 0;
+    const flushing = this.flushes > 0 || this.exhausted;
     const ready: ProducerBatch[] = [];
     let nextReadyInMs = Number.POSITIVE_INFINITY;
     for (const byPartition of this.queues.values()) {
@@ -299,12 +347,16 @@ export class RecordAccumulator {
     const index = queue.batches.indexOf(batch);
     if (index >= 0) queue.batches.splice(index, 1);
     this.pendingRecords -= batch.recordCount;
+    // A batch's size is its header plus its records' exact sizes (split parts are built the same way).
+    this.usedBytes -= batch.sizeInBytes - BATCH_OVERHEAD;
     batch.markSettled();
+    this.options.onMemoryFreed?.();
   }
 
   /**
    * Replaces a batch at the head of its queue by smaller ones (after MESSAGE_TOO_LARGE), keeping order.
-   * The records are unchanged, so the pending count stays the same.
+   * The records are unchanged, so the pending count and the bytes held stay the same (each part's size is
+   * its header plus its records' sizes, so the parts give back exactly what the batch took).
    */
   replace(batch: ProducerBatch, parts: ProducerBatch[]): void {
     this.release(batch);

@@ -54,8 +54,19 @@ export interface ProducerOptions<K = KeyValue, V = KeyValue> {
   retryBackoffMaxMs?: number;
   /** `max.request.size`: the largest Produce request, and so the largest record, we send. Default 1048576. */
   maxRequestSize?: number;
-  /** `max.block.ms`: how long `send()` may wait for metadata (e.g. a topic being created). Default 60000. */
+  /**
+   * `max.block.ms`: how long a record may wait inside `send()`/`produce()` before it is accepted: for its
+   * topic's metadata (e.g. a topic being created), and for room in bufferMemory. Default 60000.
+   */
   maxBlockMs?: number;
+  /**
+   * `buffer.memory`: the most bytes of records the producer holds at once, waiting to be sent or awaiting
+   * the broker's answer (exact encoded sizes, counted until each record's outcome is known). When a record
+   * does not fit, it waits (in send order) until earlier records are delivered; after maxBlockMs it is
+   * rejected with a `BufferExhaustedError`. A record larger than bufferMemory is rejected at once.
+   * `produce()` returns false while records wait, like a stream's `write()`. Default 33554432 (32 MiB).
+   */
+  bufferMemory?: number;
   /** `metadata.max.age.ms`: metadata older than this is refreshed even without errors. Default 300000. */
   metadataMaxAgeMs?: number;
   /** `max.in.flight.requests.per.connection`: at most 5 with idempotence. Default 5. */
@@ -108,6 +119,7 @@ export interface ResolvedProducerConfig {
   retryBackoffMaxMs: number;
   maxRequestSize: number;
   maxBlockMs: number;
+  bufferMemory: number;
   metadataMaxAgeMs: number;
   maxInFlightRequestsPerConnection: number;
   enableIdempotence: boolean;
@@ -281,6 +293,7 @@ export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): Resol
     retryBackoffMaxMs: Math.max(retryBackoffMs, integer(options, 'retryBackoffMaxMs', 1000, 0)),
     maxRequestSize: integer(options, 'maxRequestSize', 1048576, 1),
     maxBlockMs: integer(options, 'maxBlockMs', 60000, 0),
+    bufferMemory: integer(options, 'bufferMemory', 33554432, 1, Number.MAX_SAFE_INTEGER),
     metadataMaxAgeMs: integer(options, 'metadataMaxAgeMs', 300000, 0),
     maxInFlightRequestsPerConnection,
     enableIdempotence,

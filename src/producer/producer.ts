@@ -9,7 +9,14 @@ import { InitProducerIdApi } from '../protocol/init-producer-id.js';
 import { MetadataApi } from '../protocol/metadata.js';
 import { recordSizeInBatch } from '../records/index.js';
 import { type Serializer, serializePart } from '../serializers/types.js';
-import { BATCH_OVERHEAD, type ProducerBatch, RecordAccumulator, type RecordMetadata } from './accumulator.js';
+import {
+  BATCH_OVERHEAD,
+  type DeliveryCallback,
+  deliver,
+  type ProducerBatch,
+  RecordAccumulator,
+  type RecordMetadata,
+} from './accumulator.js';
 import {
   ProducerConfigError,
   type ProducerOptions,
@@ -36,6 +43,49 @@ export class RecordTooLargeError extends KafkaWireError {
   constructor(message: string) {
     super(message, { retriable: false });
   }
+}
+
+/**
+ * A record found no room in bufferMemory within maxBlockMs: records are produced faster than the brokers
+ * take them. Retriable: send it again later, slow down (await `waitForRoom()` when `produce()` returns
+ * false), or raise bufferMemory or maxBlockMs.
+ */
+export class BufferExhaustedError extends KafkaWireError {
+  override name = 'BufferExhaustedError';
+  constructor(message: string) {
+    super(message, { retriable: true });
+  }
+}
+
+/** Records sent with `produce()` and no callback failed; `flush()`/`close()` report them with this. */
+export class UndeliveredRecordsError extends KafkaWireError {
+  override name = 'UndeliveredRecordsError';
+  constructor(
+    /** How many records failed since the last report. */
+    readonly count: number,
+    /** The first of their errors. */
+    readonly firstError: Error,
+  ) {
+    super(
+      `${count} record(s) produced without a callback could not be delivered. First error: ${firstError.message} Pass a callback to produce() (or use send()) to learn the outcome of each record.`,
+      { retriable: false, cause: firstError },
+    );
+  }
+}
+
+/**
+ * The most an encoded record can grow between its size alone in a batch (offset and timestamp deltas 0)
+ * and its size at any place in a batch: offset delta varint 1 -> 5 bytes, timestamp delta varlong 1 -> 10,
+ * and the length prefix 1 more. Reserving this much before the partition is chosen keeps bufferMemory a
+ * hard bound while the exact size is what is accounted.
+ */
+const RECORD_GROWTH_BOUND = 16;
+
+interface RoomWaiter {
+  record: PreparedRecord;
+  meta: TopicMetadata;
+  callback: DeliveryCallback;
+  deadlineMs: number;
 }
 
 export interface CloseOptions {
@@ -70,6 +120,19 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private readonly valueSerializer: Serializer<V> | undefined;
   /** The last record still being serialized asynchronously; later records wait behind it. */
   private serializing: Promise<void> | null = null;
+  /** Records waiting for room in bufferMemory, in send order; `roomHead` is the first still waiting. */
+  private roomWaiters: RoomWaiter[] = [];
+  private roomHead = 0;
+  private roomTimer: NodeJS.Timeout | null = null;
+  private roomDrainScheduled = false;
+  private roomResolvers: Array<() => void> = [];
+  /** Failures of records produced without a callback, reported by the next flush() or close(). */
+  private unreportedCount = 0;
+  private unreportedFirst: Error | null = null;
+  private readonly unreported: DeliveryCallback = (error) => {
+    if (error === null) return;
+    if (this.unreportedCount++ === 0) this.unreportedFirst = error;
+  };
 
   constructor(options: ProducerOptions<K, V>) {
     this.config = resolveProducerConfig(options);
@@ -103,6 +166,8 @@ export class Producer<K = KeyValue, V = KeyValue> {
       deliveryTimeoutMs: config.deliveryTimeoutMs,
       // Without idempotence a retry could overtake a later batch, so only one batch per partition flies.
       maxInFlightPerPartition: config.enableIdempotence ? config.maxInFlightRequestsPerConnection : 1,
+      bufferMemory: config.bufferMemory,
+      onMemoryFreed: () => this.scheduleRoomDrain(),
       now,
     });
     this.idempotence = config.enableIdempotence ? new IdempotenceState() : undefined;
@@ -121,44 +186,104 @@ export class Producer<K = KeyValue, V = KeyValue> {
   /**
    * Sends one record. Resolves with where it was written once the broker acknowledged it (acks=0: once
    * it was handed to the socket; offset -1). Rejects with a typed error saying what went wrong for this
-   * record only: invalid input, a topic that does not exist after maxBlockMs, a broker error that is not
-   * retriable, or deliveryTimeoutMs running out while retrying.
+   * record only: invalid input, a topic that does not exist after maxBlockMs, no room in bufferMemory
+   * after maxBlockMs (`BufferExhaustedError`), a broker error that is not retriable, or deliveryTimeoutMs
+   * running out while retrying. For millions of records a second, `produce()` avoids the promise.
    */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      this.produce(record, (error, metadata) => {
+        if (error !== null) reject(error);
+        else resolve(metadata!);
+      });
+    });
+  }
+
+  /**
+   * Sends one record without creating a promise: `callback(error, metadata)` is called once with the
+   * record's outcome, exactly as `send()` would settle (never from inside `produce()` itself). Without a
+   * callback the record is fire-and-forget: failures are counted and the next `flush()` or `close()`
+   * rejects with an `UndeliveredRecordsError` saying how many failed and why.
+   *
+   * Backpressure, like a stream's `write()`: returns false when records are waiting for room in
+   * bufferMemory (this one may be among them). Every record is still accepted and kept in order; each
+   * waits at most maxBlockMs for room, then fails with `BufferExhaustedError`. A fast loop should stop on
+   * false and `await producer.waitForRoom()` before producing more.
+   *
+   * ```ts
+   * for (const value of values) {
+   *   if (!producer.produce({ topic: 'trucks', value }, onDelivery)) await producer.waitForRoom();
+   * }
+   * ```
+   */
+  produce(record: ProducerRecord<K, V>, callback?: DeliveryCallback): boolean {
+    const done = callback ?? this.unreported;
     if (this.closing !== null) {
-      return Promise.reject(
-        new ClientClosedError('The producer is closed: send() is no longer possible. Create a new Producer.'),
+      failSoon(
+        done,
+        new ClientClosedError(
+          'The producer is closed: records can no longer be sent. Create a new Producer.',
+        ),
       );
+      return this.hasRoom();
     }
     // After a fatal error (fenced, not authorized) the producer cannot deliver anything more.
     const fatal = this.idempotence?.fatal;
-    if (fatal) return Promise.reject(fatal);
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      const callback = (error: Error | null, metadata: RecordMetadata | null) => {
-        if (error !== null) reject(error);
-        else resolve(metadata!);
-      };
-      const proceed = (prepared: PreparedRecord) => this.route(prepared, callback, reject);
-      // Records append in send() order. While an asynchronous serializer (a schema registry lookup) is
-      // busy, later records queue behind it even if theirs would be synchronous.
-      const previous = this.serializing;
-      if (previous === null) {
-        let prepared: PreparedRecord | Promise<PreparedRecord>;
-        try {
-          prepared = this.prepare(record);
-        } catch (error) {
-          reject(error);
-          return;
-        }
-        if (!(prepared instanceof Promise)) {
-          proceed(prepared);
-          return;
-        }
-        this.trackSerializing(prepared.then(proceed, reject));
-        return;
+    if (fatal) {
+      failSoon(done, fatal);
+      return this.hasRoom();
+    }
+    // Records append in send() order. While an asynchronous serializer (a schema registry lookup) is
+    // busy, later records queue behind it even if theirs would be synchronous.
+    const previous = this.serializing;
+    if (previous === null) {
+      let prepared: PreparedRecord | Promise<PreparedRecord>;
+      try {
+        prepared = this.prepare(record);
+      } catch (error) {
+        failSoon(done, asError(error));
+        return this.hasRoom();
       }
-      this.trackSerializing(previous.then(() => this.prepare(record)).then(proceed, reject));
-    });
+      if (!(prepared instanceof Promise)) {
+        this.route(prepared, done);
+        return this.hasRoom();
+      }
+      this.trackSerializing(
+        prepared.then(
+          (p) => this.route(p, done),
+          (error: unknown) => deliver(done, asError(error), null),
+        ),
+      );
+      return this.hasRoom();
+    }
+    this.trackSerializing(
+      previous
+        .then(() => this.prepare(record))
+        .then(
+          (p) => this.route(p, done),
+          (error: unknown) => deliver(done, asError(error), null),
+        ),
+    );
+    return this.hasRoom();
+  }
+
+  /**
+   * Resolves once no record waits for room in bufferMemory (at once if none does): after `produce()`
+   * returned false, await this before producing more. Records that wait are appended as room frees, in
+   * order, or fail after maxBlockMs; either way this resolves when none is left waiting.
+   */
+  waitForRoom(): Promise<void> {
+    if (this.hasRoom()) return Promise.resolve();
+    return new Promise((resolve) => this.roomResolvers.push(resolve));
+  }
+
+  /** Exact encoded bytes of the records held right now (queued or awaiting the broker); at most bufferMemory. */
+  get bufferedBytes(): number {
+    return this.accumulator.bufferedBytes;
+  }
+
+  private hasRoom(): boolean {
+    return this.roomHead === this.roomWaiters.length;
   }
 
   private trackSerializing(chain: Promise<void>): void {
@@ -169,11 +294,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
   }
 
   /** Hands a prepared record to the accumulator, once its topic's metadata is known. */
-  private route(
-    prepared: PreparedRecord,
-    callback: (error: Error | null, metadata: RecordMetadata | null) => void,
-    reject: (error: unknown) => void,
-  ): void {
+  private route(prepared: PreparedRecord, callback: DeliveryCallback): void {
     const known = this.metadataWaits.has(prepared.topic) ? undefined : this.metadata.topic(prepared.topic);
     if (known !== undefined) {
       this.append(prepared, known, callback);
@@ -181,19 +302,126 @@ export class Producer<K = KeyValue, V = KeyValue> {
     }
     const wait = this.waitForTopic(prepared.topic).then(
       (meta) => this.append(prepared, meta, callback),
-      (error: unknown) => reject(error),
+      (error: unknown) => deliver(callback, asError(error), null),
     );
     this.waitingForMetadata.add(wait);
     void wait.finally(() => this.waitingForMetadata.delete(wait));
   }
 
+  /**
+   * Appends the record if it fits in bufferMemory and nothing waits before it; otherwise it joins the
+   * queue of records waiting for room (FIFO, so send order is kept across the wait).
+   */
+  private append(record: PreparedRecord, meta: TopicMetadata, callback: DeliveryCallback): void {
+    if (this.hasRoom() && this.accumulator.hasRoom(record.reserve)) {
+      this.appendNow(record, meta, callback);
+      return;
+    }
+    this.roomWaiters.push({ record, meta, callback, deadlineMs: Date.now() + this.config.maxBlockMs });
+    // Batches go at once while records wait: lingering would only make them wait longer.
+    this.accumulator.exhausted = true;
+    this.sender.wakeup();
+    this.scheduleRoomTimer();
+  }
+
+  private scheduleRoomDrain(): void {
+    if (this.roomDrainScheduled || this.hasRoom()) return;
+    this.roomDrainScheduled = true;
+    // Memory is freed while a response is being handled; append once that pass is over.
+    queueMicrotask(() => {
+      this.roomDrainScheduled = false;
+      this.drainRoomWaiters();
+    });
+  }
+
+  /** Appends waiting records, oldest first, while they fit; fails those past maxBlockMs. */
+  private drainRoomWaiters(): void {
+    const waiters = this.roomWaiters;
+    const now = Date.now();
+    while (this.roomHead < waiters.length) {
+      const waiter = waiters[this.roomHead]!;
+      if (this.accumulator.hasRoom(waiter.record.reserve)) {
+        this.roomHead++;
+        // Partitions may have been added while it waited.
+        this.appendNow(
+          waiter.record,
+          this.metadata.topic(waiter.record.topic) ?? waiter.meta,
+          waiter.callback,
+        );
+      } else if (waiter.deadlineMs <= now) {
+        this.roomHead++;
+        deliver(
+          waiter.callback,
+          new BufferExhaustedError(
+            `No room for a ${waiter.record.reserve - RECORD_GROWTH_BOUND}-byte record in bufferMemory (${this.config.bufferMemory} bytes, ${this.accumulator.bufferedBytes} in use) within maxBlockMs (${this.config.maxBlockMs} ms): records are produced faster than the brokers take them. Slow down (await producer.waitForRoom() when produce() returns false), or raise bufferMemory or maxBlockMs.`,
+          ),
+          null,
+        );
+      } else break;
+    }
+    this.settleRoomQueue();
+  }
+
+  /** Compacts the waiter queue; when it is empty, lifts the pressure and wakes waitForRoom() callers. */
+  private settleRoomQueue(): void {
+    if (this.roomHead === this.roomWaiters.length) {
+      this.roomWaiters = [];
+      this.roomHead = 0;
+      this.accumulator.exhausted = false;
+      if (this.roomTimer !== null) clearTimeout(this.roomTimer);
+      this.roomTimer = null;
+      const resolvers = this.roomResolvers;
+      this.roomResolvers = [];
+      for (const resolve of resolvers) resolve();
+      return;
+    }
+    if (this.roomHead > 1024 && this.roomHead * 2 > this.roomWaiters.length) {
+      this.roomWaiters = this.roomWaiters.slice(this.roomHead);
+      this.roomHead = 0;
+    }
+    this.scheduleRoomTimer();
+  }
+
+  /** One timer, for the oldest waiter's maxBlockMs deadline (waiters join in deadline order). */
+  private scheduleRoomTimer(): void {
+    if (this.roomTimer !== null) return;
+    const head = this.roomWaiters[this.roomHead];
+    if (head === undefined) return;
+    this.roomTimer = setTimeout(
+      () => {
+        this.roomTimer = null;
+        this.drainRoomWaiters();
+      },
+      Math.max(0, head.deadlineMs - Date.now()),
+    );
+  }
+
+  /** Fails every record waiting for room (close gave up). */
+  private failRoomWaiters(error: Error): void {
+    while (this.roomHead < this.roomWaiters.length) {
+      deliver(this.roomWaiters[this.roomHead++]!.callback, error, null);
+    }
+    this.settleRoomQueue();
+  }
+
   /** Sends every record accepted so far right away (ignoring lingerMs) and resolves when all have settled. */
   async flush(): Promise<void> {
+    await this.flushAccepted();
+    this.throwUnreported();
+  }
+
+  private async flushAccepted(): Promise<void> {
     this.accumulator.beginFlush();
     try {
-      // Records still being serialized or waiting for their topic's metadata were accepted too.
-      while (this.serializing !== null) await this.serializing;
-      await Promise.allSettled([...this.waitingForMetadata]);
+      // Records still being serialized, waiting for their topic's metadata or for room were accepted too.
+      for (;;) {
+        if (this.serializing !== null) await this.serializing;
+        else if (this.waitingForMetadata.size > 0) await Promise.allSettled([...this.waitingForMetadata]);
+        else if (!this.hasRoom()) {
+          this.sender.wakeup();
+          await this.waitForRoom();
+        } else break;
+      }
       this.sender.wakeup();
       await this.accumulator.whenAllSettled();
     } finally {
@@ -201,10 +429,20 @@ export class Producer<K = KeyValue, V = KeyValue> {
     }
   }
 
+  /** Reports failures of records produced without a callback, once. */
+  private throwUnreported(): void {
+    if (this.unreportedCount === 0) return;
+    const error = new UndeliveredRecordsError(this.unreportedCount, this.unreportedFirst!);
+    this.unreportedCount = 0;
+    this.unreportedFirst = null;
+    throw error;
+  }
+
   /**
    * Stops accepting records, delivers what was accepted (waiting at most `timeoutMs`), then closes every
    * connection. Records that could not be delivered in time are rejected with a reason; none is dropped
-   * silently. Safe to call more than once.
+   * silently: records produced without a callback that failed make close() reject with an
+   * `UndeliveredRecordsError` once everything is closed. Safe to call more than once.
    */
   close(options: CloseOptions = {}): Promise<void> {
     this.closing ??= this.doClose(options.timeoutMs);
@@ -212,7 +450,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
   }
 
   private async doClose(timeoutMs: number | undefined): Promise<void> {
-    const flushed = this.flush();
+    const flushed = this.flushAccepted();
     if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
@@ -225,6 +463,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
           `The producer was closed before this record was delivered: close({ timeoutMs: ${timeoutMs} }) ran out. It may or may not have been written.`,
         );
         this.sender.stop();
+        this.failRoomWaiters(error);
         for (const batch of this.accumulator.allBatches()) {
           this.accumulator.remove(batch);
           batch.fail(error);
@@ -236,6 +475,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     this.sender.stop();
     this.metadata.close();
     await this.pool.close('the producer was closed');
+    this.throwUnreported();
   }
 
   private prepare(record: ProducerRecord<K, V>): PreparedRecord | Promise<PreparedRecord> {
@@ -284,6 +524,12 @@ export class Producer<K = KeyValue, V = KeyValue> {
         `The record is ${alone} bytes when encoded, more than maxRequestSize (${this.config.maxRequestSize}). Raise maxRequestSize (and the topic's max.message.bytes) or make the record smaller.`,
       );
     }
+    const reserve = alone - BATCH_OVERHEAD + RECORD_GROWTH_BOUND;
+    if (reserve > this.config.bufferMemory) {
+      throw new RecordTooLargeError(
+        `The record is ${alone - BATCH_OVERHEAD} bytes when encoded, more than bufferMemory (${this.config.bufferMemory}) allows (${this.config.bufferMemory - RECORD_GROWTH_BOUND}). Raise bufferMemory or make the record smaller.`,
+      );
+    }
     if (record.partition !== undefined && record.partition !== null) {
       if (
         typeof record.partition !== 'number' ||
@@ -295,7 +541,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
         );
       }
     }
-    return { topic, key, value, headers, timestamp, partition: record.partition ?? undefined };
+    return { topic, key, value, headers, timestamp, partition: record.partition ?? undefined, reserve };
   }
 
   private waitForTopic(topic: string): Promise<TopicMetadata> {
@@ -309,18 +555,14 @@ export class Producer<K = KeyValue, V = KeyValue> {
     return wait;
   }
 
-  private append(
-    record: PreparedRecord,
-    meta: TopicMetadata,
-    callback: (error: Error | null, metadata: RecordMetadata | null) => void,
-  ): void {
+  private appendNow(record: PreparedRecord, meta: TopicMetadata, callback: DeliveryCallback): void {
     let partition: number;
     let sticky: StickyPartitioner | undefined;
     try {
       partition = this.choosePartition(record, meta);
       if (record.partition === undefined && this.usesSticky(record)) sticky = this.stickyFor(record.topic);
     } catch (error) {
-      callback(error instanceof Error ? error : new KafkaWireError(String(error)), null);
+      deliver(callback, asError(error), null);
       return;
     }
     const result = this.accumulator.append(
@@ -420,6 +662,17 @@ interface PreparedRecord {
   headers: Array<{ key: string; value: Uint8Array | null }> | undefined;
   timestamp: bigint;
   partition: number | undefined;
+  /** Bytes this record may take in bufferMemory: its size alone in a batch plus RECORD_GROWTH_BOUND. */
+  reserve: number;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new KafkaWireError(String(error));
+}
+
+/** Errors found inside produce() reach the callback later, never from inside the call (no Zalgo). */
+function failSoon(callback: DeliveryCallback, error: Error): void {
+  queueMicrotask(() => deliver(callback, error, null));
 }
 
 function checkSerializer<T>(

@@ -11,7 +11,13 @@ import {
   type TopicProduceData,
 } from '../protocol/produce.js';
 import { encodeRecordBatch, stampProducerState } from '../records/index.js';
-import { BATCH_OVERHEAD, type PendingRecord, ProducerBatch, type RecordAccumulator } from './accumulator.js';
+import {
+  BATCH_OVERHEAD,
+  deliver,
+  type PendingRecord,
+  ProducerBatch,
+  type RecordAccumulator,
+} from './accumulator.js';
 import type { ResolvedProducerConfig } from './config.js';
 import { addSequence, type IdempotenceState, type ProducerIdAndEpoch } from './idempotence.js';
 import type { MetadataCache } from './metadata.js';
@@ -609,7 +615,11 @@ export class Sender {
           specific === undefined
             ? `Record of ${batch.topic}-${batch.partition} was not written because another record in its batch was refused: ${base}`
             : `Record ${index} of its batch was refused by ${batch.topic}-${batch.partition}: ${specific ?? base}`;
-        record.callback(new ProduceError(batch.topic, batch.partition, errorName, text, error), null);
+        deliver(
+          record.callback,
+          new ProduceError(batch.topic, batch.partition, errorName, text, error),
+          null,
+        );
       });
       return;
     }

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BATCH_OVERHEAD,
   type DeliveryCallback,
+  ProducerBatch,
   RecordAccumulator,
   type RecordMetadata,
 } from '../../../src/producer/accumulator.js';
 
-function setup(options: { batchSize?: number; lingerMs?: number; deliveryTimeoutMs?: number } = {}) {
+function setup(
+  options: { batchSize?: number; lingerMs?: number; deliveryTimeoutMs?: number; bufferMemory?: number } = {},
+) {
   let now = 1_000;
+  let freed = 0;
   const acc = new RecordAccumulator({
+    ...(options.bufferMemory === undefined ? {} : { bufferMemory: options.bufferMemory }),
+    onMemoryFreed: () => freed++,
     batchSize: options.batchSize ?? 1000,
     lingerMs: options.lingerMs ?? 5,
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 120_000,
@@ -23,7 +30,7 @@ function setup(options: { batchSize?: number; lingerMs?: number; deliveryTimeout
       { key: null, value: null, headers: undefined, timestamp, callback },
       () => size,
     );
-  return { acc, append, results, advance: (ms: number) => (now += ms) };
+  return { acc, append, results, advance: (ms: number) => (now += ms), freed: () => freed };
 }
 
 describe('RecordAccumulator', () => {
@@ -117,5 +124,66 @@ describe('RecordAccumulator', () => {
     expect(acc.allBatchesFull('t', 0)).toBe(false);
     append(0, 29);
     expect(acc.allBatchesFull('t', 0)).toBe(true);
+  });
+
+  it('accounts the exact bytes of every record held, and gives them back when its batch settles', () => {
+    const { acc, append, freed } = setup({ batchSize: 200, bufferMemory: 1000 });
+    expect(acc.bufferedBytes).toBe(0);
+    const first = append(0, 100).batch;
+    append(0, 30);
+    const second = append(0, 120).batch;
+    append(1, 7);
+    expect(first).not.toBe(second);
+    expect(acc.bufferedBytes).toBe(257);
+    expect(acc.hasRoom(743)).toBe(true);
+    expect(acc.hasRoom(744)).toBe(false);
+    acc.markInFlight(first);
+    // In flight still counts: the bytes are held until the record's outcome is known.
+    expect(acc.bufferedBytes).toBe(257);
+    acc.release(first);
+    acc.remove(first);
+    expect(acc.bufferedBytes).toBe(127);
+    expect(freed()).toBe(1);
+    // Settling twice (an in-flight batch expired, then its late answer) gives nothing back twice.
+    acc.remove(first);
+    expect(acc.bufferedBytes).toBe(127);
+    for (const batch of acc.allBatches()) acc.remove(batch);
+    expect(acc.bufferedBytes).toBe(0);
+    expect(acc.recordsPending).toBe(0);
+  });
+
+  it('gives back exactly what a split batch took, once its parts settle', () => {
+    const { acc, append } = setup({ batchSize: 1000 });
+    const { batch } = append(0, 40);
+    append(0, 50);
+    append(0, 60);
+    expect(acc.bufferedBytes).toBe(150);
+    acc.markInFlight(batch);
+    const parts = [batch.records.slice(0, 2), batch.records.slice(2)].map((records) => {
+      const part = new ProducerBatch('t', 0, batch.createdMs, batch.deadlineMs);
+      part.records.push(...records);
+      part.sizeInBytes = BATCH_OVERHEAD + records.reduce((n, r) => n + r.size, 0);
+      part.closed = true;
+      return part;
+    });
+    acc.replace(batch, parts);
+    expect(acc.bufferedBytes).toBe(150);
+    acc.remove(parts[0]!);
+    expect(acc.bufferedBytes).toBe(60);
+    acc.remove(parts[1]!);
+    expect(acc.bufferedBytes).toBe(0);
+  });
+
+  it('makes lingering batches ready at once while records wait for room', () => {
+    const { acc, append, advance } = setup({ lingerMs: 1_000 });
+    const { batch } = append(0, 10);
+    expect(acc.ready().ready).toEqual([]);
+    acc.exhausted = true;
+    expect(acc.ready().ready).toEqual([batch]);
+    acc.exhausted = false;
+    advance(999);
+    expect(acc.ready().ready).toEqual([]);
+    advance(1);
+    expect(acc.ready().ready).toEqual([batch]);
   });
 });
