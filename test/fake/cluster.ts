@@ -206,10 +206,16 @@ export type RequestAction =
   /**
    * Handle it (records are stored), then write `bytes(response)` in place of the response frame (size prefix
    * included; empty when none would be sent): garbage, a frame cut short, a 2 GiB size prefix, another
-   * correlation id. `close` closes the connection once they are written; otherwise it stays open and later
-   * requests on it are answered as usual.
+   * correlation id. `close` (or `raw` returning `{ bytes, close }`, to decide per request) closes the
+   * connection once they are written; otherwise it stays open and later requests on it are answered as usual.
    */
-  | { raw: (response: Uint8Array, request: LoggedRequest) => Uint8Array; close?: boolean };
+  | {
+      raw: (
+        response: Uint8Array,
+        request: LoggedRequest,
+      ) => Uint8Array | { bytes: Uint8Array; close: boolean };
+      close?: boolean;
+    };
 
 export type ApiName = 'Produce' | 'Metadata' | 'ApiVersions' | 'InitProducerId';
 
@@ -745,8 +751,10 @@ export class FakeCluster {
 
     const response = this.respond(broker, logged, frame);
     if (action !== undefined && typeof action === 'object' && 'raw' in action) {
-      socket.write(action.raw(response ?? new Uint8Array(0), logged));
-      if (action.close === true) socket.end();
+      const raw = action.raw(response ?? new Uint8Array(0), logged);
+      const bytes = raw instanceof Uint8Array ? raw : raw.bytes;
+      socket.write(bytes);
+      if (raw instanceof Uint8Array ? action.close === true : raw.close) socket.end();
       logged.outcome = 'raw';
     } else if (response === undefined) {
       logged.outcome = 'not-answered';
