@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// `npm run faults`: runs the fault-injection suite (test/integration/faults) on its own 3-broker cluster and
+// turns the rows it writes into the fault table: printed, and written to docs/fault-table.md.
+// Environment: FAULTS_RECORDS (idempotent pass, default 200000), FAULTS_RECORDS_NO_IDEMPOTENCE (default 100000).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kafkaHome, repoRoot } from './lib/index.mjs';
+
+const resultsFile = join(kafkaHome, 'faults-results.json');
+mkdirSync(kafkaHome, { recursive: true });
+rmSync(resultsFile, { force: true });
+
+const env = {
+  ...process.env,
+  FAULTS_RESULTS: resultsFile,
+  FAULTS_RECORDS: process.env.FAULTS_RECORDS ?? '200000',
+  FAULTS_RECORDS_NO_IDEMPOTENCE: process.env.FAULTS_RECORDS_NO_IDEMPOTENCE ?? '100000',
+};
+const started = Date.now();
+const run = spawnSync(
+  process.execPath,
+  ['node_modules/vitest/vitest.mjs', 'run', '--project', 'integration', 'test/integration/faults'],
+  { cwd: repoRoot, env, stdio: 'inherit' },
+);
+const tookS = Math.round((Date.now() - started) / 1000);
+
+if (!existsSync(resultsFile)) {
+  console.error(`faults: the suite wrote no results (${resultsFile}); see the output above`);
+  process.exit(run.status || 1);
+}
+const rows = JSON.parse(readFileSync(resultsFile, 'utf8'));
+
+const s = (ms) => (ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
+const n = (x) => x.toLocaleString('en-US');
+const lines = [
+  '# Fault table',
+  '',
+  `Produced by \`npm run faults\` (scripts/faults.mjs running test/integration/faults) on ${new Date().toISOString().slice(0, 10)}: ` +
+    `Kafka ${process.env.KAFKA_VERSION ?? '4.4.0'}, 3 local brokers (KRaft, combined broker+controller), topic with 6 ` +
+    'partitions, replication factor 3, `min.insync.replicas=2`, producer defaults (`acks: all`) except ' +
+    '`requestTimeoutMs: 10000`; 600 keys, ~100-byte values, at most 10,000 sends outstanding, paced at 10,000 ' +
+    `records/s. Idempotent pass: at least ${n(Number(env.FAULTS_RECORDS))} records per case; ` +
+    `\`enableIdempotence: false\` pass: at least ${n(Number(env.FAULTS_RECORDS_NO_IDEMPOTENCE))} per case (fewer, to keep ` +
+    `the suite within its time budget on a 2-core machine). Whole suite: ${tookS} s.`,
+  '',
+  '| case | idempotence | sent | acknowledged | rejected | found | lost | duplicated | out of order | recovery (longest ack gap) | first ack after fault |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map(
+    (r) =>
+      `| ${r.case} | ${r.idempotence ? 'on' : 'off'} | ${n(r.sent)} | ${n(r.acknowledged)} | ${n(r.rejected)} | ` +
+      `${n(r.found)} | ${n(r.lost)} | ${n(r.duplicated)} | ${n(r.outOfOrder)} | ${s(r.maxAckGapMs)} | ${s(r.firstAckAfterFaultMs)} |`,
+  ),
+  '',
+  'Cases:',
+  '',
+  ...[...new Map(rows.map((r) => [r.case, r])).values()].map((r) => `- ${r.case}: ${r.title}.`),
+  '',
+  'What happened per run:',
+  '',
+  ...rows.map(
+    (r) =>
+      `- ${r.case}, idempotence ${r.idempotence ? 'on' : 'off'}: ${r.note}; took ${s(r.durationMs)}` +
+      (r.rejectedButWritten > 0 ? `; ${n(r.rejectedButWritten)} rejected records were written anyway` : '') +
+      Object.entries(r.rejections)
+        .map(([reason, count]) => `; rejected ${n(count)}x: ${reason}`)
+        .join(''),
+  ),
+  '',
+  'Columns:',
+  '',
+  '- sent: `send()` calls. acknowledged: `send()` resolved. rejected: `send()` rejected (reasons listed above).',
+  "- found: distinct sent records that Kafka's Java consumer read back. lost: acknowledged but not found (must",
+  '  be 0). Every acknowledged record is also checked to sit at the partition and offset `send()` reported.',
+  '- duplicated: extra copies in the log (must be 0 with idempotence; without it a retry after a lost response',
+  '  writes a batch twice, as the README warns).',
+  "- out of order: first copies of a key's records that the log holds in another order than they were sent",
+  '  (must be 0; a duplicate repeating earlier records is counted as duplicated, not here).',
+  '- recovery (longest ack gap): the longest time, over all partitions, between two consecutive',
+  '  acknowledgements of the same partition during the case: how long the worst-hit partition made no progress.',
+  '- first ack after fault: from the moment the fault started to the first acknowledgement of a record sent',
+  '  after it (partitions the fault did not touch may answer at once).',
+  '',
+];
+const table = lines.join('\n');
+mkdirSync(join(repoRoot, 'docs'), { recursive: true });
+writeFileSync(join(repoRoot, 'docs', 'fault-table.md'), table);
+console.log(`\n${table}`);
+console.log(
+  `faults: table written to docs/fault-table.md; suite ${run.status === 0 ? 'passed' : 'FAILED'} in ${tookS} s`,
+);
+process.exit(run.status ?? 1);

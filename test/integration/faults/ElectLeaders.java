@@ -1,0 +1,83 @@
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+
+/**
+ * Moves the leadership of every partition of a topic by election, the way an operator does: the replica list
+ * of each partition is rotated by one (Admin alterPartitionReassignments; same replicas, so no data moves),
+ * which makes the next replica the preferred leader, then Admin electLeaders(PREFERRED) moves leadership there.
+ *
+ * <p>Usage: {@code java -cp '<kafka libs>/*' ElectLeaders.java <bootstrap> <topic> <rounds> <pauseMs>}.
+ * Prints one JSON line per round: {"round":1,"before":{"0":2,...},"after":{"0":3,...}} (partition -> leader).
+ */
+public final class ElectLeaders {
+  public static void main(String[] args) throws Exception {
+    String bootstrap = args[0];
+    String topic = args[1];
+    int rounds = Integer.parseInt(args[2]);
+    long pauseMs = Long.parseLong(args[3]);
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put("enable.metrics.push", "false");
+    try (Admin admin = Admin.create(props)) {
+      for (int round = 1; round <= rounds; round++) {
+        if (round > 1) {
+          Thread.sleep(pauseMs);
+        }
+        Map<Integer, Integer> before = leaders(admin, topic);
+        TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        Map<TopicPartition, Optional<NewPartitionReassignment>> moves = new HashMap<>();
+        Set<TopicPartition> partitions = new HashSet<>();
+        for (TopicPartitionInfo p : description.partitions()) {
+          List<Integer> replicas = new ArrayList<>();
+          p.replicas().forEach(n -> replicas.add(n.id()));
+          replicas.add(replicas.remove(0));
+          TopicPartition tp = new TopicPartition(topic, p.partition());
+          moves.put(tp, Optional.of(new NewPartitionReassignment(replicas)));
+          partitions.add(tp);
+        }
+        admin.alterPartitionReassignments(moves).all().get();
+        // Same replica set in a new order: the reassignment completes at once, but wait until it has.
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!admin.listPartitionReassignments(partitions).reassignments().get().isEmpty()) {
+          if (System.currentTimeMillis() > deadline) {
+            throw new IllegalStateException("reassignment of " + topic + " did not complete in 30 s");
+          }
+          Thread.sleep(50);
+        }
+        // A partition whose preferred leader already leads reports ElectionNotNeeded: not an error here.
+        admin.electLeaders(ElectionType.PREFERRED, partitions).partitions().get();
+        Map<Integer, Integer> after = leaders(admin, topic);
+        System.out.println("{\"round\":" + round + ",\"before\":" + json(before) + ",\"after\":" + json(after) + "}");
+        System.out.flush();
+      }
+    }
+  }
+
+  private static Map<Integer, Integer> leaders(Admin admin, String topic) throws Exception {
+    TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+    Map<Integer, Integer> leaders = new HashMap<>();
+    for (TopicPartitionInfo p : description.partitions()) {
+      leaders.put(p.partition(), p.leader() == null ? -1 : p.leader().id());
+    }
+    return leaders;
+  }
+
+  private static String json(Map<Integer, Integer> map) {
+    StringBuilder out = new StringBuilder("{");
+    map.forEach((k, v) -> out.append(out.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+    return out.append('}').toString();
+  }
+}
