@@ -161,13 +161,6 @@ export interface AccumulatorOptions {
   now: () => number;
 }
 
-export interface AppendResult {
-  batch: ProducerBatch;
-  /** True when the batch cannot take another record of this size: time to send it. */
-  batchIsFull: boolean;
-  newBatchCreated: boolean;
-}
-
 export interface ReadyCheck {
   /** Partitions with a batch that may be sent now, in queue order. */
   ready: ProducerBatch[];
@@ -236,24 +229,26 @@ export class RecordAccumulator {
   }
 
   /**
-   * Appends a record. `sizeIn(batch)` gives the record's exact encoded size if it joined that batch (its
-   * deltas depend on the batch's first record). A record that does not fit starts a new batch; a record
-   * bigger than batchSize gets a batch of its own (the caller has checked it against maxRequestSize).
+   * Appends a record and returns the batch it joined. `sizeIn(record, batch)` gives the record's exact
+   * encoded size if it joined that batch (its deltas depend on the batch's first record; null: a new
+   * batch). A record that does not fit starts a new batch; a record bigger than batchSize gets a batch of
+   * its own (the caller has checked it against maxRequestSize). The record object itself is kept (its
+   * `size` is set), and nothing else is allocated per record: this is the producer's hot path.
    */
-  append(
+  append<R extends PendingRecord>(
     topic: string,
     partition: number,
-    record: Omit<PendingRecord, 'size'>,
-    sizeIn: (batch: ProducerBatch | null) => number,
-  ): AppendResult {
+    record: R,
+    sizeIn: (record: R, batch: ProducerBatch | null) => number,
+  ): ProducerBatch {
     const queue = this.queueFor(topic, partition);
     const last = queue.batches[queue.batches.length - 1];
     const batchSize = this.options.batchSize;
     if (last !== undefined && !last.closed) {
-      const size = sizeIn(last);
+      const size = sizeIn(record, last);
       if (last.sizeInBytes + size <= batchSize) {
         this.add(last, record, size);
-        return { batch: last, batchIsFull: last.sizeInBytes >= batchSize, newBatchCreated: false };
+        return last;
       }
       // Does not fit: the old batch is done growing.
       last.closed = true;
@@ -261,15 +256,14 @@ export class RecordAccumulator {
     const now = this.options.now();
     const batch = new ProducerBatch(topic, partition, now, now + this.options.deliveryTimeoutMs);
     batch.baseTimestamp = record.timestamp;
-    this.add(batch, record, sizeIn(null));
+    this.add(batch, record, sizeIn(record, null));
     queue.batches.push(batch);
-    return { batch, batchIsFull: batch.sizeInBytes >= batchSize, newBatchCreated: true };
+    return batch;
   }
 
-  private add(batch: ProducerBatch, record: Omit<PendingRecord, 'size'>, size: number): void {
-    const pending = record as PendingRecord;
-    pending.size = size;
-    batch.records.push(pending);
+  private add(batch: ProducerBatch, record: PendingRecord, size: number): void {
+    record.size = size;
+    batch.records.push(record);
     batch.sizeInBytes += size;
     this.pendingRecords++;
     this.usedBytes += size;

@@ -13,6 +13,7 @@ import {
   BATCH_OVERHEAD,
   type DeliveryCallback,
   deliver,
+  type PendingRecord,
   type ProducerBatch,
   RecordAccumulator,
   type RecordMetadata,
@@ -129,6 +130,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
   /** Failures of records produced without a callback, reported by the next flush() or close(). */
   private unreportedCount = 0;
   private unreportedFirst: Error | null = null;
+  /** Date.now() as a bigint, reused within one millisecond (a BigInt per record is garbage to collect). */
+  private lastNowMs = -1;
+  private lastNow = 0n;
   private readonly unreported: DeliveryCallback = (error) => {
     if (error === null) return;
     if (this.unreportedCount++ === 0) this.unreportedFirst = error;
@@ -516,9 +520,23 @@ export class Producer<K = KeyValue, V = KeyValue> {
     value: Uint8Array | null,
     headers: Array<{ key: string; value: Uint8Array | null }> | undefined,
   ): PreparedRecord {
-    const timestamp = toTimestamp(record.timestamp, Date.now());
+    const timestamp =
+      record.timestamp === undefined || record.timestamp === null
+        ? this.nowTimestamp()
+        : toTimestamp(record.timestamp, 0);
+    const prepared: PreparedRecord = {
+      topic,
+      key,
+      value,
+      headers,
+      timestamp,
+      partition: undefined,
+      reserve: 0,
+      size: 0,
+      callback: noCallback,
+    };
     // The record alone in a batch is the smallest request it can travel in.
-    const alone = BATCH_OVERHEAD + recordSizeInBatch({ key, value, headers, timestamp }, 0, 0n);
+    const alone = BATCH_OVERHEAD + recordSizeInBatch(prepared, 0, 0n);
     if (alone > this.config.maxRequestSize) {
       throw new RecordTooLargeError(
         `The record is ${alone} bytes when encoded, more than maxRequestSize (${this.config.maxRequestSize}). Raise maxRequestSize (and the topic's max.message.bytes) or make the record smaller.`,
@@ -541,7 +559,18 @@ export class Producer<K = KeyValue, V = KeyValue> {
         );
       }
     }
-    return { topic, key, value, headers, timestamp, partition: record.partition ?? undefined, reserve };
+    prepared.partition = record.partition ?? undefined;
+    prepared.reserve = reserve;
+    return prepared;
+  }
+
+  private nowTimestamp(): bigint {
+    const now = Date.now();
+    if (now !== this.lastNowMs) {
+      this.lastNowMs = now;
+      this.lastNow = BigInt(now);
+    }
+    return this.lastNow;
   }
 
   private waitForTopic(topic: string): Promise<TopicMetadata> {
@@ -565,24 +594,11 @@ export class Producer<K = KeyValue, V = KeyValue> {
       deliver(callback, asError(error), null);
       return;
     }
-    const result = this.accumulator.append(
-      record.topic,
-      partition,
-      {
-        key: record.key,
-        value: record.value,
-        headers: record.headers,
-        timestamp: record.timestamp,
-        callback,
-      },
-      (batch: ProducerBatch | null) =>
-        batch === null
-          ? recordSizeInBatch(record, 0, 0n)
-          : recordSizeInBatch(record, batch.recordCount, record.timestamp - batch.baseTimestamp),
-    );
+    // The prepared record is what the batch keeps: no copy per record.
+    record.callback = callback;
+    this.accumulator.append(record.topic, partition, record, sizeInBatch);
     if (sticky !== undefined) {
-      const appended = result.batch.records[result.batch.records.length - 1]!.size;
-      sticky.onAppend(partition, appended, this.accumulator.allBatchesFull(record.topic, partition), meta);
+      sticky.onAppend(partition, record.size, this.accumulator.allBatchesFull(record.topic, partition), meta);
     }
     this.sender.wakeup();
   }
@@ -655,15 +671,26 @@ export class Producer<K = KeyValue, V = KeyValue> {
   }
 }
 
-interface PreparedRecord {
+/** A validated record; once appended, the accumulator keeps this very object (its callback and size set). */
+interface PreparedRecord extends PendingRecord {
   topic: string;
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  headers: Array<{ key: string; value: Uint8Array | null }> | undefined;
-  timestamp: bigint;
   partition: number | undefined;
   /** Bytes this record may take in bufferMemory: its size alone in a batch plus RECORD_GROWTH_BOUND. */
   reserve: number;
+}
+
+function noCallback(): void {}
+
+/** The record's exact size in `batch` (null: as the first record of a new batch). */
+function sizeInBatch(record: PreparedRecord, batch: ProducerBatch | null): number {
+  if (batch === null) return recordSizeInBatch(record, 0, 0n);
+  const base = batch.baseTimestamp;
+  // Records of one millisecond share their timestamp bigint: skip allocating a 0n delta.
+  return recordSizeInBatch(
+    record,
+    batch.recordCount,
+    record.timestamp === base ? 0n : record.timestamp - base,
+  );
 }
 
 function asError(error: unknown): Error {

@@ -23,13 +23,22 @@ function setup(
   });
   const results: Array<{ error: Error | null; meta: RecordMetadata | null }> = [];
   const callback: DeliveryCallback = (error, meta) => results.push({ error, meta });
-  const append = (partition: number, size: number, timestamp = 0n) =>
-    acc.append(
+  const batchSize = options.batchSize ?? 1000;
+  // What the append did: the batch it joined, whether that batch is new, and whether it is now full.
+  const append = (partition: number, size: number, timestamp = 0n) => {
+    const before = acc.allBatches().length;
+    const batch = acc.append(
       't',
       partition,
-      { key: null, value: null, headers: undefined, timestamp, callback },
+      { key: null, value: null, headers: undefined, timestamp, callback, size: 0 },
       () => size,
     );
+    return {
+      batch,
+      newBatchCreated: acc.allBatches().length > before,
+      batchIsFull: batch.sizeInBytes >= batchSize,
+    };
+  };
   return { acc, append, results, advance: (ms: number) => (now += ms), freed: () => freed };
 }
 
