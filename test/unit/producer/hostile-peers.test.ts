@@ -100,4 +100,33 @@ describe('hostile peers', () => {
       );
     });
   }
+
+  it.each([
+    ['closes the connection on', 'drop'],
+    ['never answers', 'no-response'],
+  ] as const)(
+    'a broker that %s ApiVersions: the producer connects again and delivers',
+    async (_name, action) => {
+      const cluster = await startCluster({ topics: { t: { partitions: 1, leaders: [0] } } });
+      const rule = cluster.onRequest({ api: 'ApiVersions', times: 2 }, action);
+      const producer = producerFor(cluster, { requestTimeoutMs: 400 });
+
+      const results = await within(Promise.all(sendAll(producer, 't', 0, ['a', 'b'])), 4_000, 'the records');
+
+      expect(offsetsOf(results)).toEqual([0n, 1n]);
+      expect(cluster.values('t', 0)).toEqual(['a', 'b']);
+      expect(rule.hits).toBe(2);
+      // The connections that never got past ApiVersions were closed (by the client, for the hung one).
+      const stuck = cluster.requestsFor('ApiVersions').filter((r) => r.outcome !== 'answered');
+      expect(stuck).toHaveLength(2);
+      for (const r of stuck) {
+        const connection = r.connection;
+        await within(
+          cluster.waitUntil(() => (cluster.isOpen(connection) ? undefined : true)),
+          4_000,
+          'the stuck connection to close',
+        );
+      }
+    },
+  );
 });
