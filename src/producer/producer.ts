@@ -132,6 +132,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private unreportedFirst: Error | null = null;
   /** Date.now() as a bigint, reused within one millisecond (a BigInt per record is garbage to collect). */
   private lastNowMs = -1;
+  private lastValidTopic: string | undefined;
+  private lastStickyTopic: string | undefined;
+  private lastSticky: StickyPartitioner | undefined;
   private lastNow = 0n;
   private readonly unreported: DeliveryCallback = (error) => {
     if (error === null) return;
@@ -488,7 +491,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
         `send() takes a record object like { topic, key, value }, got ${String(record)}.`,
       );
     }
-    const topic = validateTopic(record.topic);
+    // Most producers write to few topics: a name checked once needs no regular expression again.
+    const topic = record.topic === this.lastValidTopic ? this.lastValidTopic : validateTopic(record.topic);
+    this.lastValidTopic = topic;
     const headers = toHeaders(record.headers as ProducerRecord['headers']);
     if (this.keySerializer === undefined && this.valueSerializer === undefined) {
       const key = toBytes(record.key, 'key');
@@ -610,11 +615,14 @@ export class Producer<K = KeyValue, V = KeyValue> {
   }
 
   private stickyFor(topic: string): StickyPartitioner {
+    if (topic === this.lastStickyTopic) return this.lastSticky!;
     let sticky = this.sticky.get(topic);
     if (sticky === undefined) {
       sticky = new StickyPartitioner({ batchSize: this.config.batchSize });
       this.sticky.set(topic, sticky);
     }
+    this.lastStickyTopic = topic;
+    this.lastSticky = sticky;
     return sticky;
   }
 
