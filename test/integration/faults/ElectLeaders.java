@@ -19,15 +19,21 @@ import org.apache.kafka.common.TopicPartitionInfo;
  * of each partition is rotated by one (Admin alterPartitionReassignments; same replicas, so no data moves),
  * which makes the next replica the preferred leader, then Admin electLeaders(PREFERRED) moves leadership there.
  *
- * <p>Usage: {@code java -cp '<kafka libs>/*' ElectLeaders.java <bootstrap> <topic> <rounds> <pauseMs>}.
- * Prints one JSON line per round: {"round":1,"before":{"0":2,...},"after":{"0":3,...}} (partition -> leader).
+ * <p>Usage: {@code java -cp '<kafka libs>/*' ElectLeaders.java <bootstrap> <topic> rotate <rounds> <pauseMs>}
+ * rotates every partition's replicas once per round; {@code ... <bootstrap> <topic> lead <broker> <n>} instead
+ * orders replicas so that {@code broker} is the preferred leader of partitions 0..n-1 and of no other one
+ * (to make one broker the leader of most partitions before it is killed). Prints one JSON line per round:
+ * {"round":1,"before":{"0":2,...},"after":{"0":3,...}} (partition -> leader).
  */
 public final class ElectLeaders {
   public static void main(String[] args) throws Exception {
     String bootstrap = args[0];
     String topic = args[1];
-    int rounds = Integer.parseInt(args[2]);
-    long pauseMs = Long.parseLong(args[3]);
+    boolean rotate = args[2].equals("rotate");
+    int rounds = rotate ? Integer.parseInt(args[3]) : 1;
+    long pauseMs = rotate ? Long.parseLong(args[4]) : 0;
+    int leadBroker = rotate ? -1 : Integer.parseInt(args[3]);
+    int leadCount = rotate ? 0 : Integer.parseInt(args[4]);
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put("enable.metrics.push", "false");
@@ -43,7 +49,17 @@ public final class ElectLeaders {
         for (TopicPartitionInfo p : description.partitions()) {
           List<Integer> replicas = new ArrayList<>();
           p.replicas().forEach(n -> replicas.add(n.id()));
-          replicas.add(replicas.remove(0));
+          if (rotate) {
+            replicas.add(replicas.remove(0));
+          } else {
+            boolean lead = p.partition() < leadCount;
+            for (int turn = 0; turn < replicas.size(); turn++) {
+              if ((replicas.get(0) == leadBroker) == lead) {
+                break;
+              }
+              replicas.add(replicas.remove(0));
+            }
+          }
           TopicPartition tp = new TopicPartition(topic, p.partition());
           moves.put(tp, Optional.of(new NewPartitionReassignment(replicas)));
           partitions.add(tp);

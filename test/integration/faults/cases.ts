@@ -24,6 +24,8 @@ export interface FaultContext {
 export interface FaultCase {
   id: string;
   title: string;
+  /** Runs on the fresh topic before any record is sent. */
+  prepare?(cluster: KafkaCluster, topic: string): Promise<void>;
   run(ctx: FaultContext): Promise<void>;
 }
 
@@ -88,7 +90,7 @@ async function stopGracefully(cluster: KafkaCluster, id: number): Promise<void> 
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function electLeaders(cluster: KafkaCluster, topic: string, rounds: number, pauseMs: number) {
+function electLeaders(cluster: KafkaCluster, topic: string, mode: string[]) {
   return new Promise<string>((resolve, reject) => {
     execFile(
       'java',
@@ -99,8 +101,7 @@ function electLeaders(cluster: KafkaCluster, topic: string, rounds: number, paus
         join(here, 'ElectLeaders.java'),
         cluster.bootstrapServers,
         topic,
-        String(rounds),
-        String(pauseMs),
+        ...mode,
       ],
       { timeout: 120_000 },
       (error, stdout, stderr) => {
@@ -111,10 +112,23 @@ function electLeaders(cluster: KafkaCluster, topic: string, rounds: number, paus
   });
 }
 
+/**
+ * Partitions are spread 2/2/2 over 3 brokers by default: make broker 1 the leader of 4 of the 6, so killing or
+ * stopping "the leader of most partitions" really takes most of them away.
+ */
+async function concentrateLeadership(cluster: KafkaCluster, topic: string): Promise<void> {
+  const out = await electLeaders(cluster, topic, ['lead', '1', '4']);
+  const { after } = JSON.parse(out.trim()) as { after: Record<string, number> };
+  const led = Object.values(after).filter((leader) => leader === 1).length;
+  if (led !== 4)
+    throw new Error(`broker 1 should lead 4 of 6 partitions of ${topic} after the election:\n${out}`);
+}
+
 export const FAULT_CASES: FaultCase[] = [
   {
     id: 'leader-kill',
-    title: 'SIGKILL of the leader of most partitions, restart',
+    title: 'SIGKILL of the leader of most partitions (4/6), restart',
+    prepare: concentrateLeadership,
     async run(ctx) {
       await sentAtLeast(ctx, ctx.warmUpRecords);
       const [victim, led] = await busiestLeader(ctx);
@@ -128,7 +142,8 @@ export const FAULT_CASES: FaultCase[] = [
   },
   {
     id: 'broker-hang',
-    title: 'SIGSTOP of the leader of most partitions for 12 s, SIGCONT',
+    title: 'SIGSTOP of the leader of most partitions (4/6) for 12 s, SIGCONT',
+    prepare: concentrateLeadership,
     async run(ctx) {
       await sentAtLeast(ctx, ctx.warmUpRecords);
       const [victim, led] = await busiestLeader(ctx);
@@ -162,7 +177,7 @@ export const FAULT_CASES: FaultCase[] = [
     async run(ctx) {
       await sentAtLeast(ctx, ctx.warmUpRecords);
       ctx.faultStarts();
-      const out = await electLeaders(ctx.cluster, ctx.topic, 3, 3_000);
+      const out = await electLeaders(ctx.cluster, ctx.topic, ['rotate', '3', '3000']);
       let moved = 0;
       for (const line of out.trim().split('\n')) {
         const round = JSON.parse(line) as { before: Record<string, number>; after: Record<string, number> };
