@@ -422,7 +422,20 @@ export class Connection {
       return this.send(frame, { expectResponse: false, timeoutMs: options.timeoutMs, label });
     }
     const responseFrame = await this.send(frame, { timeoutMs: options.timeoutMs, label });
-    const { response } = decodeResponse(api, version, responseFrame);
+    let response: Complete<Res>;
+    try {
+      response = decodeResponse(api, version, responseFrame).response;
+    } catch (cause) {
+      // The frame was well formed (size, correlation id) but its body is not what the broker should have sent:
+      // nothing later on this connection can be trusted either. Close it, and let the caller retry on a new one
+      // (an idempotent producer's retry is deduplicated by the broker if the first attempt was written).
+      const error = new BrokerProtocolError(
+        `${this.description} answered ${label} with bytes that do not decode; the connection was closed. Retry.`,
+        { cause },
+      );
+      this.close(error);
+      throw error;
+    }
     if (api.apiKey !== API_VERSIONS_KEY && topLevelErrorCode(response) === UNSUPPORTED_VERSION) {
       const error = new UnsupportedVersionError(
         `${this.description} answered ${label} with UNSUPPORTED_VERSION (35) although it advertised that ` +

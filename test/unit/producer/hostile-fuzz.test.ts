@@ -137,16 +137,10 @@ function isFatefulLie(request: LoggedRequest, r: Uint8Array, bytes: Uint8Array):
 }
 
 /**
- * KNOWN BUG (reported to the lead, in src/net/connection.ts, not ours to change): a response whose frame is
- * intact but whose body does not decode rejects the request with KafkaDecodeError, which is not retriable,
- * and keeps the connection open. The producer then fails the batch ("Failed to write") although the broker
- * wrote it, notes a sequence gap and bumps the epoch; a batch of another partition whose connection had
- * dropped in the meantime (outcome unknown) is then re-sequenced under the new epoch and written twice. Until
- * connection.ts closes the connection and rejects with a retriable BrokerProtocolError instead, exactly-once
- * is only checked in scenarios where no record was rejected because of a decode error. Set to true with
- * that fix.
+ * A response whose frame is intact but whose body does not decode closes the connection and is retried
+ * (src/net/connection.ts), so exactly-once is checked in those scenarios too.
  */
-const DECODE_ERRORS_ARE_RETRIED = false;
+const DECODE_ERRORS_ARE_RETRIED = true;
 
 const REQUEST_TIMEOUT_MS = 300;
 const DELIVERY_TIMEOUT_MS = 3_000;

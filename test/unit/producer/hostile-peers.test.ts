@@ -47,6 +47,14 @@ const MISBEHAVIOURS: Record<string, Misbehaviour> = {
     raw: (r) => r.subarray(0, r.length - 1),
     needsTimeout: true,
   },
+  // Right size and correlation id, garbage body: the connection is closed and the request retried.
+  'a frame of the right size and correlation id, with a garbage body': {
+    raw: (r) => {
+      const copy = Buffer.from(r);
+      copy.fill(0xff, 8);
+      return copy;
+    },
+  },
   // The second copy answers nothing: the connection is dropped, though the request itself succeeded.
   'the response twice': { raw: (r) => Buffer.concat([r, r]), answered: true },
 };
