@@ -323,6 +323,13 @@ export class RecordAccumulator {
     this.queueFor(batch.topic, batch.partition).inFlight--;
   }
 
+  /** True while a batch of the partition is in flight, or stamped with a sequence and waiting for a retry. */
+  hasOutstanding(topic: string, partition: number): boolean {
+    const queue = this.queues.get(topic)?.get(partition);
+    if (queue === undefined) return false;
+    return queue.inFlight > 0 || queue.batches.some((batch) => batch.baseSequence >= 0);
+  }
+
   /** Batches at the broker right now, over all partitions. */
   inFlightCount(): number {
     let count = 0;

@@ -157,6 +157,7 @@ export class Sender {
     const byLeader = new Map<number, ProducerBatch[]>();
     let needMetadata = false;
     for (const batch of ready) {
+      if (!this.mayStamp(batch)) continue;
       const leader = this.metadata.topic(batch.topic)?.partitions[batch.partition]?.leaderId ?? -1;
       if (leader < 0 || !this.metadata.brokers.has(leader)) {
         needMetadata = true;
@@ -227,10 +228,15 @@ export class Sender {
     }
     if (idem.epochBumpPending) {
       if (this.accumulator.inFlightCount() > 0) return false;
-      // Everything in flight resolved: restart every partition at sequence 0 under the next epoch. Batches
-      // still queued get fresh sequences when drained.
-      for (const batch of this.accumulator.allBatches()) batch.baseSequence = -1;
-      if (!idem.bumpEpoch()) this.initFailures = 0;
+      // Everything in flight resolved, so the broker's view of every sequence is settled: bump now.
+      const rewrite = idem.bumpEpoch();
+      // The partitions with the gap renumber their waiting batches from 0 under the new epoch; the others
+      // keep their stamps (a retry must be resent unchanged to be deduplicated). With a new producer id
+      // (epoch exhausted) every partition starts over.
+      for (const batch of this.accumulator.allBatches()) {
+        if (rewrite === null || rewrite.has(partitionKey(batch))) batch.baseSequence = -1;
+      }
+      if (rewrite === null) this.initFailures = 0;
     }
     if (idem.current !== null) return true;
     if (!this.initializing && this.now() >= this.initRetryAtMs) this.fetchProducerId(idem);
@@ -273,11 +279,23 @@ export class Sender {
     batch.baseSequence = this.idempotence!.assign(partitionKey(batch), batch.recordCount);
   }
 
+  /**
+   * A new batch of a partition that still counts under an older epoch waits until nothing of that partition
+   * is outstanding (in flight, or stamped and waiting for a retry); then the partition restarts at 0 under
+   * the current epoch. Batches already stamped always go, unchanged.
+   */
+  private mayStamp(batch: ProducerBatch): boolean {
+    const idem = this.idempotence;
+    if (idem === undefined || batch.baseSequence >= 0 || idem.isCurrent(partitionKey(batch))) return true;
+    return !this.accumulator.hasOutstanding(batch.topic, batch.partition);
+  }
+
   /** A batch with a sequence will never be written: later sequences would leave a gap, so bump the epoch. */
   private noteGap(batch: ProducerBatch): void {
-    const identity = this.idempotence?.current;
-    if (identity === null || identity === undefined || batch.baseSequence < 0) return;
-    if (batch.producerEpoch === identity.producerEpoch) this.idempotence!.requestEpochBump();
+    const idem = this.idempotence;
+    if (idem === undefined || batch.baseSequence < 0) return;
+    const key = partitionKey(batch);
+    if (idem.matches(key, batch.producerId, batch.producerEpoch)) idem.requestEpochBump(key);
   }
 
   /** Keeps one timer for the next linger, backoff or delivery deadline, or metadata refresh. */
@@ -517,27 +535,31 @@ export class Sender {
       return true;
     }
     if (code === OUT_OF_ORDER_SEQUENCE_NUMBER || code === UNKNOWN_PRODUCER_ID) {
-      const identity = idem.current;
+      const key = partitionKey(batch);
       if (
-        identity !== null &&
-        batch.producerEpoch === identity.producerEpoch &&
-        batch.baseSequence === idem.nextExpected(partitionKey(batch))
+        idem.matches(key, batch.producerId, batch.producerEpoch) &&
+        batch.baseSequence === idem.nextExpected(key)
       ) {
-        idem.requestEpochBump();
+        idem.requestEpochBump(key);
       }
       const error = kafkaErrorFor(code, { topic: batch.topic, partition: batch.partition });
       this.handleFailure(batch, error, { retriable: true });
       return true;
     }
-    if (code === INVALID_PRODUCER_EPOCH) idem.requestEpochBump();
+    if (code === INVALID_PRODUCER_EPOCH) idem.requestEpochBump(partitionKey(batch));
     return false;
   }
 
   private succeed(batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: bigint): void {
     if (this.abandoned(batch)) return;
-    const identity = this.idempotence?.current;
-    if (identity && batch.baseSequence >= 0 && batch.producerEpoch === identity.producerEpoch) {
-      this.idempotence!.acknowledge(partitionKey(batch), batch.baseSequence, batch.recordCount);
+    if (this.idempotence !== undefined && batch.baseSequence >= 0) {
+      this.idempotence.acknowledge(
+        partitionKey(batch),
+        batch.producerId,
+        batch.producerEpoch,
+        batch.baseSequence,
+        batch.recordCount,
+      );
     }
     this.accumulator.release(batch);
     this.accumulator.remove(batch);

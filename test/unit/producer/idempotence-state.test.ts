@@ -43,43 +43,54 @@ describe('IdempotenceState', () => {
     state.setIdentity({ producerId: 7n, producerEpoch: 0 });
     expect(state.nextExpected(key)).toBe(0);
     expect(state.assign(key, MAX - 7)).toBe(0);
-    state.acknowledge(key, 0, MAX - 7);
+    state.acknowledge(key, 7n, 0, 0, MAX - 7);
     expect(state.nextExpected(key)).toBe(MAX - 7);
 
     expect(state.assign(key, 10)).toBe(MAX - 7);
     expect(state.assign(key, 5)).toBe(2);
-    state.acknowledge(key, MAX - 7, 10);
+    state.acknowledge(key, 7n, 0, MAX - 7, 10);
     expect(state.nextExpected(key)).toBe(2);
-    state.acknowledge(key, 2, 5);
+    state.acknowledge(key, 7n, 0, 2, 5);
     expect(state.nextExpected(key)).toBe(7);
     // A late acknowledgement of an older batch never moves the mark back.
-    state.acknowledge(key, MAX - 7, 10);
+    state.acknowledge(key, 7n, 0, MAX - 7, 10);
     expect(state.nextExpected(key)).toBe(7);
   });
 
-  it('bumps the epoch: same producer id, every partition back to sequence 0', () => {
+  it('bumps the epoch: the partition with the gap restarts at 0 now, the others only once nothing is outstanding', () => {
+    const other = 't\u00001';
     const state = new IdempotenceState();
     state.setIdentity({ producerId: 7n, producerEpoch: 3 });
     state.assign(key, 4);
-    state.acknowledge(key, 0, 4);
-    state.requestEpochBump();
+    state.acknowledge(key, 7n, 3, 0, 4);
+    expect(state.assign(other, 2)).toBe(0);
+    state.requestEpochBump(key);
     expect(state.epochBumpPending).toBe(true);
 
-    expect(state.bumpEpoch()).toBe(true);
+    expect([...state.bumpEpoch()!]).toEqual([key]);
 
     expect(state.current).toEqual({ producerId: 7n, producerEpoch: 4 });
     expect(state.epochBumpPending).toBe(false);
+    expect(state.isCurrent(key)).toBe(true);
     expect(state.nextExpected(key)).toBe(0);
     expect(state.assign(key, 1)).toBe(0);
+    // The other partition still counts under epoch 3: its stamped batch keeps meaning something there ...
+    expect(state.isCurrent(other)).toBe(false);
+    expect(state.matches(other, 7n, 3)).toBe(true);
+    state.acknowledge(other, 7n, 3, 0, 2);
+    expect(state.nextExpected(other)).toBe(2);
+    // ... until its next new batch, which starts over at 0 under epoch 4.
+    expect(state.assign(other, 1)).toBe(0);
+    expect(state.matches(other, 7n, 4)).toBe(true);
   });
 
   it('gives up the producer id when the epoch is exhausted (a new InitProducerId is needed)', () => {
     const state = new IdempotenceState();
     state.setIdentity({ producerId: 7n, producerEpoch: 32767 });
     state.assign(key, 4);
-    state.requestEpochBump();
+    state.requestEpochBump(key);
 
-    expect(state.bumpEpoch()).toBe(false);
+    expect(state.bumpEpoch()).toBeNull();
 
     expect(state.current).toBeNull();
     expect(state.epochBumpPending).toBe(false);

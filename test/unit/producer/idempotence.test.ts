@@ -515,3 +515,26 @@ describe('idempotent producer: configuration', () => {
     ]);
   });
 });
+
+describe('idempotent producer: an epoch bump elsewhere', () => {
+  it('does not renumber a retry whose first attempt may have been written (no duplicate)', async () => {
+    const cluster = await startCluster({ topics: { t: { partitions: 2, leaders: [0, 1] } } });
+    // Partition 0's answer is lost after the broker wrote the batch; partition 1 refuses its batch for good,
+    // which bumps the epoch while partition 0's retry is waiting.
+    cluster.onRequest({ api: 'Produce', nodeId: 0 }, 'drop-mid-response');
+    cluster.onProduce({ topic: 't', partition: 1 }, { error: 'INVALID_RECORD' });
+    const producer = producerFor(cluster, { retryBackoffMs: 200, retryBackoffMaxMs: 200 });
+    const a = producer.send({ topic: 't', partition: 0, value: 'a' });
+    const b = producer.send({ topic: 't', partition: 1, value: 'b' });
+    await expect(b).rejects.toThrow(/INVALID_RECORD/);
+    // The retry went out with its original epoch and sequence, so the broker answered it as a duplicate.
+    expect((await a).offset).toBe(0n);
+    expect(cluster.values('t', 0)).toEqual(['a']);
+    // Later records of partition 0 move to the new epoch, from sequence 0.
+    await producer.send({ topic: 't', partition: 0, value: 'c' });
+    const last = cluster.records('t', 0).at(-1)!;
+    expect(cluster.values('t', 0)).toEqual(['a', 'c']);
+    expect(last.producerEpoch).toBe(1);
+    expect(last.sequence).toBe(0);
+  });
+});
