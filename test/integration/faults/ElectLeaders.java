@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.ElectionNotNeededException;
 
 /**
  * Moves the leadership of every partition of a topic by election, the way an operator does: the replica list
@@ -74,9 +75,22 @@ public final class ElectLeaders {
           Thread.sleep(50);
         }
         // A partition whose preferred leader already leads reports ElectionNotNeeded: not an error here.
-        admin.electLeaders(ElectionType.PREFERRED, partitions).partitions().get();
+        Map<TopicPartition, Optional<Throwable>> results =
+            admin.electLeaders(ElectionType.PREFERRED, partitions).partitions().get();
+        StringBuilder errors = new StringBuilder();
+        results.forEach((tp, error) -> error.filter(e -> !(e instanceof ElectionNotNeededException))
+            .ifPresent(e -> errors.append(errors.length() > 0 ? "; " : "").append(tp).append(": ").append(e)));
+        // The controller has elected; brokers' metadata (what describeTopics reads) follows a moment later.
+        Map<Integer, Integer> wanted = new HashMap<>();
+        moves.forEach((tp, move) -> wanted.put(tp.partition(), move.get().targetReplicas().get(0)));
         Map<Integer, Integer> after = leaders(admin, topic);
-        System.out.println("{\"round\":" + round + ",\"before\":" + json(before) + ",\"after\":" + json(after) + "}");
+        long settle = System.currentTimeMillis() + 15_000;
+        while (!after.equals(wanted) && System.currentTimeMillis() < settle) {
+          Thread.sleep(100);
+          after = leaders(admin, topic);
+        }
+        System.out.println("{\"round\":" + round + ",\"before\":" + json(before) + ",\"after\":" + json(after)
+            + ",\"errors\":\"" + errors.toString().replace("\\", "\\\\").replace("\"", "'") + "\"}");
         System.out.flush();
       }
     }
