@@ -20,6 +20,7 @@
 // fallback, and whose sync calls in tight loops retain buffers). Ours needs nothing installed, and at
 // the default level writes the same bytes as lz4-java's fast compressor (checked against Java fixtures).
 import { CompressionError } from '../errors.js';
+import { copyBytes, read32 } from './bytes.js';
 import { xxhash32 } from './xxhash32.js';
 
 export const LZ4_DEFAULT_LEVEL = 9;
@@ -53,14 +54,6 @@ const SKIP_TRIGGER = 6;
 const FAST_HASH_LOG = 13;
 const fastTable = new Uint16Array(1 << FAST_HASH_LOG);
 
-/** Literal runs shorter than this are copied with a byte loop: dst.set(src.subarray(…)) allocates a view
- *  (a Buffer's subarray costs ~50-100 ns) and calls into C++, which only pays off for longer runs. */
-const SHORT_COPY = 128;
-
-function read32(b: Uint8Array, i: number): number {
-  return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
-}
-
 function hashFast(sequence: number): number {
   return Math.imul(sequence, -1640531535) >>> (32 - FAST_HASH_LOG); // 2654435761
 }
@@ -77,29 +70,6 @@ function countMatch(v: DataView, b: Uint8Array, a: number, m: number, limit: num
     m++;
   }
   return a - start;
-}
-
-/** Copies src[s, s+n) to dst[d]: 4 bytes at a time through DataViews for short runs. */
-function copyBytes(
-  dst: Uint8Array,
-  dv: DataView,
-  d: number,
-  src: Uint8Array,
-  sv: DataView,
-  s: number,
-  n: number,
-): void {
-  if (n < SHORT_COPY) {
-    const stop = d + n;
-    while (stop - d >= 4) {
-      dv.setInt32(d, sv.getInt32(s, true), true);
-      d += 4;
-      s += 4;
-    }
-    while (d < stop) dst[d++] = src[s++]!;
-  } else {
-    dst.set(src.subarray(s, s + n), d);
-  }
 }
 
 /** Writes literal run [anchor, anchor+litLength) preceded by its token; returns the token position. */
@@ -437,19 +407,9 @@ export function decompressBlock(
     }
     if (litLength > sEnd - s) fail('literal run longer than the block', s);
     if (litLength > dEnd - d) fail('literal run exceeds the block maximum size or the output limit', s);
-    if (litLength < SHORT_COPY) {
-      const stop = d + litLength;
-      while (stop - d >= 4) {
-        view.setInt32(d, srcView.getInt32(s, true), true);
-        d += 4;
-        s += 4;
-      }
-      while (d < stop) dst[d++] = src[s++]!;
-    } else {
-      dst.set(src.subarray(s, s + litLength), d);
-      s += litLength;
-      d += litLength;
-    }
+    copyBytes(dst, view, d, src, srcView, s, litLength);
+    s += litLength;
+    d += litLength;
     if (s === sEnd) return d; // the last sequence has literals only
     if (sEnd - s < 2) fail('block ends inside a match offset', s);
     const offset = src[s]! | (src[s + 1]! << 8);

@@ -15,6 +15,7 @@
 // 1,344 / 987 but it is a native binary that would still need a pure fallback, and its sync calls in
 // tight loops retain their output buffers unless told to copy. Compression is what a producer does.
 import { CompressionError } from '../errors.js';
+import { copyBytes, read32, SHORT_COPY } from './bytes.js';
 
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00];
 const XERIAL_HEADER_SIZE = 16;
@@ -29,14 +30,6 @@ const hashTable = new Uint16Array(1 << MAX_HASH_LOG);
 /** Worst-case size of a raw block for `length` input bytes (MaxCompressedLength in the reference). */
 export function snappyMaxCompressedLength(length: number): number {
   return 32 + length + Math.floor(length / 6);
-}
-
-/** Literal runs shorter than this are copied with a byte loop: dst.set(src.subarray(…)) allocates a view
- *  (a Buffer's subarray costs ~50-100 ns) and calls into C++, which only pays off for longer runs. */
-const SHORT_COPY = 128;
-
-function read32(b: Uint8Array, i: number): number {
-  return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
 }
 
 function writeUvarint32(dst: Uint8Array, d: number, value: number): number {
@@ -261,19 +254,9 @@ function decompressBlockInto(
       n += 1;
       if (n > end - s) fail('literal runs past the end of the block', s);
       if (n > dEnd - d) fail('literal overflows the declared length', s);
-      if (n < SHORT_COPY) {
-        const stop = d + n;
-        while (stop - d >= 4) {
-          view.setInt32(d, srcView.getInt32(s, true), true);
-          d += 4;
-          s += 4;
-        }
-        while (d < stop) dst[d++] = src[s++]!;
-      } else {
-        dst.set(src.subarray(s, s + n), d);
-        s += n;
-        d += n;
-      }
+      copyBytes(dst, view, d, src, srcView, s, n);
+      s += n;
+      d += n;
       continue;
     }
     let n: number;
