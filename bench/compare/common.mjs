@@ -1,0 +1,143 @@
+// What every Node contestant of bench/compare shares: its arguments, the payload, send-to-ack latency and
+// event-loop delay measurement, the progress lines the orchestrator shows, and the one result line it reads.
+//
+// A contestant is started as `node <contestant>.mjs --bootstrap H:P --topic T --records N --size B
+// --acks all|1 --compression none|lz4|zstd|gzip|snappy --batch-size B --linger MS --pattern P` and must:
+//   - send N keyless records whose value is `payload(size, pattern)` (the same bytes for every record and
+//     every contestant, as Java's ProducerPerformance and rdkafka_performance do) to topic T;
+//   - call `meter.sent(count)` when it hands records to its client and `meter.acked(count, sentAt)` when the
+//     broker acknowledged them (sentAt = the `meter.now()` taken when those records were handed over);
+//   - call `meter.finish()` once every record is acknowledged; it prints the result line and returns.
+// stdout carries only the result line (`RESULT {json}`); progress goes to stderr as `PROGRESS acked`.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+
+/** The contestant's arguments, validated. */
+export function contestantArgs() {
+  const { values } = parseArgs({
+    options: {
+      bootstrap: { type: 'string' },
+      topic: { type: 'string' },
+      records: { type: 'string' },
+      size: { type: 'string' },
+      acks: { type: 'string', default: 'all' },
+      compression: { type: 'string', default: 'none' },
+      'batch-size': { type: 'string', default: '262144' },
+      linger: { type: 'string', default: '10' },
+      pattern: { type: 'string', default: 'kafka-wire benchmark payload ' },
+    },
+  });
+  for (const name of ['bootstrap', 'topic', 'records', 'size']) {
+    if (values[name] === undefined) throw new Error(`bench contestant: --${name} is required`);
+  }
+  if (!['all', '1'].includes(values.acks)) throw new Error(`bench contestant: --acks must be all or 1`);
+  return {
+    bootstrap: values.bootstrap,
+    topic: values.topic,
+    records: Number(values.records),
+    size: Number(values.size),
+    acks: values.acks,
+    compression: values.compression,
+    batchSize: Number(values['batch-size']),
+    lingerMs: Number(values.linger),
+    pattern: values.pattern,
+  };
+}
+
+/** `size` bytes of `pattern` repeated: what rdkafka_performance's `-m pattern -s size` sends. */
+export function payload(size, pattern) {
+  const bytes = Buffer.alloc(size);
+  const source = Buffer.from(pattern, 'latin1');
+  for (let at = 0; at < size; at += source.length)
+    source.copy(bytes, at, 0, Math.min(source.length, size - at));
+  return bytes;
+}
+
+// Latencies are kept in a logarithmic histogram (buckets 1/64 of a natural-log unit wide: ~1.6 % resolution,
+// 1 µs .. hours) rather than an array of every sample, so a million acknowledgements cost the same small, fixed
+// amount of memory in every client.
+const PER_UNIT = 64;
+const BUCKETS = 24 * PER_UNIT;
+const bucketOf = (micros) => Math.min(BUCKETS - 1, Math.floor(Math.log1p(Math.max(0, micros)) * PER_UNIT));
+const microsOfBucket = (bucket) => Math.expm1((bucket + 0.5) / PER_UNIT);
+
+/** Counts sent and acknowledged records, measures latency and event-loop delay, reports progress and result. */
+export class Meter {
+  #total;
+  #histogram = new Float64Array(BUCKETS);
+  #acked = 0;
+  #sent = 0;
+  #errors = 0;
+  #firstError = null;
+  #start = 0;
+  #loop = monitorEventLoopDelay({ resolution: 10 });
+  #progress;
+
+  constructor(total) {
+    this.#total = total;
+  }
+
+  /** Starts the clock: call right before the first record is handed to the client. */
+  start() {
+    this.#loop.enable();
+    this.#start = performance.now();
+    this.#progress = setInterval(() => process.stderr.write(`PROGRESS ${this.#acked}\n`), 250);
+    return this.#start;
+  }
+
+  now() {
+    return performance.now();
+  }
+
+  sent(count) {
+    this.#sent += count;
+  }
+
+  /** `count` records handed over at `sentAt` are acknowledged now (or failed, with `error`). */
+  acked(count, sentAt, error) {
+    if (error) {
+      this.#errors += count;
+      this.#firstError ??= error;
+    }
+    this.#acked += count;
+    const micros = (performance.now() - sentAt) * 1000;
+    this.#histogram[bucketOf(micros)] += count;
+  }
+
+  get ackedCount() {
+    return this.#acked;
+  }
+
+  /** Stops the clock and prints the result line. */
+  finish(extra = {}) {
+    const seconds = (performance.now() - this.#start) / 1000;
+    clearInterval(this.#progress);
+    this.#loop.disable();
+    const result = {
+      records: this.#acked,
+      sent: this.#sent,
+      expected: this.#total,
+      errors: this.#errors,
+      firstError: this.#firstError ? String(this.#firstError.message ?? this.#firstError) : null,
+      seconds,
+      latencyMs: { p50: this.#percentile(0.5), p99: this.#percentile(0.99) },
+      eventLoopDelayP99Ms: this.#loop.count > 0 ? this.#loop.percentile(99) / 1e6 : 0,
+      node: process.version,
+      ...extra,
+    };
+    process.stderr.write(`PROGRESS ${this.#acked}\n`);
+    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+    return result;
+  }
+
+  #percentile(fraction) {
+    const total = this.#histogram.reduce((sum, n) => sum + n, 0);
+    if (total === 0) return null;
+    let seen = 0;
+    for (let bucket = 0; bucket < BUCKETS; bucket++) {
+      seen += this.#histogram[bucket];
+      if (seen >= total * fraction) return microsOfBucket(bucket) / 1000;
+    }
+    return microsOfBucket(BUCKETS - 1) / 1000;
+  }
+}
