@@ -196,6 +196,32 @@ export interface ConsumeOptions {
 /** Reads a topic from the beginning with Kafka's own Java consumer (no group), ordered by partition then offset. */
 export declare function consumeAll(options: ConsumeOptions): Promise<ConsumedRecord[]>;
 
+/** Per-partition summary from ConsumeDigest: count, offsets, SHA-256 (layout: scripts/java/ConsumeDigest.java). */
+export declare function consumeDigest(options: {
+  bootstrap: string;
+  topic: string;
+  /** Keep reading until exactly this many records arrived (fails on timeout or more). Default: the end offsets at start. */
+  expected?: number;
+  /** Default 60 s. */
+  timeoutMs?: number;
+  /** Extra consumer configs. */
+  config?: Record<string, string>;
+  /** Kafka version whose consumer runs. */
+  version?: string;
+}): Promise<
+  {
+    partition: number;
+    count: number;
+    /** null for an empty partition. */
+    firstOffset: bigint | null;
+    lastOffset: bigint | null;
+    /** Every offset was the previous one plus one. */
+    consecutive: boolean;
+    /** Hex SHA-256 over the partition's records in offset order. */
+    sha256: string;
+  }[]
+>;
+
 export interface JavaProducedRecord {
   key?: string | Uint8Array | null;
   value?: string | Uint8Array | null;

@@ -10,6 +10,7 @@ export {
   stopAll,
 } from './cluster.mjs';
 export { consumeAll } from './consume.mjs';
+export { consumeDigest } from './digest.mjs';
 export { kafkaLibs } from './jars.mjs';
 export { javaHelpers, runJavaHelper } from './java-helpers.mjs';
 export { decodeWithKafka } from './messages.mjs';

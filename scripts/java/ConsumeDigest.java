@@ -1,0 +1,266 @@
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The independent reader for large volumes: Kafka's own Java consumer reads a topic from the beginning and
+ * prints one JSON line per partition with a count and a SHA-256 over its records, so a test can check a
+ * million records without shipping each one to Node as JSON (see ConsumeJson for record-by-record output).
+ *
+ * <p>Usage: {@code ConsumeDigest <bootstrap> <topic> [--count N] [--timeout-ms T] [--config key=value]...}
+ *
+ * <p>No consumer group: every partition is assigned and rewound by hand, and the read stops at the end
+ * offsets taken at start. With {@code --count N} it instead keeps reading (end offsets are re-read) until N
+ * records arrived, failing with exit code 2 at the timeout and 3 when the log holds a different number.
+ *
+ * <p>Output, one line per partition in partition order: {@code {"partition":0,"count":N,"firstOffset":"0",
+ * "lastOffset":"N-1","consecutive":true,"sha256":"<hex>"}}; offsets are strings (64-bit), null when the
+ * partition is empty; consecutive is true when every offset is the previous one plus one.
+ *
+ * <p>The SHA-256 runs over the partition's records in offset order, each record as these bytes (integers
+ * big-endian; whoever computes the expected digest must hash exactly these bytes, see
+ * test/integration/million.test.ts):
+ *
+ * <pre>
+ *   int32 key length (-1 for a null key)      key bytes
+ *   int32 value length (-1 for a null value)  value bytes
+ *   int32 header count
+ *   per header, in record order:
+ *     int32 name length (UTF-8 bytes)         name bytes (UTF-8)
+ *     int32 value length (-1 for null)        value bytes
+ *   int64 timestamp (milliseconds)
+ * </pre>
+ *
+ * Offsets are not part of the hash: they are reported beside it (first, last, consecutive), so a record that
+ * is lost, duplicated, reordered or altered changes the hash or the count.
+ */
+public final class ConsumeDigest {
+  /** Per-partition state: a running SHA-256 plus what the offsets looked like. */
+  private static final class PartitionDigest {
+    final MessageDigest sha256;
+    long count;
+    long firstOffset = -1;
+    long lastOffset = -1;
+    boolean consecutive = true;
+
+    PartitionDigest() throws Exception {
+      sha256 = MessageDigest.getInstance("SHA-256");
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length < 2) {
+      usage("expected <bootstrap> <topic>");
+    }
+    String bootstrap = args[0];
+    String topic = args[1];
+    long expected = -1;
+    long timeoutMs = 60_000;
+    Properties props = new Properties();
+    // An empty partition would hold each fetch for the default 500 ms; we want the end quickly.
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
+    // Large polls and fetches: the point of this tool is reading a lot, fast.
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "20000");
+    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 << 20));
+    // No client telemetry round trips (KIP-714).
+    props.put("enable.metrics.push", "false");
+    for (int i = 2; i < args.length; i++) {
+      String flag = args[i];
+      if (i + 1 >= args.length) {
+        usage("missing value after " + flag);
+      }
+      String value = args[++i];
+      switch (flag) {
+        case "--count" -> expected = Long.parseLong(value);
+        case "--timeout-ms" -> timeoutMs = Long.parseLong(value);
+        case "--config" -> {
+          int eq = value.indexOf('=');
+          if (eq <= 0) {
+            usage("--config takes key=value, got " + value);
+          }
+          props.put(value.substring(0, eq), value.substring(eq + 1));
+        }
+        default -> usage("unknown option " + flag);
+      }
+    }
+
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "kafka-wire-consume-digest");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // CRCs are the point of an independent check: never let a config turn them off.
+    props.put(ConsumerConfig.CHECK_CRCS_CONFIG, "true");
+
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    long seen = 0;
+    Map<Integer, PartitionDigest> digests = new HashMap<>();
+    List<TopicPartition> partitions;
+    ByteBuffer scratch = ByteBuffer.allocate(8);
+    KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    try {
+      partitions = partitionsOf(consumer, topic, deadline);
+      for (TopicPartition tp : partitions) {
+        digests.put(tp.partition(), new PartitionDigest());
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, remaining(deadline)));
+      while (true) {
+        boolean atEnd = true;
+        for (TopicPartition tp : partitions) {
+          if (consumer.position(tp, remaining(deadline)) < end.get(tp)) {
+            atEnd = false;
+            break;
+          }
+        }
+        if (atEnd && (expected < 0 || seen >= expected)) {
+          break;
+        }
+        if (System.currentTimeMillis() >= deadline) {
+          String what = expected < 0 ? "the end offsets " + end : expected + " records";
+          System.err.println("ConsumeDigest: timed out after " + timeoutMs + " ms on topic " + topic
+              + " waiting for " + what + "; read " + seen + " records (" + counts(digests)
+              + "). Did every record reach the broker? Raise the timeout if the read is just slow.");
+          System.exit(2);
+        }
+        if (atEnd) {
+          // More records are expected than the log held at start: look for new end offsets.
+          end.putAll(consumer.endOffsets(partitions, remaining(deadline)));
+        }
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          add(digests.get(record.partition()), record, scratch);
+          seen++;
+        }
+      }
+    } finally {
+      // Nothing to commit and no group to leave; with the short fetch wait above this returns at once.
+      consumer.close();
+    }
+    StringBuilder out = new StringBuilder();
+    for (TopicPartition tp : partitions) {
+      appendJson(out, tp.partition(), digests.get(tp.partition()));
+    }
+    System.out.print(out);
+    System.out.flush();
+    if (expected >= 0 && seen != expected) {
+      System.err.println("ConsumeDigest: expected " + expected + " records in " + topic + " but found " + seen
+          + " (" + counts(digests) + ")");
+      System.exit(3);
+    }
+  }
+
+  private static void add(PartitionDigest d, ConsumerRecord<byte[], byte[]> record, ByteBuffer scratch) {
+    long offset = record.offset();
+    if (d.count == 0) {
+      d.firstOffset = offset;
+    } else if (offset != d.lastOffset + 1) {
+      d.consecutive = false;
+    }
+    d.lastOffset = offset;
+    d.count++;
+    MessageDigest sha = d.sha256;
+    bytes(sha, scratch, record.key());
+    bytes(sha, scratch, record.value());
+    Header[] headers = record.headers().toArray();
+    int32(sha, scratch, headers.length);
+    for (Header header : headers) {
+      bytes(sha, scratch, header.key().getBytes(StandardCharsets.UTF_8));
+      bytes(sha, scratch, header.value());
+    }
+    scratch.clear();
+    scratch.putLong(record.timestamp());
+    sha.update(scratch.array(), 0, 8);
+  }
+
+  private static void bytes(MessageDigest sha, ByteBuffer scratch, byte[] value) {
+    if (value == null) {
+      int32(sha, scratch, -1);
+    } else {
+      int32(sha, scratch, value.length);
+      sha.update(value);
+    }
+  }
+
+  private static void int32(MessageDigest sha, ByteBuffer scratch, int n) {
+    scratch.clear();
+    scratch.putInt(n);
+    sha.update(scratch.array(), 0, 4);
+  }
+
+  private static void appendJson(StringBuilder out, int partition, PartitionDigest d) {
+    out.append("{\"partition\":").append(partition);
+    out.append(",\"count\":").append(d.count);
+    out.append(",\"firstOffset\":").append(d.count == 0 ? "null" : "\"" + d.firstOffset + "\"");
+    out.append(",\"lastOffset\":").append(d.count == 0 ? "null" : "\"" + d.lastOffset + "\"");
+    out.append(",\"consecutive\":").append(d.consecutive);
+    out.append(",\"sha256\":\"").append(hex(d.sha256.digest())).append("\"}\n");
+  }
+
+  private static String counts(Map<Integer, PartitionDigest> digests) {
+    StringBuilder s = new StringBuilder("per partition:");
+    digests.keySet().stream().sorted().forEach(p -> s.append(' ').append(p).append('=').append(digests.get(p).count));
+    return s.toString();
+  }
+
+  private static String hex(byte[] bytes) {
+    StringBuilder s = new StringBuilder(bytes.length * 2);
+    for (byte b : bytes) {
+      s.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+    }
+    return s.toString();
+  }
+
+  private static List<TopicPartition> partitionsOf(
+      KafkaConsumer<byte[], byte[]> consumer, String topic, long deadline) throws InterruptedException {
+    while (true) {
+      List<PartitionInfo> infos;
+      try {
+        // A topic that does not exist makes partitionsFor wait out its whole timeout: ask in short rounds.
+        infos = consumer.partitionsFor(topic, Duration.ofMillis(Math.min(1000, remaining(deadline).toMillis())));
+      } catch (TimeoutException e) {
+        infos = null;
+      }
+      if (infos != null && !infos.isEmpty()) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo info : infos) {
+          partitions.add(new TopicPartition(topic, info.partition()));
+        }
+        partitions.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
+        return partitions;
+      }
+      if (System.currentTimeMillis() >= deadline) {
+        System.err.println("ConsumeDigest: topic " + topic + " does not exist (no partitions known after "
+            + "waiting; create it first, or raise --timeout-ms)");
+        System.exit(4);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static Duration remaining(long deadline) {
+    return Duration.ofMillis(Math.max(1, deadline - System.currentTimeMillis()));
+  }
+
+  private static void usage(String problem) {
+    System.err.println("ConsumeDigest: " + problem);
+    System.err.println(
+        "usage: ConsumeDigest <bootstrap> <topic> [--count N] [--timeout-ms T] [--config key=value]...");
+    System.exit(1);
+  }
+}
