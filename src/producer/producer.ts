@@ -127,6 +127,8 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private roomTimer: NodeJS.Timeout | null = null;
   private roomDrainScheduled = false;
   private roomResolvers: Array<() => void> = [];
+  /** Records waiting for their topic's metadata (not yet in bufferMemory's accounting). */
+  private awaitingMetadata = 0;
   /** Failures of records produced without a callback, reported by the next flush() or close(). */
   private unreportedCount = 0;
   private unreportedFirst: Error | null = null;
@@ -213,7 +215,8 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * rejects with an `UndeliveredRecordsError` saying how many failed and why.
    *
    * Backpressure, like a stream's `write()`: returns false when records are waiting for room in
-   * bufferMemory (this one may be among them). Every record is still accepted and kept in order; each
+   * bufferMemory or for their topic's metadata (this one may be among them): where Java's `send()` blocks
+   * for either, a loop that honours false holds a bounded number of records, not everything it can make. Every record is still accepted and kept in order; each
    * waits at most maxBlockMs for room, then fails with `BufferExhaustedError`. A fast loop should stop on
    * false and `await producer.waitForRoom()` before producing more.
    *
@@ -275,8 +278,8 @@ export class Producer<K = KeyValue, V = KeyValue> {
   }
 
   /**
-   * Resolves once no record waits for room in bufferMemory (at once if none does): after `produce()`
-   * returned false, await this before producing more. Records that wait are appended as room frees, in
+   * Resolves once no record waits for room in bufferMemory or for its topic's metadata (at once if none
+   * does): after `produce()` returned false, await this before producing more. Records that wait are appended as room frees, in
    * order, or fail after maxBlockMs; either way this resolves when none is left waiting.
    */
   waitForRoom(): Promise<void> {
@@ -290,7 +293,18 @@ export class Producer<K = KeyValue, V = KeyValue> {
   }
 
   private hasRoom(): boolean {
+    return this.awaitingMetadata === 0 && this.noneWaitingForMemory();
+  }
+
+  private noneWaitingForMemory(): boolean {
     return this.roomHead === this.roomWaiters.length;
+  }
+
+  private resolveRoomIfFree(): void {
+    if (!this.hasRoom() || this.roomResolvers.length === 0) return;
+    const resolvers = this.roomResolvers;
+    this.roomResolvers = [];
+    for (const resolve of resolvers) resolve();
   }
 
   private trackSerializing(chain: Promise<void>): void {
@@ -307,9 +321,20 @@ export class Producer<K = KeyValue, V = KeyValue> {
       this.append(prepared, known, callback);
       return;
     }
+    // Until the metadata arrives produce() says false, so a fast loop pauses instead of piling up records
+    // (and a promise each) outside bufferMemory's accounting.
+    this.awaitingMetadata++;
     const wait = this.waitForTopic(prepared.topic).then(
-      (meta) => this.append(prepared, meta, callback),
-      (error: unknown) => deliver(callback, asError(error), null),
+      (meta) => {
+        this.awaitingMetadata--;
+        this.append(prepared, meta, callback);
+        this.resolveRoomIfFree();
+      },
+      (error: unknown) => {
+        this.awaitingMetadata--;
+        deliver(callback, asError(error), null);
+        this.resolveRoomIfFree();
+      },
     );
     this.waitingForMetadata.add(wait);
     void wait.finally(() => this.waitingForMetadata.delete(wait));
@@ -320,7 +345,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * queue of records waiting for room (FIFO, so send order is kept across the wait).
    */
   private append(record: PreparedRecord, meta: TopicMetadata, callback: DeliveryCallback): void {
-    if (this.hasRoom() && this.accumulator.hasRoom(record.reserve)) {
+    if (this.noneWaitingForMemory() && this.accumulator.hasRoom(record.reserve)) {
       this.appendNow(record, meta, callback);
       return;
     }
@@ -332,7 +357,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
   }
 
   private scheduleRoomDrain(): void {
-    if (this.roomDrainScheduled || this.hasRoom()) return;
+    if (this.roomDrainScheduled || this.noneWaitingForMemory()) return;
     this.roomDrainScheduled = true;
     // Memory is freed while a response is being handled; append once that pass is over.
     queueMicrotask(() => {
@@ -371,15 +396,13 @@ export class Producer<K = KeyValue, V = KeyValue> {
 
   /** Compacts the waiter queue; when it is empty, lifts the pressure and wakes waitForRoom() callers. */
   private settleRoomQueue(): void {
-    if (this.roomHead === this.roomWaiters.length) {
+    if (this.noneWaitingForMemory()) {
       this.roomWaiters = [];
       this.roomHead = 0;
       this.accumulator.exhausted = false;
       if (this.roomTimer !== null) clearTimeout(this.roomTimer);
       this.roomTimer = null;
-      const resolvers = this.roomResolvers;
-      this.roomResolvers = [];
-      for (const resolve of resolvers) resolve();
+      this.resolveRoomIfFree();
       return;
     }
     if (this.roomHead > 1024 && this.roomHead * 2 > this.roomWaiters.length) {

@@ -213,6 +213,36 @@ describe('waiting for room', () => {
     expect(cluster.requestsFor('Produce')).toHaveLength(0);
   });
 
+  it('says false while the topic\'s metadata is still coming, so a fast loop holds a few records, not all', async () => {
+    const cluster = await startCluster({ topics: { t: 1 } });
+    const metadataHeld = gate();
+    cluster.onRequest({ api: 'Metadata', times: Infinity }, { until: metadataHeld.promise });
+    const producer = producerFor(cluster);
+
+    const delivered: bigint[] = [];
+    const onDelivery = (error: Error | null, metadata: RecordMetadata | null) => {
+      expect(error).toBeNull();
+      delivered.push(metadata!.offset);
+    };
+    // Java's send() blocks here; ours says false at once, before any metadata came back.
+    expect(producer.produce({ topic: 't', partition: 0, value: padded(0) }, onDelivery)).toBe(false);
+    let roomSeen = false;
+    const room = producer.waitForRoom().then(() => {
+      roomSeen = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(roomSeen).toBe(false);
+    // Records produced regardless still keep their order behind it.
+    expect(producer.produce({ topic: 't', partition: 0, value: padded(1) }, onDelivery)).toBe(false);
+
+    metadataHeld.open();
+    await room;
+    expect(producer.produce({ topic: 't', partition: 0, value: padded(2) }, onDelivery)).toBe(true);
+    await producer.flush();
+    expect(delivered).toEqual([0n, 1n, 2n]);
+    expect(producer.bufferedBytes).toBe(0);
+  });
+
   it('a producer fed faster than a slow broker stays within bufferMemory and delivers everything in order', async () => {
     const cluster = await startCluster({ topics: { t: 1 } });
     cluster.onRequest({ api: 'Produce', times: Infinity }, { delayMs: 5 });

@@ -25,11 +25,16 @@ describe('produce()', () => {
     const cluster = await startCluster({ topics: { t: 2 } });
     const producer = producerFor(cluster);
     const { results, callback } = collector();
+    const room: boolean[] = [];
     for (let i = 0; i < 10; i++) {
-      expect(producer.produce({ topic: 't', partition: i % 2, value: `v${i}` }, callback)).toBe(true);
+      room.push(producer.produce({ topic: 't', partition: i % 2, value: `v${i}` }, callback));
     }
+    // The topic's metadata is not known yet, so produce() says "wait" (false), yet accepts every record.
+    expect(room).toEqual(Array(10).fill(false));
+    await producer.waitForRoom();
+    expect(producer.produce({ topic: 't', partition: 0, value: 'v10' }, callback)).toBe(true);
     await producer.flush();
-    expect(results).toHaveLength(10);
+    expect(results).toHaveLength(11);
     expect(results.every((r) => r.error === null)).toBe(true);
     expect(results.filter((r) => r.metadata!.partition === 0).map((r) => r.metadata!.offset)).toEqual([
       0n,
@@ -37,6 +42,7 @@ describe('produce()', () => {
       2n,
       3n,
       4n,
+      5n,
     ]);
     expect(cluster.values('t', 1)).toEqual(['v1', 'v3', 'v5', 'v7', 'v9']);
   });
