@@ -10,8 +10,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -59,6 +61,12 @@ public final class KafkaAdminJson {
           }
           admin.deleteTopics(List.of(args[2])).all().get();
           System.out.println("{\"deleted\":" + quote(args[2]) + "}");
+        }
+        case "end-offsets" -> {
+          if (args.length < 3) {
+            usage("end-offsets <name>");
+          }
+          System.out.println(endOffsets(admin, args[2]));
         }
         case "list-topics" -> {
           StringBuilder out = new StringBuilder("[");
@@ -135,6 +143,22 @@ public final class KafkaAdminJson {
       }
       Thread.sleep(50);
     }
+  }
+
+  // The next offset of every partition: how many records a topic that started empty holds, as the broker sees it.
+  private static String endOffsets(Admin admin, String name) throws Exception {
+    TopicDescription description = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (TopicPartitionInfo info : description.partitions()) {
+      request.put(new TopicPartition(name, info.partition()), OffsetSpec.latest());
+    }
+    var offsets = admin.listOffsets(request).all().get();
+    StringBuilder out = new StringBuilder("[");
+    for (int p = 0; p < description.partitions().size(); p++) {
+      long offset = offsets.get(new TopicPartition(name, p)).offset();
+      out.append(p == 0 ? "" : ",").append("{\"partition\":").append(p).append(",\"endOffset\":").append(offset).append('}');
+    }
+    return out.append(']').toString();
   }
 
   private static String describe(Admin admin, String name) throws Exception {

@@ -35,6 +35,11 @@ export function deleteTopic(bootstrap, topic, { version } = {}) {
   return admin(bootstrap, ['delete-topic', topic], version);
 }
 
+/** The end offset of every partition of `topic`, from Kafka's Admin client: `[{ partition, endOffset }]`. */
+export function endOffsets(bootstrap, topic, { version } = {}) {
+  return admin(bootstrap, ['end-offsets', topic], version);
+}
+
 export function listTopics(bootstrap, { version } = {}) {
   return admin(bootstrap, ['list-topics'], version);
 }

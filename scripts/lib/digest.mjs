@@ -1,9 +1,7 @@
 // The independent reader for volume: Kafka's own Java consumer (scripts/java/ConsumeDigest.java) reads a
 // whole topic and answers with a count and a SHA-256 per partition instead of every record, so a million
 // records can be checked in seconds. The byte layout each record is hashed as is documented in the Java file.
-import { join } from 'node:path';
-import { HELPER_SOURCES, runJavaHelper } from './java-helpers.mjs';
-import { javaSourceDir } from './paths.mjs';
+import { runJavaHelper } from './java-helpers.mjs';
 
 /**
  * @param {{ bootstrap: string, topic: string, expected?: number, timeoutMs?: number,
@@ -16,13 +14,8 @@ export async function consumeDigest(options) {
   const args = [options.bootstrap, options.topic, '--timeout-ms', String(timeoutMs)];
   if (options.expected !== undefined) args.push('--count', String(options.expected));
   for (const [k, v] of Object.entries(options.config ?? {})) args.push('--config', `${k}=${v}`);
-  // Until java-helpers.mjs lists ConsumeDigest.java among the helpers it compiles, Java's single-file source
-  // launcher compiles it in memory on each run (about a second), through the same runner, flags and classpath.
-  const [mainClass, mainArgs] = HELPER_SOURCES.includes('ConsumeDigest.java')
-    ? ['ConsumeDigest', args]
-    : ['--source', ['17', join(javaSourceDir, 'ConsumeDigest.java'), ...args]];
   // The JVM needs its own start-up time on top of the read timeout.
-  const { stdout } = await runJavaHelper(mainClass, mainArgs, {
+  const { stdout } = await runJavaHelper('ConsumeDigest', args, {
     version: options.version,
     timeoutMs: timeoutMs + 60_000,
   });

@@ -157,6 +157,12 @@ export declare function deleteTopic(
   topic: string,
   options?: { version?: string },
 ): Promise<{ deleted: string }>;
+/** The end offset of every partition of `topic`, from Kafka's Admin client. */
+export declare function endOffsets(
+  bootstrap: string,
+  topic: string,
+  options?: { version?: string },
+): Promise<{ partition: number; endOffset: number }[]>;
 export declare function listTopics(bootstrap: string, options?: { version?: string }): Promise<string[]>;
 export declare function describeCluster(
   bootstrap: string,

@@ -1,6 +1,13 @@
 // The test harness: a local Kafka and Kafka's own Java clients as independent witnesses.
 // Types: index.d.mts. Used by scripts/kafka.mjs, scripts/demo.mjs and test/harness.
-export { createTopic, deleteTopic, describeCluster, describeTopic, listTopics } from './admin.mjs';
+export {
+  createTopic,
+  deleteTopic,
+  describeCluster,
+  describeTopic,
+  endOffsets,
+  listTopics,
+} from './admin.mjs';
 export {
   attachCluster,
   findFreeBasePort,

@@ -23,6 +23,7 @@ export const HELPER_SOURCES = [
   'KafkaAdminJson.java',
   'ProduceJson.java',
   'KafkaMessageJson.java',
+  'ConsumeDigest.java',
 ];
 
 // Short-lived client JVMs: C1 only and serial GC start faster and use less CPU on a small box.
