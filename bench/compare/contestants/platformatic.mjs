@@ -1,0 +1,90 @@
+// bench/compare contestant: @platformatic/kafka 2.12.1. It requires Node >= 22.22, so the orchestrator runs
+// it with the Node 24 binary from bench/node24.mjs.
+//
+// Like kafkajs, @platformatic/kafka has no linger and no byte-sized batching in producer.send(): each call
+// becomes one Produce request per leader with one RecordBatch per partition (keyless records are spread
+// round-robin per message). Its producer.asStream({ batchSize, batchTime }) does batch by count and time, but
+// keeps only one send() in flight, so the best honest throughput comes from send() with large arrays and
+// several calls in flight, the connection allowing as many requests in flight (maxInflights). CHUNK x
+// IN_FLIGHT were tuned on 1M x 100 B, 6 partitions, acks=all, 3 interleaved rounds on a busy 2-core machine:
+// 5000 x 10 had the best median (433k records/s; 5000 x 5 418k, 5000 x 2 354k, 500 x 2 351k, 10000 x 5 348k,
+// 1000 x 5 and 1000 x 10 295k), at the price of latency (p50 ~100 ms vs 2 ms for 500 x 2, whose CPU per record
+// was ~15 % lower but whose throughput varied most). BENCH_PLATFORMATIC_CHUNK and
+// BENCH_PLATFORMATIC_IN_FLIGHT override them for retuning. --batch-size and --linger are ignored (no
+// equivalent for send()). A record's latency is that of the send() call that carried it.
+//
+// Codecs are the client's own: gzip (node:zlib), snappy and lz4 (@platformatic/wasm-utils, WASM), zstd
+// (node:zlib, built into Node >= 22.15; level 3, zlib's default).
+import { ProduceAcks, Producer } from '@platformatic/kafka';
+import { contestantArgs, Meter, payload } from '../common.mjs';
+
+const CHUNK = Number(process.env.BENCH_PLATFORMATIC_CHUNK ?? 5000);
+const IN_FLIGHT = Number(process.env.BENCH_PLATFORMATIC_IN_FLIGHT ?? 10);
+const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+
+const args = contestantArgs();
+if (!CODECS.includes(args.compression))
+  throw new Error(`platformatic contestant: unknown --compression ${args.compression}`);
+
+const acks = args.acks === 'all' ? ProduceAcks.ALL : ProduceAcks.LEADER;
+const value = payload(args.size, args.pattern);
+const options = {
+  clientId: 'bench-compare-platformatic',
+  bootstrapBrokers: args.bootstrap.split(','),
+  // Stated explicitly: without idempotence the client's default acks is 1 (leader only), not all.
+  acks,
+  compression: args.compression,
+  idempotent: false,
+  maxInflights: IN_FLIGHT,
+  autocreateTopics: false,
+};
+const producer = new Producer(options);
+// Fetch the topic's metadata and connect to its leaders before the clock starts (send() would do it lazily).
+await producer.metadata({ topics: [args.topic] });
+await producer.connectToBrokers();
+
+const meter = new Meter(args.records);
+let handedOver = 0;
+let inFlight = 0;
+let finished;
+const allAcked = new Promise((resolve) => {
+  finished = resolve;
+});
+
+function sendNext() {
+  while (inFlight < IN_FLIGHT && handedOver < args.records) {
+    const count = Math.min(CHUNK, args.records - handedOver);
+    const messages = new Array(count);
+    for (let i = 0; i < count; i++) messages[i] = { topic: args.topic, value };
+    handedOver += count;
+    inFlight++;
+    const sentAt = meter.now();
+    meter.sent(count);
+    // Partition-level error codes make the callback fail (ResponseError), so success means all were written.
+    producer.send({ messages }, (error) => {
+      meter.acked(count, sentAt, error ?? undefined);
+      inFlight--;
+      if (meter.ackedCount === args.records) finished();
+      else sendNext();
+    });
+  }
+}
+
+meter.start();
+sendNext();
+await allAcked;
+meter.finish({
+  client: '@platformatic/kafka 2.12.1',
+  settings: {
+    'send() messages per call': CHUNK,
+    'send() calls in flight': IN_FLIGHT,
+    acks,
+    compression: args.compression === 'zstd' ? 'zstd (node:zlib, level 3)' : args.compression,
+    idempotent: 'false (default; true would force maxInflights 1)',
+    maxInflights: IN_FLIGHT,
+    partitioner: 'default (keyless: round-robin per message)',
+    'batch.size / linger.ms': 'ignored: send() has neither (one batch per partition per send() call)',
+  },
+});
+await producer.close();
+process.exit(0);
