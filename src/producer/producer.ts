@@ -129,6 +129,14 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private roomResolvers: Array<() => void> = [];
   /** Records waiting for their topic's metadata (not yet in bufferMemory's accounting). */
   private awaitingMetadata = 0;
+  /** Bytes appended since the event loop last turned; past `yieldAfterBytes` produce() asks the caller to yield. */
+  private appendedSinceTurn = 0;
+  private yieldRequested = false;
+  private readonly yieldAfterBytes: number;
+  private readonly onTurn = (): void => {
+    this.appendedSinceTurn = 0;
+    this.yieldRequested = false;
+  };
   /** Failures of records produced without a callback, reported by the next flush() or close(). */
   private unreportedCount = 0;
   private unreportedFirst: Error | null = null;
@@ -145,6 +153,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
 
   constructor(options: ProducerOptions<K, V>) {
     this.config = resolveProducerConfig(options);
+    this.yieldAfterBytes = Math.max(this.config.batchSize, 65_536);
     this.keySerializer = checkSerializer(options.keySerializer, 'keySerializer');
     this.valueSerializer = checkSerializer(options.valueSerializer, 'valueSerializer');
     const config = this.config;
@@ -216,7 +225,11 @@ export class Producer<K = KeyValue, V = KeyValue> {
    *
    * Backpressure, like a stream's `write()`: returns false when records are waiting for room in
    * bufferMemory or for their topic's metadata (this one may be among them): where Java's `send()` blocks
-   * for either, a loop that honours false holds a bounded number of records, not everything it can make. Every record is still accepted and kept in order; each
+   * for either, a loop that honours false holds a bounded number of records, not everything it can make.
+   * It also returns false once a batch's worth of bytes (batchSize, at least 64 KiB) was produced since the
+   * event loop last turned: Java's sender is a thread of its own, ours runs on the event loop, so a loop
+   * that never yields would fill all of bufferMemory before the first batch left (and block the process
+   * as long). `waitForRoom()` then resolves on the next turn, after the sender has sent what is ready. Every record is still accepted and kept in order; each
    * waits at most maxBlockMs for room, then fails with `BufferExhaustedError`. A fast loop should stop on
    * false and `await producer.waitForRoom()` before producing more.
    *
@@ -235,13 +248,13 @@ export class Producer<K = KeyValue, V = KeyValue> {
           'The producer is closed: records can no longer be sent. Create a new Producer.',
         ),
       );
-      return this.hasRoom();
+      return this.mayGoOn();
     }
     // After a fatal error (fenced, not authorized) the producer cannot deliver anything more.
     const fatal = this.idempotence?.fatal;
     if (fatal) {
       failSoon(done, fatal);
-      return this.hasRoom();
+      return this.mayGoOn();
     }
     // Records append in send() order. While an asynchronous serializer (a schema registry lookup) is
     // busy, later records queue behind it even if theirs would be synchronous.
@@ -252,11 +265,11 @@ export class Producer<K = KeyValue, V = KeyValue> {
         prepared = this.prepare(record);
       } catch (error) {
         failSoon(done, asError(error));
-        return this.hasRoom();
+        return this.mayGoOn();
       }
       if (!(prepared instanceof Promise)) {
         this.route(prepared, done);
-        return this.hasRoom();
+        return this.mayGoOn();
       }
       this.trackSerializing(
         prepared.then(
@@ -264,7 +277,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
           (error: unknown) => deliver(done, asError(error), null),
         ),
       );
-      return this.hasRoom();
+      return this.mayGoOn();
     }
     this.trackSerializing(
       previous
@@ -274,7 +287,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
           (error: unknown) => deliver(done, asError(error), null),
         ),
     );
-    return this.hasRoom();
+    return this.mayGoOn();
   }
 
   /**
@@ -283,7 +296,10 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * order, or fail after maxBlockMs; either way this resolves when none is left waiting.
    */
   waitForRoom(): Promise<void> {
-    if (this.hasRoom()) return Promise.resolve();
+    if (this.hasRoom()) {
+      // Queued after the sender's pass (scheduled when the first of these records was appended).
+      return this.yieldRequested ? new Promise((resolve) => setImmediate(resolve)) : Promise.resolve();
+    }
     return new Promise((resolve) => this.roomResolvers.push(resolve));
   }
 
@@ -294,6 +310,11 @@ export class Producer<K = KeyValue, V = KeyValue> {
 
   private hasRoom(): boolean {
     return this.awaitingMetadata === 0 && this.noneWaitingForMemory();
+  }
+
+  /** produce()'s answer: room, and the event loop turned since the last batch's worth was appended. */
+  private mayGoOn(): boolean {
+    return !this.yieldRequested && this.hasRoom();
   }
 
   private noneWaitingForMemory(): boolean {
@@ -629,6 +650,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
       sticky.onAppend(partition, record.size, this.accumulator.allBatchesFull(record.topic, partition), meta);
     }
     this.sender.wakeup();
+    if (this.appendedSinceTurn === 0) setImmediate(this.onTurn);
+    this.appendedSinceTurn += record.size;
+    if (this.appendedSinceTurn >= this.yieldAfterBytes) this.yieldRequested = true;
   }
 
   private usesSticky(record: PreparedRecord): boolean {

@@ -213,7 +213,7 @@ describe('waiting for room', () => {
     expect(cluster.requestsFor('Produce')).toHaveLength(0);
   });
 
-  it('says false while the topic\'s metadata is still coming, so a fast loop holds a few records, not all', async () => {
+  it("says false while the topic's metadata is still coming, so a fast loop holds a few records, not all", async () => {
     const cluster = await startCluster({ topics: { t: 1 } });
     const metadataHeld = gate();
     cluster.onRequest({ api: 'Metadata', times: Infinity }, { until: metadataHeld.promise });
@@ -241,6 +241,28 @@ describe('waiting for room', () => {
     await producer.flush();
     expect(delivered).toEqual([0n, 1n, 2n]);
     expect(producer.bufferedBytes).toBe(0);
+  });
+
+  it("says false after a batch's worth of bytes in one turn of the event loop, and true again after it turned", async () => {
+    const cluster = await startCluster({ topics: { t: 1 } });
+    // batchSize below 64 KiB: the turn's allowance is 64 KiB.
+    const producer = producerFor(cluster, { batchSize: 16_384, lingerMs: 1_000 });
+    await warm(producer);
+    // 1,000-byte values: 1,009 encoded bytes each, so the 65th record crosses 65,536 bytes.
+    const answers: boolean[] = [];
+    const sends: Array<Promise<RecordMetadata>> = [];
+    for (let i = 0; i < 70; i++) {
+      answers.push(producer.produce({ topic: 't', partition: 0, value: padded(i, 1_000) }));
+    }
+    expect(answers.indexOf(false)).toBe(64);
+    expect(answers.slice(64).every((answer) => answer === false)).toBe(true);
+    // Nothing waits for memory (70 KB of 32 MiB): only for the turn, in which the sender ships full batches.
+    await producer.waitForRoom();
+    expect(producer.produce({ topic: 't', partition: 0, value: padded(70, 1_000) })).toBe(true);
+    sends.push(producer.send({ topic: 't', partition: 0, value: 'last' }));
+    await Promise.all(sends);
+    await producer.flush();
+    expect(cluster.values('t', 0)).toHaveLength(1 + 71 + 1);
   });
 
   it('a producer fed faster than a slow broker stays within bufferMemory and delivers everything in order', async () => {
