@@ -1,0 +1,585 @@
+// The side-by-side producer benchmark: kafka-wire against Kafka's Java producer, librdkafka, kafkajs and
+// @platformatic/kafka, every contestant against the same local Kafka, in turn, each in its own process.
+//
+//   npm run bench:compare                       # everything: 24 workloads x 6 contestants (~40 min here)
+//   node bench/compare.mjs --quick              # 1M x 100 B and 200k x 1 KiB, 6 partitions, acks=all, none/lz4
+//   node bench/compare.mjs --contestants kafka-wire,java --workloads '100B.*p6'   # a subset (regexps on ids)
+//
+// Writes bench/results/compare.json (every run, with the settings each client used), the tables between the
+// `compare:` markers in bench/README.md and the chart bench/compare.png (unless --no-write). Installs what it
+// needs on first use: Kafka's jars (broker 4.4.0, ProducerPerformance from kafka-tools 4.3.1, the newest
+// kafka-tools on Maven Central), rdkafka_performance (bench/compare/rdkafka.sh), Node 24 (bench/node24.mjs) and
+// matplotlib in a virtualenv under .cache (bench/compare/chart.py).
+//
+// What is measured, and how (the same for every contestant):
+// - records/s: records acknowledged / seconds from the first send to the last acknowledgement, as each tool
+//   measures it itself (Java's ProducerPerformance and rdkafka_performance print it; the Node contestants
+//   use bench/compare/common.mjs). Process start-up (a JVM's ~1 s) is outside that clock.
+// - MB/s: value bytes acknowledged per second (1 MB = 10^6 bytes).
+// - CPU s per 1M records: user + system CPU of the whole client process, start-up included, from wait4()
+//   (bench/compare/rusage.py), divided by the records.
+// - peak RSS: the client process's maximum resident set, from the same wait4().
+// - p50/p99 latency: from handing a record to the client to its acknowledgement. Java and kafka-wire time each
+//   record; librdkafka writes a timestamp into each payload (its -l mode); kafkajs and platformatic have no
+//   per-record API, so a record's latency is its send() call's.
+// - event-loop delay p99: perf_hooks.monitorEventLoopDelay over the run, Node contestants only.
+// - every run is checked against the broker: the topic's end offsets must add up to the records sent.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createTopic, deleteTopic, endOffsets, startCluster } from '../scripts/lib/index.mjs';
+import { NODE24_VERSION, node24 } from './node24.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const JAVA_TOOLS_VERSION = '4.3.1';
+const PATTERN = 'kafka-wire benchmark payload ';
+const BATCH_SIZE = 262_144;
+const LINGER_MS = 10;
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    contestants: { type: 'string' },
+    workloads: { type: 'string' },
+    'timeout-s': { type: 'string', default: '600' },
+    'no-write': { type: 'boolean', default: false },
+    bootstrap: { type: 'string' },
+  },
+});
+
+// ---------------------------------------------------------------------------------------------- workloads
+
+const SHAPES = [
+  { id: '1M-100B', records: 1_000_000, size: 100, label: '1M × 100 B' },
+  { id: '200k-1KiB', records: 200_000, size: 1024, label: '200k × 1 KiB' },
+];
+function allWorkloads() {
+  const list = [];
+  for (const shape of SHAPES) {
+    for (const partitions of [1, 6]) {
+      for (const acks of ['1', 'all']) {
+        for (const compression of ['none', 'lz4', 'zstd']) {
+          list.push({
+            ...shape,
+            partitions,
+            acks,
+            compression,
+            id: `${shape.id}-p${partitions}-acks${acks}-${compression}`,
+            label: `${shape.label}, ${partitions} part., acks=${acks}, ${compression}`,
+          });
+        }
+      }
+    }
+  }
+  return list;
+}
+// One record, once per contestant before the matrix: what starting the process, connecting and stopping costs
+// (a JVM's start-up and class loading, Node's module loading), so CPU per record can also be shown without it.
+const STARTUP = {
+  id: 'startup',
+  label: 'start-up: 1 record',
+  records: 1,
+  size: 100,
+  partitions: 1,
+  acks: '1',
+  compression: 'none',
+};
+const startupCpu = new Map();
+let workloads = allWorkloads();
+if (args.quick) {
+  workloads = workloads.filter((w) => w.partitions === 6 && w.acks === 'all' && w.compression !== 'zstd');
+}
+if (args.workloads) {
+  const pattern = new RegExp(args.workloads);
+  workloads = workloads.filter((w) => pattern.test(w.id));
+}
+
+// -------------------------------------------------------------------------------------------- contestants
+
+const CONTESTANTS = [
+  { id: 'kafka-wire', label: 'kafka-wire', kind: 'node', script: 'kafka-wire.mjs', runtime: 'node20' },
+  { id: 'java', label: `Java producer ${JAVA_TOOLS_VERSION}`, kind: 'java' },
+  { id: 'librdkafka', label: 'librdkafka', kind: 'rdkafka' },
+  { id: 'kafkajs', label: 'kafkajs 2.2.4', kind: 'node', script: 'kafkajs.mjs', runtime: 'node20' },
+  {
+    id: 'platformatic',
+    label: '@platformatic/kafka 2.12.1',
+    kind: 'node',
+    script: 'platformatic.mjs',
+    runtime: 'node24',
+  },
+  // The same library on the runtime platformatic needs, so that ratio compares like with like.
+  { id: 'kafka-wire-node24', label: 'kafka-wire', kind: 'node', script: 'kafka-wire.mjs', runtime: 'node24' },
+];
+let contestants = CONTESTANTS;
+if (args.contestants) {
+  const wanted = args.contestants.split(',');
+  for (const id of wanted) {
+    if (!CONTESTANTS.some((c) => c.id === id)) {
+      throw new Error(`--contestants: unknown ${id}; known: ${CONTESTANTS.map((c) => c.id).join(', ')}`);
+    }
+  }
+  contestants = CONTESTANTS.filter((c) => wanted.includes(c.id));
+}
+
+// ----------------------------------------------------------------------------------------------- set-up
+
+function step(what, command, commandArgs, options = {}) {
+  status(`setup: ${what}`);
+  const result = spawnSync(command, commandArgs, { cwd: root, encoding: 'utf8', ...options });
+  if (result.status !== 0) {
+    throw new Error(`bench: ${what} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return result.stdout.trim();
+}
+
+const tty = process.stderr.isTTY;
+let lastStatusAt = 0;
+function status(line, { force = true } = {}) {
+  if (tty) {
+    process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 120) - 1)}`);
+    if (force) process.stderr.write('\n');
+    return;
+  }
+  // Not a terminal (CI logs): a progress line every 5 s, and every final line.
+  const now = Date.now();
+  if (force || now - lastStatusAt > 5000) {
+    lastStatusAt = now;
+    process.stderr.write(`${line}\n`);
+  }
+}
+
+const tools = {};
+function setUp() {
+  step('build kafka-wire (npm run build)', 'npm', ['run', 'build', '--silent']);
+  if (contestants.some((c) => c.kind === 'java')) {
+    const libs = step(`Kafka ${JAVA_TOOLS_VERSION} jars with kafka-tools`, 'bash', [
+      'scripts/kafka-jars.sh',
+      JAVA_TOOLS_VERSION,
+    ]);
+    tools.javaClasspath = `${libs}/*`;
+    tools.javaVersion = step('java -version', 'java', ['-version'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+  if (contestants.some((c) => c.kind === 'rdkafka')) {
+    tools.rdkafka = step('rdkafka_performance', 'bash', ['bench/compare/rdkafka.sh']);
+    tools.rdkafkaVersion = spawnSync(tools.rdkafka, [], { encoding: 'utf8' }).stderr.match(
+      /librdkafka version ([\d.]+)/,
+    )?.[1];
+  }
+  if (contestants.some((c) => c.runtime === 'node24')) {
+    status(`setup: Node ${NODE24_VERSION}`);
+    tools.node24 = node24();
+  }
+  if (!args['no-write']) tools.python = chartPython();
+}
+
+/** A virtualenv with matplotlib for the chart, made once in .cache (PyPI wheels, nothing compiles). */
+function chartPython() {
+  const venv = join(root, '.cache', 'bench-venv');
+  const python = join(venv, 'bin', 'python');
+  const probe = spawnSync(python, ['-c', 'import matplotlib'], { encoding: 'utf8' });
+  if (probe.status === 0) return python;
+  rmSync(venv, { recursive: true, force: true });
+  step('virtualenv for the chart', 'python3', ['-m', 'venv', venv]);
+  step('matplotlib 3.9.2 from PyPI', join(venv, 'bin', 'pip'), ['install', '-q', 'matplotlib==3.9.2']);
+  return python;
+}
+
+// ---------------------------------------------------------------------------------------------- one run
+
+function payloadFile(size) {
+  const file = join(root, '.cache', 'bench-compare', `payload-${size}.txt`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, PATTERN.repeat(Math.ceil(size / PATTERN.length)).slice(0, size));
+  return file;
+}
+
+function commandFor(contestant, workload, topic, bootstrap, latencyFile) {
+  switch (contestant.kind) {
+    case 'node':
+      return [
+        contestant.runtime === 'node24' ? tools.node24 : process.execPath,
+        join(root, 'bench', 'compare', 'contestants', contestant.script),
+        ...['--bootstrap', bootstrap, '--topic', topic, '--records', String(workload.records)],
+        ...['--size', String(workload.size), '--acks', workload.acks, '--compression', workload.compression],
+        ...['--batch-size', String(BATCH_SIZE), '--linger', String(LINGER_MS), '--pattern', PATTERN],
+      ];
+    case 'java':
+      // The JVM options are those kafka-producer-perf-test.sh runs it with (kafka-run-class.sh's defaults and
+      // its -Xmx512M); the payload file holds one payload, so every record carries the same bytes.
+      return [
+        'java',
+        ...['-Xmx512M', '-server', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20'],
+        ...['-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent'],
+        '-Djava.awt.headless=true',
+        ...['-cp', tools.javaClasspath, 'org.apache.kafka.tools.ProducerPerformance'],
+        ...['--topic', topic, '--num-records', String(workload.records), '--throughput', '-1'],
+        ...['--payload-file', payloadFile(workload.size)],
+        // One flag, all properties after it (a repeated flag keeps only its last list).
+        ...['--command-property', `bootstrap.servers=${bootstrap}`, `acks=${workload.acks}`],
+        ...[`batch.size=${BATCH_SIZE}`, `linger.ms=${LINGER_MS}`, `compression.type=${workload.compression}`],
+      ];
+    case 'rdkafka':
+      // Idempotence as Java has it by default: on with acks=all (librdkafka's default is off).
+      return [
+        tools.rdkafka,
+        ...['-P', '-t', topic, '-b', bootstrap, '-c', String(workload.records), '-s', String(workload.size)],
+        ...['-m', PATTERN, '-a', workload.acks === 'all' ? '-1' : '1', '-u', '-q', '-i', '500'],
+        ...['-X', `compression.codec=${workload.compression}`, '-X', `linger.ms=${LINGER_MS}`],
+        ...['-X', `batch.size=${BATCH_SIZE}`, '-X', `enable.idempotence=${workload.acks === 'all'}`],
+        ...['-l', '-A', latencyFile],
+      ];
+    default:
+      throw new Error(`unknown contestant kind ${contestant.kind}`);
+  }
+}
+
+/** Progress (records acknowledged so far) and the final figures, from each kind of output. */
+function outputParser(contestant) {
+  let acked = 0;
+  let result = null;
+  const javaFinal =
+    /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/;
+  const javaWindow = /^(\d+) records sent, [\d.]+ records\/sec/;
+  let rdkafkaColumns = null;
+  return {
+    get acked() {
+      return acked;
+    },
+    get result() {
+      return result;
+    },
+    line(text) {
+      if (contestant.kind === 'node') {
+        if (text.startsWith('PROGRESS ')) acked = Number(text.slice(9));
+        else if (text.startsWith('RESULT ')) result = JSON.parse(text.slice(7));
+      } else if (contestant.kind === 'java') {
+        const final = javaFinal.exec(text);
+        if (final) {
+          result = {
+            records: Number(final[1]),
+            recordsPerSecond: Number(final[2]),
+            latencyMs: { p50: Number(final[6]), p99: Number(final[8]) },
+          };
+          acked = Number(final[1]);
+        } else {
+          const window = javaWindow.exec(text);
+          if (window) acked += Number(window[1]);
+        }
+      } else if (contestant.kind === 'rdkafka' && text.startsWith('|')) {
+        const cells = text
+          .split('|')
+          .map((cell) => cell.trim())
+          .filter((cell) => cell.length > 0);
+        if (cells[0] === 'elapsed') rdkafkaColumns = cells;
+        else if (rdkafkaColumns) {
+          const row = Object.fromEntries(rdkafkaColumns.map((name, i) => [name, Number(cells[i])]));
+          acked = row.dr;
+          result = {
+            records: row.dr,
+            seconds: row.elapsed / 1000,
+            // tx_err counts "queue full, try again" (its back-pressure), not lost records.
+            errors: row.dr_err,
+          };
+        }
+      }
+    },
+  };
+}
+
+function percentile(sorted, fraction) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * fraction) - 1)];
+}
+
+async function runOne(contestant, workload, bootstrap, index, total) {
+  const runDir = join(root, '.cache', 'bench-compare', 'runs');
+  mkdirSync(runDir, { recursive: true });
+  const name = `${workload.id}-${contestant.id}`;
+  const topic = `cmp-${name}-${Date.now()}`;
+  const latencyFile = join(runDir, `${name}.latency`);
+  const usageFile = join(runDir, `${name}.rusage.json`);
+  rmSync(usageFile, { force: true });
+  await createTopic(bootstrap, { topic, partitions: workload.partitions });
+
+  const command = commandFor(contestant, workload, topic, bootstrap, latencyFile);
+  const log = [];
+  const parser = outputParser(contestant);
+  const started = Date.now();
+  const child = spawn('python3', [join(root, 'bench', 'compare', 'rusage.py'), usageFile, '--', ...command], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const onData = (chunk) => {
+    for (const text of chunk.toString('utf8').split('\n')) {
+      if (text.length === 0) continue;
+      if (!text.startsWith('PROGRESS ')) log.push(text);
+      parser.line(text);
+    }
+  };
+  let pending = '';
+  child.stdout.on('data', (chunk) => {
+    const text = pending + chunk.toString('utf8');
+    const cut = text.lastIndexOf('\n');
+    pending = text.slice(cut + 1);
+    onData(Buffer.from(text.slice(0, cut + 1)));
+  });
+  let pendingErr = '';
+  child.stderr.on('data', (chunk) => {
+    const text = pendingErr + chunk.toString('utf8');
+    const cut = text.lastIndexOf('\n');
+    pendingErr = text.slice(cut + 1);
+    onData(Buffer.from(text.slice(0, cut + 1)));
+  });
+  const ticker = setInterval(() => {
+    const done = parser.acked / workload.records;
+    const bar = '#'.repeat(Math.round(done * 20)).padEnd(20, '.');
+    const seconds = ((Date.now() - started) / 1000).toFixed(0);
+    status(
+      `[${index}/${total}] ${workload.label} | ${contestant.label} (${contestant.runtime ?? contestant.kind}) [${bar}] ${parser.acked.toLocaleString('en-US')}/${workload.records.toLocaleString('en-US')} ${seconds}s`,
+      { force: false },
+    );
+  }, 200);
+  const timeoutMs = Number(args['timeout-s']) * 1000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+  }, timeoutMs);
+  const exitCode = await new Promise((resolve) => child.on('close', (code) => resolve(code)));
+  clearInterval(ticker);
+  clearTimeout(timer);
+  onData(Buffer.from(`${pending}\n${pendingErr}\n`));
+  writeFileSync(join(runDir, `${name}.log`), `${command.join(' ')}\n\n${log.join('\n')}\n`);
+
+  const run = {
+    workload: workload.id,
+    contestant: contestant.id,
+    label: contestant.label,
+    runtime:
+      contestant.runtime === 'node24'
+        ? `Node ${NODE24_VERSION}`
+        : contestant.runtime
+          ? process.version
+          : null,
+  };
+  const parsed = parser.result;
+  if (parsed?.unsupported) {
+    status(`[${index}/${total}] ${workload.label} | ${contestant.label}: n/a (${parsed.unsupported})`);
+    await deleteTopic(bootstrap, topic).catch(() => {});
+    return { ...run, unsupported: parsed.unsupported };
+  }
+  if (timedOut || exitCode !== 0 || parsed === null) {
+    const why = timedOut ? `no result within ${args['timeout-s']} s` : `exit ${exitCode}, no result`;
+    status(
+      `[${index}/${total}] ${workload.label} | ${contestant.label}: FAILED (${why}); log in ${runDir}/${name}.log`,
+    );
+    await deleteTopic(bootstrap, topic).catch(() => {});
+    return { ...run, failed: why, logTail: log.slice(-5) };
+  }
+  const usage = JSON.parse(readFileSync(usageFile, 'utf8'));
+  const records = parsed.records;
+  const seconds = parsed.seconds ?? records / parsed.recordsPerSecond;
+  let latencyMs = parsed.latencyMs;
+  if (contestant.kind === 'rdkafka') {
+    const micros = readFileSync(latencyFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map(Number)
+      .sort((a, b) => a - b);
+    latencyMs = { p50: percentile(micros, 0.5) / 1000, p99: percentile(micros, 0.99) / 1000 };
+    rmSync(latencyFile, { force: true });
+  }
+  const offsets = await endOffsets(bootstrap, topic);
+  const landed = offsets.reduce((sum, p) => sum + Number(p.endOffset), 0);
+  await deleteTopic(bootstrap, topic).catch(() => {});
+  const result = {
+    ...run,
+    records,
+    errors: parsed.errors ?? 0,
+    landed,
+    seconds,
+    recordsPerSecond: records / seconds,
+    mbPerSecond: (records * workload.size) / seconds / 1e6,
+    cpuSeconds: usage.userSeconds + usage.systemSeconds,
+    cpuSecondsPer1M: ((usage.userSeconds + usage.systemSeconds) * 1e6) / workload.records,
+    cpuSecondsPer1MAfterStartup:
+      startupCpu.has(contestant.id) && workload.id !== STARTUP.id
+        ? (Math.max(0, usage.userSeconds + usage.systemSeconds - startupCpu.get(contestant.id)) * 1e6) /
+          workload.records
+        : null,
+    peakRssMiB: usage.peakRssKiB / 1024,
+    latencyMs,
+    eventLoopDelayP99Ms: parsed.eventLoopDelayP99Ms ?? null,
+    settings: parsed.settings ?? null,
+    processWallSeconds: usage.wallSeconds,
+  };
+  if (landed !== workload.records || records !== workload.records || result.errors > 0) {
+    result.failed = `${records} acknowledged, ${landed} in the topic, ${result.errors} errors, of ${workload.records}`;
+  }
+  status(
+    `[${index}/${total}] ${workload.label} | ${contestant.label} (${run.runtime ?? contestant.kind}): ${fmt(result.recordsPerSecond)} rec/s, CPU ${result.cpuSecondsPer1M.toFixed(2)} s/1M, RSS ${fmt(result.peakRssMiB)} MiB, p99 ${result.latencyMs.p99?.toFixed(0)} ms${result.failed ? ` — FAILED: ${result.failed}` : ''}`,
+  );
+  return result;
+}
+
+// -------------------------------------------------------------------------------------------- reporting
+
+function fmt(n, digits = 0) {
+  if (n === null || n === undefined || Number.isNaN(n)) return 'n/a';
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function machine() {
+  const cpu = cpus();
+  return {
+    cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    java: tools.javaVersion?.split('\n')[0] ?? null,
+    librdkafka: tools.rdkafkaVersion ?? null,
+  };
+}
+
+function contestantName(run) {
+  return run.runtime?.startsWith('Node') && run.contestant.startsWith('kafka-wire')
+    ? `${run.label} (${run.runtime})`
+    : run.runtime === process.version
+      ? `${run.label} (Node ${process.version.slice(1)})`
+      : run.label;
+}
+
+function markdown(report) {
+  const lines = [];
+  const byWorkload = new Map();
+  for (const run of report.runs) {
+    if (!byWorkload.has(run.workload)) byWorkload.set(run.workload, []);
+    byWorkload.get(run.workload).push(run);
+  }
+  const workloadLabel = (id) => allWorkloads().find((w) => w.id === id)?.label ?? id;
+  lines.push(
+    `\`${report.command}\`, ${report.startedAt} → ${report.finishedAt} UTC, ${report.machine.cpu}, ${report.machine.memoryGiB} GiB; load average ${report.loadBefore} before, ${report.loadAfter} after. Kafka ${report.broker} (one broker, same machine). batch.size ${BATCH_SIZE} and linger.ms ${LINGER_MS} for every client that has them.`,
+    '',
+  );
+  // Summary: kafka-wire's records/s over each other contestant's, per workload, and CPU against Java's.
+  const ours = (runs) => runs.find((r) => r.contestant === 'kafka-wire' && !r.failed && !r.unsupported);
+  const ours24 = (runs) =>
+    runs.find((r) => r.contestant === 'kafka-wire-node24' && !r.failed && !r.unsupported);
+  const other = (runs, id) => runs.find((r) => r.contestant === id && !r.failed && !r.unsupported);
+  const cpuRatio = (a, b, field) => (a?.[field] && b?.[field] ? (a[field] / b[field]).toFixed(2) : 'n/a');
+  const ratio = (a, b) => (a && b ? `${(a.recordsPerSecond / b.recordsPerSecond).toFixed(2)}x` : 'n/a');
+  lines.push(
+    '| workload | kafka-wire rec/s | ÷ Java | ÷ librdkafka | ÷ kafkajs | ÷ platformatic (both Node 24) | CPU/record ÷ Java | same, start-up excluded |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const [id, runs] of byWorkload) {
+    const mine = ours(runs);
+    const java = other(runs, 'java');
+    lines.push(
+      `| ${workloadLabel(id)} | ${fmt(mine?.recordsPerSecond)} | ${ratio(mine, java)} | ${ratio(mine, other(runs, 'librdkafka'))} | ${ratio(mine, other(runs, 'kafkajs'))} | ${ratio(ours24(runs), other(runs, 'platformatic'))} | ${cpuRatio(mine, java, 'cpuSecondsPer1M')} | ${cpuRatio(mine, java, 'cpuSecondsPer1MAfterStartup')} |`,
+    );
+  }
+  lines.push('', '<details><summary>Every run</summary>', '');
+  lines.push(
+    '| workload | client | records/s | MB/s | CPU s / 1M | same, start-up excluded | peak RSS MiB | p50 ms | p99 ms | event-loop p99 ms |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const [id, runs] of byWorkload) {
+    for (const run of runs) {
+      const name = contestantName(run);
+      if (run.unsupported) {
+        lines.push(`| ${workloadLabel(id)} | ${name} | n/a: ${run.unsupported} | | | | | | | |`);
+      } else if (run.failed && run.recordsPerSecond === undefined) {
+        lines.push(`| ${workloadLabel(id)} | ${name} | failed: ${run.failed} | | | | | | | |`);
+      } else {
+        lines.push(
+          `| ${workloadLabel(id)} | ${name}${run.failed ? ` (FAILED: ${run.failed})` : ''} | ${fmt(run.recordsPerSecond)} | ${fmt(run.mbPerSecond, 1)} | ${fmt(run.cpuSecondsPer1M, 2)} | ${fmt(run.cpuSecondsPer1MAfterStartup, 2)} | ${fmt(run.peakRssMiB)} | ${fmt(run.latencyMs?.p50, 1)} | ${fmt(run.latencyMs?.p99, 1)} | ${run.eventLoopDelayP99Ms === null ? '–' : fmt(run.eventLoopDelayP99Ms, 1)} |`,
+        );
+      }
+    }
+  }
+  lines.push('', '</details>');
+  return lines.join('\n');
+}
+
+function writeReport(report) {
+  const resultsDir = join(root, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const json = join(resultsDir, 'compare.json');
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  const readme = join(root, 'bench', 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const begin = '<!-- compare:begin -->';
+  const end = '<!-- compare:end -->';
+  const table = `${begin}\n${markdown(report)}\n${end}`;
+  const updated =
+    text.includes(begin) && text.includes(end)
+      ? text.slice(0, text.indexOf(begin)) + table + text.slice(text.indexOf(end) + end.length)
+      : `${text.trimEnd()}\n\n${table}\n`;
+  writeFileSync(readme, updated);
+  const png = join(root, 'bench', 'compare.png');
+  step('chart (bench/compare.png)', tools.python, [join(root, 'bench', 'compare', 'chart.py'), json, png]);
+  status(`wrote ${json}, bench/README.md and ${png}`);
+}
+
+// ------------------------------------------------------------------------------------------------- main
+
+setUp();
+let cluster = null;
+let bootstrap = args.bootstrap;
+if (!bootstrap) {
+  status('setup: starting Kafka (one KRaft broker)');
+  cluster = await startCluster({
+    basePort: 'auto',
+    dir: join(root, '.kafka', `bench-compare-${process.pid}`),
+  });
+  bootstrap = cluster.bootstrapServers;
+}
+const report = {
+  command: `node bench/compare.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+  startedAt: new Date().toISOString().slice(0, 16).replace('T', ' '),
+  loadBefore: loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' '),
+  broker: cluster?.version ?? `external ${bootstrap}`,
+  machine: machine(),
+  settings: { batchSize: BATCH_SIZE, lingerMs: LINGER_MS, pattern: PATTERN },
+  startup: [],
+  runs: [],
+};
+try {
+  const total = (workloads.length + 1) * contestants.length;
+  let index = 0;
+  for (const contestant of contestants) {
+    const run = await runOne(contestant, STARTUP, bootstrap, ++index, total);
+    report.startup.push(run);
+    if (run.cpuSeconds !== undefined) startupCpu.set(contestant.id, run.cpuSeconds);
+  }
+  for (const [w, workload] of workloads.entries()) {
+    // Rotate the order per workload, so no contestant always runs first (warm broker page cache, log roll).
+    const order = contestants.map((_, i) => contestants[(i + w) % contestants.length]);
+    for (const contestant of order) {
+      index++;
+      report.runs.push(await runOne(contestant, workload, bootstrap, index, total));
+    }
+  }
+} finally {
+  if (cluster) await cluster.destroy({ keepLogs: false });
+}
+report.finishedAt = new Date().toISOString().slice(11, 16);
+report.loadAfter = loadavg()
+  .map((n) => n.toFixed(1))
+  .join(' ');
+const failed = report.runs.filter((r) => r.failed);
+if (!args['no-write']) writeReport(report);
+else process.stdout.write(`${markdown(report)}\n`);
+if (failed.length > 0) {
+  status(`${failed.length} run(s) failed: ${failed.map((r) => `${r.workload}/${r.contestant}`).join(', ')}`);
+  process.exitCode = 1;
+}
