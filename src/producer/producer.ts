@@ -525,7 +525,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     }
     this.sender.stop();
     this.metadata.close();
-    await this.pool.close('the producer was closed');
+    await Promise.all([this.pool.close('the producer was closed'), this.sender.closeCompression()]);
     this.throwUnreported();
   }
 

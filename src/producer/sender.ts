@@ -10,7 +10,13 @@ import {
   type ProduceResponse,
   type TopicProduceData,
 } from '../protocol/produce.js';
-import { encodeRecordBatch, stampProducerState } from '../records/index.js';
+import {
+  CompressionWorkerPool,
+  compressesOnEventLoop,
+  type EncodeOptions,
+  encodeRecordBatch,
+  stampProducerState,
+} from '../records/index.js';
 import {
   BATCH_OVERHEAD,
   deliver,
@@ -94,6 +100,12 @@ export class Sender {
   private readonly retryBackoff: ExponentialBackoff;
   private readonly states = new WeakMap<ProducerBatch, BatchState>();
   private readonly inFlightPerNode = new Map<number, number>();
+  // Per node, settles once the latest produce() has handed its request to the connection (or failed before).
+  // Encoding is asynchronous (gzip and native zstd on libuv's thread pool, lz4/snappy/WASM zstd in a worker),
+  // so a later request can be ready first; written first, it would put a partition's batches out of
+  // sequence (OUT_OF_ORDER_SEQUENCE_NUMBER with idempotence, reordered records without). Requests are
+  // written in the order run() created them.
+  private readonly writeTurns = new Map<number, Promise<void>>();
   // Sent and not answered: Java expires these at their delivery deadline too, not when the answer comes.
   private readonly inFlightBatches = new Set<ProducerBatch>();
   private scheduled = false;
@@ -106,6 +118,9 @@ export class Sender {
   private initializing = false;
   private initFailures = 0;
   private initRetryAtMs = 0;
+  // lz4, snappy and WASM zstd compress large batches in a worker thread (started on first use) rather
+  // than on the event loop; gzip and native zstd use libuv's thread pool already.
+  private readonly encodeOptions: EncodeOptions;
 
   constructor(options: SenderOptions) {
     this.config = options.config;
@@ -119,6 +134,14 @@ export class Sender {
       initialMs: this.config.retryBackoffMs,
       maxMs: this.config.retryBackoffMaxMs,
     });
+    this.encodeOptions = compressesOnEventLoop(this.config.compressionType)
+      ? { compressionPool: new CompressionWorkerPool() }
+      : {};
+  }
+
+  /** Terminates the compression workers (batches still compressing finish on the event loop). */
+  async closeCompression(): Promise<void> {
+    await this.encodeOptions.compressionPool?.close();
   }
 
   /** Asks for a pass over the accumulator soon (coalesced: many appends, one pass). */
@@ -381,16 +404,19 @@ export class Sender {
     // Encoding is a pure function of the batch, so a retry could re-encode; keeping the bytes saves
     // compressing twice.
     if (state.encoded === null) {
-      state.encoded = await encodeRecordBatch({
-        compression: this.config.compressionType,
-        ...(this.config.compressionLevel === undefined
-          ? {}
-          : { compressionLevel: this.config.compressionLevel }),
-        producerId: batch.producerId,
-        producerEpoch: batch.producerEpoch,
-        baseSequence: batch.baseSequence,
-        records: batch.records,
-      });
+      state.encoded = await encodeRecordBatch(
+        {
+          compression: this.config.compressionType,
+          ...(this.config.compressionLevel === undefined
+            ? {}
+            : { compressionLevel: this.config.compressionLevel }),
+          producerId: batch.producerId,
+          producerEpoch: batch.producerEpoch,
+          baseSequence: batch.baseSequence,
+          records: batch.records,
+        },
+        this.encodeOptions,
+      );
     } else if (state.stampedEpoch !== batch.producerEpoch || state.stampedSequence !== batch.baseSequence) {
       // Resequenced after an epoch bump: patch the header (and CRC) rather than compress again.
       stampProducerState(state.encoded, {
@@ -408,9 +434,16 @@ export class Sender {
     let version: number;
     let useTopicIds: boolean;
     let sent: Promise<ProduceResponse | undefined>;
+    const previousTurn = this.writeTurns.get(nodeId);
+    let endTurn!: () => void;
+    const turn = new Promise<void>((resolve) => {
+      endTurn = resolve;
+    });
+    this.writeTurns.set(nodeId, turn);
     try {
       const connection = await this.pool.get(nodeId, 'produce');
       const encoded = await Promise.all(batches.map((batch) => this.encode(batch)));
+      await previousTurn;
       const topicIds = new Map<string, string | null>();
       for (const batch of batches)
         topicIds.set(batch.topic, this.metadata.topic(batch.topic)?.topicId ?? null);
@@ -443,6 +476,9 @@ export class Sender {
     } catch (error) {
       for (const batch of batches) this.handleFailure(batch, error);
       return;
+    } finally {
+      endTurn();
+      if (this.writeTurns.get(nodeId) === turn) this.writeTurns.delete(nodeId);
     }
 
     let response: ProduceResponse | undefined;

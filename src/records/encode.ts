@@ -18,6 +18,7 @@ import {
   loadCompressionCodec,
   resolveLevel,
 } from './compression/index.js';
+import { type CompressionWorkerPool, compressesOnEventLoop } from './compression/worker-pool.js';
 import { crc32c } from './crc32c.js';
 import { RecordBatchEncodeError } from './errors.js';
 import {
@@ -301,12 +302,55 @@ export function encodeRecordBatchSync(batch: RecordBatchInput): Uint8Array {
   return assemble(compressSync(codec, section, batch.compressionLevel), fields, records.length, plan);
 }
 
+export interface EncodeOptions {
+  /**
+   * Worker threads for the codecs that would otherwise compress on the event loop (lz4, snappy, and
+   * zstd on Node < 22.15). Sections of at least `pool.minBytes` go to a worker; smaller ones, and every
+   * section while the pool is closed or unhealthy, are compressed on the loop. The bytes are the same
+   * either way.
+   */
+  compressionPool?: CompressionWorkerPool;
+}
+
 /**
  * Encodes one batch. Compression runs off the event loop where the runtime allows it (gzip, and zstd on
- * Node >= 22.15, use libuv's thread pool); lz4 and snappy run inline (they are faster than the hop).
+ * Node >= 22.15, use libuv's thread pool; lz4, snappy and WASM zstd use `options.compressionPool` when
+ * given and the section is large enough); otherwise lz4 and snappy run inline.
  */
-export async function encodeRecordBatch(batch: RecordBatchInput): Promise<Uint8Array> {
+export async function encodeRecordBatch(
+  batch: RecordBatchInput,
+  options: EncodeOptions = {},
+): Promise<Uint8Array> {
   const codec = codecOf(batch);
+  const pool = options.compressionPool;
+  if (pool !== undefined && codec !== 'none' && compressesOnEventLoop(codec)) {
+    const fields = headerFields(batch, codec);
+    const records = batch.records;
+    const plan = planRecords(records);
+    if (pool.accepts(plan.size)) {
+      // Its own buffer, whole, so that it can be transferred to the worker rather than copied.
+      const section = Buffer.allocUnsafeSlow(plan.size);
+      writeRecords(section, 0, records, plan);
+      let out: Uint8Array;
+      try {
+        out = await pool.compress(codec, section, batch.compressionLevel, RECORD_BATCH_OVERHEAD);
+      } catch {
+        // The worker died or the pool closed (or the codec failed, which the loop reports properly):
+        // the section was handed over, so encode again from the records, on the loop.
+        return encodeRecordBatch(batch);
+      }
+      if (out.length > INT32_MAX) {
+        throw new RecordBatchEncodeError('the compressed records are larger than a batch can hold (2 GiB)');
+      }
+      const bytes = Buffer.from(out.buffer, out.byteOffset, out.length);
+      finishBatch(bytes, fields, records.length, plan.baseTimestamp, plan.maxTimestamp);
+      return bytes;
+    }
+    if (codec !== 'zstd' || isCompressionCodecReady(codec)) {
+      const section = writeRecordsToScratch(records, plan);
+      return assemble(compressSync(codec, section, batch.compressionLevel), fields, records.length, plan);
+    }
+  }
   if (codec === 'none' || codec === 'snappy' || codec === 'lz4') return encodeRecordBatchSync(batch);
   if (!isCompressionCodecReady(codec)) await loadCompressionCodec(codec);
   const fields = headerFields(batch, codec);

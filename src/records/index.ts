@@ -15,10 +15,18 @@ export {
 } from './compression/index.js';
 export { lz4CompressFrame, lz4DecompressFrame } from './compression/lz4.js';
 export { snappyCompressRaw, snappyCompressXerial, snappyDecompress } from './compression/snappy.js';
+export {
+  CompressionWorkerError,
+  CompressionWorkerPool,
+  type CompressionWorkerPoolOptions,
+  compressesOnEventLoop,
+  DEFAULT_OFFLOAD_MIN_BYTES,
+} from './compression/worker-pool.js';
 export { xxhash32 } from './compression/xxhash32.js';
 export { crc32c } from './crc32c.js';
 export { decodeRecordBatches, decodeRecordBatchesSync, incrementSequence } from './decode.js';
 export {
+  type EncodeOptions,
   encodeRecordBatch,
   encodeRecordBatchSync,
   type ProducerState,

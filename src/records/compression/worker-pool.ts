@@ -1,0 +1,190 @@
+// A small pool of worker threads that compress record sections, for the codecs that would otherwise run
+// on the event loop: lz4 and snappy (our TypeScript codecs) and zstd on Node < 22.15 (WASM). gzip and
+// native zstd already run on libuv's thread pool.
+//
+// Only large sections are worth the hop: posting a job and its answer costs tens of microseconds, which
+// is what lz4 needs for ~16 KiB, so small sections stay on the loop (CompressionWorkerPool.accepts).
+// Input buffers are transferred, not copied; the answer comes back in a buffer with room for the batch
+// header, also transferred.
+//
+// Workers never keep the process alive when idle (unref'd; ref'd only while a job is out, so an awaited
+// compression is not cut short by the process exiting). A worker that dies fails its pending jobs with a
+// retriable CompressionWorkerError; the encoder (encode.ts) then compresses those sections on the loop.
+// After MAX_CRASHES deaths the pool stops taking jobs and everything runs on the loop.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { KafkaWireError } from '../../errors.js';
+import type { CompressionType } from '../types.js';
+import { hasNativeZstd } from './zstd.js';
+
+/** Sections smaller than this are compressed on the loop by default (the hop would cost more). */
+export const DEFAULT_OFFLOAD_MIN_BYTES = 64 * 1024;
+const MAX_CRASHES = 3;
+
+/** A compression worker died or the pool was closed before it answered. Compressing again (on the
+ *  loop, or in a new worker) may succeed. */
+export class CompressionWorkerError extends KafkaWireError {
+  override name = 'CompressionWorkerError';
+  constructor(message: string, cause?: unknown) {
+    super(message, { retriable: true, cause });
+  }
+}
+
+/** Whether `codec` compresses on the event loop on this runtime (so a worker pool can take it off). */
+export function compressesOnEventLoop(codec: CompressionType): boolean {
+  return codec === 'lz4' || codec === 'snappy' || (codec === 'zstd' && !hasNativeZstd);
+}
+
+export interface CompressionWorkerPoolOptions {
+  /** Worker threads, started on first use. Default: 1 (one thread keeps up with the producer). */
+  threads?: number;
+  /** Sections below this many bytes stay on the event loop. Default DEFAULT_OFFLOAD_MIN_BYTES. */
+  minBytes?: number;
+  /** The worker module. Default: worker.js next to this module (tests point it at a build). */
+  workerUrl?: URL;
+}
+
+interface Pending {
+  resolve(data: Uint8Array): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+type Answer = { id: number; data: Uint8Array; error?: undefined } | { id: number; error: string };
+
+export class CompressionWorkerPool {
+  readonly minBytes: number;
+  readonly #threads: number;
+  readonly #workerUrl: URL;
+  readonly #slots: Slot[] = [];
+  #nextId = 0;
+  #crashes = 0;
+  #closed = false;
+
+  constructor(options: CompressionWorkerPoolOptions = {}) {
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > availableParallelism() * 4) {
+      throw new RangeError(
+        `threads must be an integer from 1 to ${availableParallelism() * 4}, got ${threads}`,
+      );
+    }
+    const minBytes = options.minBytes ?? DEFAULT_OFFLOAD_MIN_BYTES;
+    if (!Number.isInteger(minBytes) || minBytes < 0) {
+      throw new RangeError(`minBytes must be a non-negative integer, got ${minBytes}`);
+    }
+    this.#threads = threads;
+    this.minBytes = minBytes;
+    this.#workerUrl = options.workerUrl ?? new URL('./worker.js', import.meta.url);
+  }
+
+  /** Live worker threads (they start on first use). */
+  get threadCount(): number {
+    return this.#slots.length;
+  }
+
+  /** Whether a section of `size` bytes should go to a worker: large enough, pool open and healthy. */
+  accepts(size: number): boolean {
+    return size >= this.minBytes && !this.#closed && this.#crashes < MAX_CRASHES;
+  }
+
+  /**
+   * Compresses `data` in a worker. Returns a buffer whose first `headroom` bytes are left for the caller
+   * and whose rest is the compressed data, exactly sized. `data` is transferred when it owns its whole
+   * ArrayBuffer (it is then detached: do not use it afterwards), copied otherwise. Rejects with
+   * CompressionWorkerError if the worker dies or the pool closes first, and with a CompressionError-like
+   * Error carrying the codec's message if the codec fails.
+   */
+  compress(
+    codec: CompressionType,
+    data: Uint8Array,
+    level: number | undefined,
+    headroom = 0,
+  ): Promise<Uint8Array> {
+    if (this.#closed) return Promise.reject(new CompressionWorkerError('the compression pool is closed'));
+    const slot = this.#pick();
+    const id = this.#nextId++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      if (slot.pending.size === 0) slot.worker.ref();
+      slot.pending.set(id, { resolve, reject });
+      const buffer = data.buffer;
+      const transferable =
+        buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength;
+      try {
+        slot.worker.postMessage({ id, codec, level, data, headroom }, transferable ? [buffer] : []);
+      } catch (error) {
+        this.#settle(slot, id);
+        reject(new CompressionWorkerError('could not hand the section to a compression worker', error));
+      }
+    });
+  }
+
+  /** Terminates every worker; jobs still out reject with CompressionWorkerError. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const slots = this.#slots.splice(0);
+    await Promise.all(
+      slots.map(async (slot) => {
+        this.#failAll(slot, new CompressionWorkerError('the compression pool was closed'));
+        await slot.worker.terminate();
+      }),
+    );
+  }
+
+  #pick(): Slot {
+    let best: Slot | undefined;
+    for (const slot of this.#slots)
+      if (best === undefined || slot.pending.size < best.pending.size) best = slot;
+    if (best !== undefined && (best.pending.size === 0 || this.#slots.length >= this.#threads)) return best;
+    return this.#start();
+  }
+
+  #start(): Slot {
+    const worker = new Worker(this.#workerUrl);
+    worker.unref();
+    const slot: Slot = { worker, pending: new Map() };
+    this.#slots.push(slot);
+    worker.on('message', (answer: Answer) => {
+      const pending = this.#settle(slot, answer.id);
+      if (pending === undefined) return;
+      if (answer.error === undefined) pending.resolve(answer.data);
+      else pending.reject(new Error(answer.error));
+    });
+    const died = (error: unknown) => {
+      const index = this.#slots.indexOf(slot);
+      if (index < 0) return; // closed, or already handled ('error' is followed by 'exit')
+      this.#slots.splice(index, 1);
+      this.#crashes++;
+      void worker.terminate(); // after 'messageerror' it may still be running
+      this.#failAll(
+        slot,
+        new CompressionWorkerError(
+          'a compression worker thread died before answering; the section is compressed again',
+          error,
+        ),
+      );
+    };
+    worker.on('error', died);
+    worker.on('messageerror', died);
+    worker.on('exit', (code) => died(new Error(`the worker exited with code ${code}`)));
+    return slot;
+  }
+
+  #settle(slot: Slot, id: number): Pending | undefined {
+    const pending = slot.pending.get(id);
+    if (pending === undefined) return undefined;
+    slot.pending.delete(id);
+    if (slot.pending.size === 0) slot.worker.unref();
+    return pending;
+  }
+
+  #failAll(slot: Slot, error: Error): void {
+    const pending = [...slot.pending.values()];
+    slot.pending.clear();
+    slot.worker.unref();
+    for (const job of pending) job.reject(error);
+  }
+}

@@ -1,0 +1,225 @@
+import { existsSync, readFileSync } from 'node:fs';
+import zlib from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type CompressionType,
+  CompressionWorkerError,
+  CompressionWorkerPool,
+  compressesOnEventLoop,
+  compressSync,
+  decodeRecordBatches,
+  encodeRecordBatch,
+  loadCompressionCodec,
+  type RecordBatchInput,
+  type RecordInput,
+} from '../../../src/records/index.js';
+
+// The pool runs the built worker (dist/): vitest runs our TypeScript sources, a worker thread cannot.
+// `npm run build` comes before the unit tests.
+const WORKER_URL = new URL('../../../dist/records/compression/worker.js', import.meta.url);
+// A worker that dies at once, like a thread that crashed (out of memory, a bug in a codec).
+const DYING_WORKER_URL = new URL('./dying-worker.mjs', import.meta.url);
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+/** `count` records of JSON-ish text that differ from each other (compressible, but not trivially). */
+function records(count: number, valueSize = 100): RecordInput[] {
+  let seed = 12345;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed;
+  };
+  return Array.from({ length: count }, (_, i) => {
+    let text = `{"id":${next()},"event":"${['click', 'view', 'buy'][i % 3]}","tags":"`;
+    while (text.length < valueSize) text += `${next().toString(36)} `;
+    return {
+      key: i % 4 === 0 ? null : utf8(`key-${i}`),
+      value: utf8(text.slice(0, valueSize)),
+      headers: i % 7 === 0 ? [{ key: 'trace', value: utf8(String(next())) }] : [],
+      timestamp: 1_700_000_000_000n + BigInt(i),
+    };
+  });
+}
+
+const batch = (compression: CompressionType, recs: RecordInput[]): RecordBatchInput => ({
+  compression,
+  producerId: 4242n,
+  producerEpoch: 3,
+  baseSequence: 77,
+  records: recs,
+});
+
+const pools: CompressionWorkerPool[] = [];
+function pool(options: ConstructorParameters<typeof CompressionWorkerPool>[0] = {}) {
+  const p = new CompressionWorkerPool({ workerUrl: WORKER_URL, ...options });
+  pools.push(p);
+  return p;
+}
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+});
+
+describe('CompressionWorkerPool', () => {
+  it('has a built worker to run (npm run build before the unit tests)', () => {
+    expect(existsSync(WORKER_URL)).toBe(true);
+  });
+
+  const codecs: CompressionType[] = ['lz4', 'snappy', 'zstd', 'gzip'];
+  it.each(codecs)('%s: batches compressed in a worker are byte-identical to in-loop ones', async (codec) => {
+    const workers = pool({ minBytes: 0 });
+    for (const [count, size] of [
+      [1, 10],
+      [50, 100],
+      [3000, 100],
+      [300, 1024],
+    ] as const) {
+      const input = batch(codec, records(count, size));
+      const inLoop = await encodeRecordBatch(input);
+      const offloaded = await encodeRecordBatch(input, { compressionPool: workers });
+      expect(hex(offloaded), `${count} x ${size} B`).toBe(hex(inLoop));
+    }
+    // gzip (and native zstd) already run on libuv's thread pool: encodeRecordBatch keeps them there.
+    expect(workers.threadCount).toBe(compressesOnEventLoop(codec) ? 1 : 0);
+  });
+
+  it('re-encodes Java-written lz4 batches through a worker byte for byte', async () => {
+    const workers = pool({ minBytes: 0 });
+    for (const name of ['headers-lz4', 'thousand-lz4']) {
+      const java = readFileSync(new URL(`../../../fixtures/records/${name}.bin`, import.meta.url));
+      const ours: Uint8Array[] = [];
+      for (const b of await decodeRecordBatches(java)) {
+        ours.push(
+          await encodeRecordBatch(
+            {
+              baseOffset: b.baseOffset,
+              partitionLeaderEpoch: b.partitionLeaderEpoch,
+              compression: b.compression,
+              timestampType: b.timestampType,
+              producerId: b.producerId,
+              producerEpoch: b.producerEpoch,
+              baseSequence: b.baseSequence,
+              transactional: b.transactional,
+              records: b.records,
+            },
+            { compressionPool: workers },
+          ),
+        );
+      }
+      expect(hex(Buffer.concat(ours)), name).toBe(hex(java));
+    }
+  });
+
+  it('compress() returns the codec output after the requested headroom, and many jobs can be out at once', async () => {
+    await loadCompressionCodec('zstd');
+    const workers = pool({ threads: 2 });
+    const sections = Array.from({ length: 20 }, (_, i) => utf8(`section ${i} `.repeat(5000 + i)));
+    const expected = sections.map((s) => hex(compressSync('zstd', s, 5)));
+    const results = await Promise.all(
+      sections.map((s) => workers.compress('zstd', Uint8Array.from(s), 5, 61)),
+    );
+    expect(results.map((r) => hex(r.subarray(61)))).toEqual(expected);
+    expect(workers.threadCount).toBe(2);
+  });
+
+  it('keeps sections below minBytes on the event loop: no worker is started for them', async () => {
+    const workers = pool({ minBytes: 64 * 1024 });
+    const small = batch('lz4', records(100)); // ~11 KiB of records
+    const large = batch('lz4', records(2000)); // ~220 KiB
+    expect(workers.accepts(11 * 1024)).toBe(false);
+    expect(workers.accepts(64 * 1024)).toBe(true);
+    expect(hex(await encodeRecordBatch(small, { compressionPool: workers }))).toBe(
+      hex(await encodeRecordBatch(small)),
+    );
+    expect(workers.threadCount).toBe(0);
+    expect(hex(await encodeRecordBatch(large, { compressionPool: workers }))).toBe(
+      hex(await encodeRecordBatch(large)),
+    );
+    expect(workers.threadCount).toBe(1);
+  });
+
+  it('close() terminates the workers; later batches are compressed on the loop', async () => {
+    const workers = pool({ minBytes: 0, threads: 2 });
+    const input = batch('snappy', records(500));
+    const expected = hex(await encodeRecordBatch(input));
+    await Promise.all([
+      encodeRecordBatch(input, { compressionPool: workers }),
+      encodeRecordBatch(input, { compressionPool: workers }),
+    ]);
+    expect(workers.threadCount).toBe(2);
+    await workers.close();
+    expect(workers.threadCount).toBe(0);
+    expect(workers.accepts(1 << 20)).toBe(false);
+    await expect(workers.compress('lz4', utf8('x'), undefined)).rejects.toBeInstanceOf(
+      CompressionWorkerError,
+    );
+    expect(hex(await encodeRecordBatch(input, { compressionPool: workers }))).toBe(expected);
+  });
+
+  it('close() while jobs are out: they fail with a retriable error, batches fall back to the loop', async () => {
+    const workers = pool({ minBytes: 0 });
+    const section = utf8('abc'.repeat(200_000));
+    const job = workers.compress('lz4', section, undefined).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const input = batch('lz4', records(3000));
+    const encoding = encodeRecordBatch(input, { compressionPool: workers });
+    await workers.close();
+    const error = await job;
+    // The job may have finished before close() got to it; if not, it must say what happened.
+    if (error !== null) {
+      expect(error).toBeInstanceOf(CompressionWorkerError);
+      expect((error as CompressionWorkerError).retriable).toBe(true);
+    }
+    expect(hex(await encoding)).toBe(hex(await encodeRecordBatch(input)));
+  });
+
+  it('a worker that dies fails only its jobs (retriable) and encoding falls back to the loop', async () => {
+    const dying = new CompressionWorkerPool({ workerUrl: DYING_WORKER_URL, minBytes: 0 });
+    pools.push(dying);
+    const error = await dying.compress('lz4', utf8('data'), undefined).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CompressionWorkerError);
+    expect((error as CompressionWorkerError).retriable).toBe(true);
+    expect((error as Error).message).toMatch(/died/);
+    expect(dying.threadCount).toBe(0);
+
+    const input = batch('lz4', records(1000));
+    expect(hex(await encodeRecordBatch(input, { compressionPool: dying }))).toBe(
+      hex(await encodeRecordBatch(input)),
+    );
+    // Three deaths (one above, one in encodeRecordBatch, one more): the pool stops starting workers.
+    await dying.compress('snappy', utf8('data'), undefined).catch(() => undefined);
+    expect(dying.accepts(1 << 20)).toBe(false);
+    expect(hex(await encodeRecordBatch(input, { compressionPool: dying }))).toBe(
+      hex(await encodeRecordBatch(input)),
+    );
+    expect(dying.threadCount).toBe(0);
+  });
+
+  it('refuses a bad level before handing anything to a worker', async () => {
+    const workers = pool({ minBytes: 0 });
+    const input = { ...batch('zstd', records(10)), compressionLevel: 99 };
+    await expect(encodeRecordBatch(input, { compressionPool: workers })).rejects.toThrow(
+      /compressionLevel must be/,
+    );
+    expect(workers.threadCount).toBe(0);
+  });
+
+  it('knows which codecs compress on the event loop here', () => {
+    expect(compressesOnEventLoop('lz4')).toBe(true);
+    expect(compressesOnEventLoop('snappy')).toBe(true);
+    expect(compressesOnEventLoop('gzip')).toBe(false);
+    expect(compressesOnEventLoop('none')).toBe(false);
+    const nativeZstd = 'zstdCompress' in zlib;
+    expect(compressesOnEventLoop('zstd')).toBe(!nativeZstd);
+  });
+
+  it('rejects bad options with a message that says what is allowed', () => {
+    expect(() => new CompressionWorkerPool({ threads: 0 })).toThrow(/threads must be an integer/);
+    expect(() => new CompressionWorkerPool({ minBytes: -1 })).toThrow(/minBytes must be/);
+  });
+});
