@@ -3,7 +3,10 @@
 // sender drains ready batches, one Produce request per leader.
 //
 // Sizes are exact (61-byte batch header + each record's exact encoded size), so "full" means what it says
-// and a batch is encoded into one buffer of known size when drained.
+// and a batch is encoded into one buffer of known size when drained. With compression, batchSize bounds the
+// batch's compressed size as Java estimates it: uncompressed records x the topic's compression ratio learnt
+// from earlier batches (CompressionRatioEstimator: starts at 1, improves by 0.005 a batch, worsens at once)
+// x 1.05, so well-compressing data makes batches that hold more records, as in Java.
 //
 // @locality: event loop only; no locking needed. Time comes from `now()` so tests use a fake clock.
 
@@ -55,11 +58,15 @@ export interface PendingRecord {
 
 /** RecordBatch v2 header bytes, before the first record. */
 export const BATCH_OVERHEAD = 61;
+/** Java's COMPRESSION_RATE_ESTIMATION_FACTOR: the estimate errs on the large side by 5 %. */
+const COMPRESSION_ESTIMATE_FACTOR = 1.05;
 
 export class ProducerBatch {
   readonly records: PendingRecord[] = [];
   /** Exact uncompressed encoded size: header + records. */
   sizeInBytes = BATCH_OVERHEAD;
+  /** Compressed / uncompressed size this batch is expected to reach (1 without compression), fixed at creation. */
+  compressionRatio = 1;
   /** How many times this batch was sent (0 while it has never left). */
   attempts = 0;
   /** Not to be sent again before this time (retry backoff). */
@@ -151,6 +158,8 @@ export interface AccumulatorOptions {
    * number, so up to 5 may go.
    */
   maxInFlightPerPartition: number;
+  /** Batches are compressed: batchSize then bounds their estimated compressed size. */
+  compressed?: boolean;
   /**
    * buffer.memory: the most record bytes (exact encoded sizes) the accumulator holds at once, queued or in
    * flight. `append` does not refuse records: the producer checks `hasRoom` first and waits.
@@ -176,6 +185,8 @@ export class RecordAccumulator {
   private pendingRecords = 0;
   /** Exact encoded bytes of those records (their batches' headers are not counted). */
   private usedBytes = 0;
+  /** Per topic: the estimated compressed / uncompressed ratio for new batches (Java's, per topic and codec). */
+  private readonly compressionRatios = new Map<string, number>();
   /**
    * Set by the producer while records wait for room: every batch is then ready at once (as Java does when
    * its buffer pool is exhausted), because lingering would only keep the waiters waiting longer.
@@ -225,7 +236,33 @@ export class RecordAccumulator {
   allBatchesFull(topic: string, partition: number): boolean {
     const batches = this.queues.get(topic)?.get(partition)?.batches;
     const last = batches?.[batches.length - 1];
-    return last === undefined || last.closed || last.sizeInBytes >= this.options.batchSize;
+    return last === undefined || last.closed || this.estimatedSize(last) >= this.options.batchSize;
+  }
+
+  /** The batch's size on the wire: exact without compression, Java's estimate with it. */
+  estimatedSize(batch: ProducerBatch): number {
+    if (!this.options.compressed) return batch.sizeInBytes;
+    return (
+      BATCH_OVERHEAD +
+      Math.ceil((batch.sizeInBytes - BATCH_OVERHEAD) * batch.compressionRatio * COMPRESSION_ESTIMATE_FACTOR)
+    );
+  }
+
+  /**
+   * A batch was compressed to `compressedBytes`: moves the topic's estimate toward what it achieved, slowly
+   * when it compressed better (0.005 a batch) and at once when worse, as Java's CompressionRatioEstimator.
+   */
+  observeCompression(batch: ProducerBatch, compressedBytes: number): void {
+    if (!this.options.compressed) return;
+    const observed = compressedBytes / batch.sizeInBytes;
+    const current = this.compressionRatios.get(batch.topic) ?? 1;
+    if (observed > current) this.compressionRatios.set(batch.topic, Math.max(current + 0.05, observed));
+    else if (observed < current) this.compressionRatios.set(batch.topic, Math.max(observed, current - 0.005));
+  }
+
+  /** After MESSAGE_TOO_LARGE: new batches of the topic assume no compression gain again (as Java's split). */
+  resetCompressionEstimate(topic: string): void {
+    if (this.options.compressed) this.compressionRatios.set(topic, 1);
   }
 
   /**
@@ -246,7 +283,7 @@ export class RecordAccumulator {
     const batchSize = this.options.batchSize;
     if (last !== undefined && !last.closed) {
       const size = sizeIn(record, last);
-      if (last.sizeInBytes + size <= batchSize) {
+      if (this.estimatedSize(last) + size <= batchSize) {
         this.add(last, record, size);
         return last;
       }
@@ -256,6 +293,7 @@ export class RecordAccumulator {
     const now = this.options.now();
     const batch = new ProducerBatch(topic, partition, now, now + this.options.deliveryTimeoutMs);
     batch.baseTimestamp = record.timestamp;
+    if (this.options.compressed) batch.compressionRatio = this.compressionRatios.get(topic) ?? 1;
     this.add(batch, record, sizeIn(record, null));
     queue.batches.push(batch);
     return batch;
@@ -297,7 +335,7 @@ export class RecordAccumulator {
           flushing ||
           first.closed ||
           queue.batches.length > 1 ||
-          first.sizeInBytes >= this.options.batchSize
+          this.estimatedSize(first) >= this.options.batchSize
         ) {
           readyAt = now;
         } else readyAt = first.createdMs + linger;

@@ -185,6 +185,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
       // Without idempotence a retry could overtake a later batch, so only one batch per partition flies.
       maxInFlightPerPartition: config.enableIdempotence ? config.maxInFlightRequestsPerConnection : 1,
       bufferMemory: config.bufferMemory,
+      compressed: config.compressionType !== 'none',
       onMemoryFreed: () => this.scheduleRoomDrain(),
       now,
     });

@@ -207,8 +207,10 @@ export class Sender {
         let size = 0;
         for (; next < batches.length; next++) {
           const batch = batches[next]!;
-          if (chosen.length > 0 && size + batch.sizeInBytes > this.config.maxRequestSize) break;
-          size += batch.sizeInBytes;
+          // By the estimated compressed size, as Java's drain: the bytes are only known once encoded.
+          const estimate = this.accumulator.estimatedSize(batch);
+          if (chosen.length > 0 && size + estimate > this.config.maxRequestSize) break;
+          size += estimate;
           chosen.push(batch);
         }
         drained = true;
@@ -417,6 +419,7 @@ export class Sender {
         },
         this.encodeOptions,
       );
+      this.accumulator.observeCompression(batch, state.encoded.length);
     } else if (state.stampedEpoch !== batch.producerEpoch || state.stampedSequence !== batch.baseSequence) {
       // Resequenced after an epoch bump: patch the header (and CRC) rather than compress again.
       stampProducerState(state.encoded, {
@@ -608,6 +611,7 @@ export class Sender {
    * batches drained after it stay valid, as Java does.
    */
   private split(batch: ProducerBatch): void {
+    this.accumulator.resetCompressionEstimate(batch.topic);
     const half = Math.ceil(batch.recordCount / 2);
     const parts = [batch.records.slice(0, half), batch.records.slice(half)].map((records, i) => {
       const part = new ProducerBatch(batch.topic, batch.partition, batch.createdMs, batch.deadlineMs);

@@ -8,7 +8,13 @@ import {
 } from '../../../src/producer/accumulator.js';
 
 function setup(
-  options: { batchSize?: number; lingerMs?: number; deliveryTimeoutMs?: number; bufferMemory?: number } = {},
+  options: {
+    batchSize?: number;
+    lingerMs?: number;
+    deliveryTimeoutMs?: number;
+    bufferMemory?: number;
+    compressed?: boolean;
+  } = {},
 ) {
   let now = 1_000;
   let freed = 0;
@@ -19,6 +25,7 @@ function setup(
     lingerMs: options.lingerMs ?? 5,
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 120_000,
     maxInFlightPerPartition: 1,
+    compressed: options.compressed ?? false,
     now: () => now,
   });
   const results: Array<{ error: Error | null; meta: RecordMetadata | null }> = [];
@@ -43,6 +50,44 @@ function setup(
 }
 
 describe('RecordAccumulator', () => {
+  it('with compression, bounds a batch by its estimated compressed size and learns the ratio like Java', () => {
+    const { acc, append } = setup({ batchSize: 1_061, lingerMs: 1000, compressed: true });
+    // A new topic's estimate is 1: 61 + records x 1 x 1.05 <= 1,061, so 9 records of 100 bytes (945 + 61 =
+    // 1,006; a 10th would make 1,006 + 100 > 1,061).
+    const first = append(0, 100).batch;
+    for (let i = 1; i < 9; i++) expect(append(0, 100).batch).toBe(first);
+    expect(append(0, 100).batch).not.toBe(first);
+    expect(acc.estimatedSize(first)).toBe(61 + Math.ceil(900 * 1.05));
+
+    // The batch compressed to a tenth: the estimate improves by 0.005 a batch, not at once.
+    acc.observeCompression(first, Math.round(first.sizeInBytes / 10));
+    const second = append(1, 100).batch;
+    expect(second.compressionRatio).toBeCloseTo(0.995, 6);
+    for (let i = 0; i < 60; i++) acc.observeCompression(first, Math.round(first.sizeInBytes / 10));
+    const later = append(2, 100).batch;
+    expect(later.compressionRatio).toBeCloseTo(1 - 61 * 0.005, 6);
+    // 61 + n x 100 x 0.695 x 1.05 + 100 <= 1,061 holds up to n = 12: 13 records fit where 9 did.
+    for (let i = 1; i < 13; i++) expect(append(2, 100).batch).toBe(later);
+    expect(append(2, 100).batch).not.toBe(later);
+
+    // A batch that compressed worse than expected takes the estimate up at once (at least +0.05).
+    acc.observeCompression(later, later.sizeInBytes);
+    expect(append(3, 100).batch.compressionRatio).toBeCloseTo(1.0, 6);
+    // MESSAGE_TOO_LARGE: back to 1 for new batches of the topic.
+    for (let i = 0; i < 10; i++) acc.observeCompression(first, 100);
+    acc.resetCompressionEstimate('t');
+    expect(append(4, 100).batch.compressionRatio).toBe(1);
+  });
+
+  it('without compression, the estimate is the exact size and nothing is learnt', () => {
+    const { acc, append } = setup({ batchSize: 1_061, lingerMs: 1000 });
+    const first = append(0, 100).batch;
+    acc.observeCompression(first, 10);
+    for (let i = 1; i < 10; i++) expect(append(0, 100).batch).toBe(first);
+    expect(acc.estimatedSize(first)).toBe(1_061);
+    expect(append(1, 100).batch.compressionRatio).toBe(1);
+  });
+
   it('holds a batch for lingerMs, then makes it ready', () => {
     const { acc, append, advance } = setup({ lingerMs: 5 });
     append(0, 100);
