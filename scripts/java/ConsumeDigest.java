@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -63,48 +64,16 @@ public final class ConsumeDigest {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length < 2) {
-      usage("expected <bootstrap> <topic>");
-    }
-    String bootstrap = args[0];
-    String topic = args[1];
-    long expected = -1;
-    long timeoutMs = 60_000;
-    Properties props = new Properties();
-    // An empty partition would hold each fetch for the default 500 ms; we want the end quickly.
-    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
+    Properties defaults = new Properties();
     // Large polls and fetches: the point of this tool is reading a lot, fast.
-    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "20000");
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 << 20));
-    // No client telemetry round trips (KIP-714).
-    props.put("enable.metrics.push", "false");
-    for (int i = 2; i < args.length; i++) {
-      String flag = args[i];
-      if (i + 1 >= args.length) {
-        usage("missing value after " + flag);
-      }
-      String value = args[++i];
-      switch (flag) {
-        case "--count" -> expected = Long.parseLong(value);
-        case "--timeout-ms" -> timeoutMs = Long.parseLong(value);
-        case "--config" -> {
-          int eq = value.indexOf('=');
-          if (eq <= 0) {
-            usage("--config takes key=value, got " + value);
-          }
-          props.put(value.substring(0, eq), value.substring(eq + 1));
-        }
-        default -> usage("unknown option " + flag);
-      }
-    }
-
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "kafka-wire-consume-digest");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    // CRCs are the point of an independent check: never let a config turn them off.
-    props.put(ConsumerConfig.CHECK_CRCS_CONFIG, "true");
+    defaults.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "20000");
+    defaults.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 << 20));
+    ConsumerArgs parsed = ConsumerArgs.parse(args, defaults, 60_000, "kafka-wire-consume-digest", Set.of(),
+        ConsumeDigest::usage);
+    String topic = parsed.topic;
+    long expected = parsed.expected;
+    long timeoutMs = parsed.timeoutMs;
+    Properties props = parsed.props;
 
     long deadline = System.currentTimeMillis() + timeoutMs;
     long seen = 0;

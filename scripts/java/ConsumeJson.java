@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,48 +30,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class ConsumeJson {
   public static void main(String[] args) throws Exception {
-    if (args.length < 2) {
-      usage("expected <bootstrap> <topic>");
-    }
-    String bootstrap = args[0];
-    String topic = args[1];
-    long expected = -1;
-    long timeoutMs = 30_000;
-    int onlyPartition = -1;
-    Properties props = new Properties();
-    // An empty partition would hold each fetch for the default 500 ms; we want the end quickly.
-    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
-    // No client telemetry round trips (KIP-714) for a tool that lives a second.
-    props.put("enable.metrics.push", "false");
-    for (int i = 2; i < args.length; i++) {
-      String flag = args[i];
-      if (i + 1 >= args.length) {
-        usage("missing value after " + flag);
-      }
-      String value = args[++i];
-      switch (flag) {
-        case "--count" -> expected = Long.parseLong(value);
-        case "--timeout-ms" -> timeoutMs = Long.parseLong(value);
-        case "--partition" -> onlyPartition = Integer.parseInt(value);
-        case "--isolation" -> props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, value);
-        case "--config" -> {
-          int eq = value.indexOf('=');
-          if (eq <= 0) {
-            usage("--config takes key=value, got " + value);
-          }
-          props.put(value.substring(0, eq), value.substring(eq + 1));
-        }
-        default -> usage("unknown option " + flag);
-      }
-    }
-
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "kafka-wire-consume-json");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    // CRCs are the point of an independent check: never let a config turn them off.
-    props.put(ConsumerConfig.CHECK_CRCS_CONFIG, "true");
+    ConsumerArgs parsed = ConsumerArgs.parse(args, new Properties(), 30_000, "kafka-wire-consume-json",
+        Set.of("--partition", "--isolation"), ConsumeJson::usage);
+    String topic = parsed.topic;
+    long expected = parsed.expected;
+    long timeoutMs = parsed.timeoutMs;
+    int onlyPartition = parsed.partition;
+    Properties props = parsed.props;
 
     long deadline = System.currentTimeMillis() + timeoutMs;
     StringBuilder out = new StringBuilder(1 << 16);

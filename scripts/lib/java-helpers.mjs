@@ -24,6 +24,8 @@ export const HELPER_SOURCES = [
   'ProduceJson.java',
   'KafkaMessageJson.java',
   'ConsumeDigest.java',
+  // Shared by ConsumeJson and ConsumeDigest.
+  'ConsumerArgs.java',
 ];
 
 // Short-lived client JVMs: C1 only and serial GC start faster and use less CPU on a small box.
