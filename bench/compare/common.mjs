@@ -141,3 +141,31 @@ export class Meter {
     return microsOfBucket(BUCKETS - 1) / 1000;
   }
 }
+
+/**
+ * Drives a client that has no linger or byte batching (kafkajs, platformatic): `send(count, settle)` hands
+ * `count` records to the client in one call and calls `settle(error?)` once they are acknowledged; up to
+ * `inFlight` calls run at once. Resolves when every record is acknowledged.
+ */
+export function sendInChunks(meter, { records, chunk, inFlight, send }) {
+  return new Promise((resolve) => {
+    let handedOver = 0;
+    let running = 0;
+    const next = () => {
+      while (running < inFlight && handedOver < records) {
+        const count = Math.min(chunk, records - handedOver);
+        handedOver += count;
+        running++;
+        const sentAt = meter.now();
+        meter.sent(count);
+        send(count, (error) => {
+          meter.acked(count, sentAt, error);
+          running--;
+          if (meter.ackedCount === records) resolve();
+          else next();
+        });
+      }
+    };
+    next();
+  });
+}

@@ -17,7 +17,7 @@
 // Node 20 has no zlib zstd). snappy has no codec installed here, so it is reported unsupported.
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
-import { contestantArgs, Meter, payload } from '../common.mjs';
+import { contestantArgs, Meter, payload, sendInChunks } from '../common.mjs';
 
 const { Kafka, CompressionTypes, CompressionCodecs, Partitioners, logLevel } = kafkajs;
 const require = createRequire(import.meta.url);
@@ -94,49 +94,20 @@ await producer.connect();
 await producer.send({ topic: args.topic, acks, messages: [] });
 
 const meter = new Meter(args.records);
-let handedOver = 0;
-let inFlight = 0;
-let finished;
-const allAcked = new Promise((resolve) => {
-  finished = resolve;
-});
-
-function sendNext() {
-  while (inFlight < IN_FLIGHT && handedOver < args.records) {
-    const count = Math.min(CHUNK, args.records - handedOver);
+meter.start();
+await sendInChunks(meter, {
+  records: args.records,
+  chunk: CHUNK,
+  inFlight: IN_FLIGHT,
+  send(count, settle) {
     const messages = new Array(count);
     for (let i = 0; i < count; i++) messages[i] = { value };
-    handedOver += count;
-    inFlight++;
-    const sentAt = meter.now();
-    meter.sent(count);
-    producer.send({ topic: args.topic, acks, compression, messages }).then(
-      (metadata) => {
-        const failed = metadata.find((partition) => partition.errorCode !== 0);
-        meter.acked(
-          count,
-          sentAt,
-          failed ? new Error(`partition ${failed.partition} error code ${failed.errorCode}`) : undefined,
-        );
-        done();
-      },
-      (error) => {
-        meter.acked(count, sentAt, error);
-        done();
-      },
-    );
-  }
-}
-
-function done() {
-  inFlight--;
-  if (meter.ackedCount === args.records) finished();
-  else sendNext();
-}
-
-meter.start();
-sendNext();
-await allAcked;
+    producer.send({ topic: args.topic, acks, compression, messages }).then((metadata) => {
+      const failed = metadata.find((partition) => partition.errorCode !== 0);
+      settle(failed ? new Error(`partition ${failed.partition} error code ${failed.errorCode}`) : undefined);
+    }, settle);
+  },
+});
 meter.finish({
   client: 'kafkajs 2.2.4',
   settings: {

@@ -16,7 +16,7 @@
 // Codecs are the client's own: gzip (node:zlib), snappy and lz4 (@platformatic/wasm-utils, WASM), zstd
 // (node:zlib, built into Node >= 22.15; level 3, zlib's default).
 import { ProduceAcks, Producer } from '@platformatic/kafka';
-import { contestantArgs, Meter, payload } from '../common.mjs';
+import { contestantArgs, Meter, payload, sendInChunks } from '../common.mjs';
 
 const CHUNK = Number(process.env.BENCH_PLATFORMATIC_CHUNK ?? 5000);
 const IN_FLIGHT = Number(process.env.BENCH_PLATFORMATIC_IN_FLIGHT ?? 10);
@@ -44,35 +44,18 @@ await producer.metadata({ topics: [args.topic] });
 await producer.connectToBrokers();
 
 const meter = new Meter(args.records);
-let handedOver = 0;
-let inFlight = 0;
-let finished;
-const allAcked = new Promise((resolve) => {
-  finished = resolve;
-});
-
-function sendNext() {
-  while (inFlight < IN_FLIGHT && handedOver < args.records) {
-    const count = Math.min(CHUNK, args.records - handedOver);
+meter.start();
+await sendInChunks(meter, {
+  records: args.records,
+  chunk: CHUNK,
+  inFlight: IN_FLIGHT,
+  send(count, settle) {
     const messages = new Array(count);
     for (let i = 0; i < count; i++) messages[i] = { topic: args.topic, value };
-    handedOver += count;
-    inFlight++;
-    const sentAt = meter.now();
-    meter.sent(count);
     // Partition-level error codes make the callback fail (ResponseError), so success means all were written.
-    producer.send({ messages }, (error) => {
-      meter.acked(count, sentAt, error ?? undefined);
-      inFlight--;
-      if (meter.ackedCount === args.records) finished();
-      else sendNext();
-    });
-  }
-}
-
-meter.start();
-sendNext();
-await allAcked;
+    producer.send({ messages }, (error) => settle(error ?? undefined));
+  },
+});
 meter.finish({
   client: '@platformatic/kafka 2.12.1',
   settings: {
