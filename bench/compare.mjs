@@ -28,6 +28,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTopic, deleteTopic, endOffsets, startCluster } from '../scripts/lib/index.mjs';
@@ -314,27 +315,14 @@ async function runOne(contestant, workload, bootstrap, index, total) {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const onData = (chunk) => {
-    for (const text of chunk.toString('utf8').split('\n')) {
-      if (text.length === 0) continue;
-      if (!text.startsWith('PROGRESS ')) log.push(text);
-      parser.line(text);
-    }
+  const onLine = (text) => {
+    if (text.length === 0) return;
+    if (!text.startsWith('PROGRESS ')) log.push(text);
+    parser.line(text);
   };
-  let pending = '';
-  child.stdout.on('data', (chunk) => {
-    const text = pending + chunk.toString('utf8');
-    const cut = text.lastIndexOf('\n');
-    pending = text.slice(cut + 1);
-    onData(Buffer.from(text.slice(0, cut + 1)));
-  });
-  let pendingErr = '';
-  child.stderr.on('data', (chunk) => {
-    const text = pendingErr + chunk.toString('utf8');
-    const cut = text.lastIndexOf('\n');
-    pendingErr = text.slice(cut + 1);
-    onData(Buffer.from(text.slice(0, cut + 1)));
-  });
+  // Each stream is read line by line; a last line without a newline still arrives before 'close'.
+  createInterface({ input: child.stdout }).on('line', onLine);
+  createInterface({ input: child.stderr }).on('line', onLine);
   const ticker = setInterval(() => {
     const done = parser.acked / workload.records;
     const bar = '#'.repeat(Math.round(done * 20)).padEnd(20, '.');
@@ -355,7 +343,6 @@ async function runOne(contestant, workload, bootstrap, index, total) {
   const exitCode = await new Promise((resolve) => child.on('close', (code) => resolve(code)));
   clearInterval(ticker);
   clearTimeout(timer);
-  onData(Buffer.from(`${pending}\n${pendingErr}\n`));
   writeFileSync(join(runDir, `${name}.log`), `${command.join(' ')}\n\n${log.join('\n')}\n`);
 
   const run = {
