@@ -5,7 +5,7 @@
 //   node bench/compare.mjs --quick              # 1M x 100 B and 200k x 1 KiB, 6 partitions, acks=all, none/lz4
 //   node bench/compare.mjs --contestants kafka-wire,java --workloads '100B.*p6'   # a subset (regexps on ids)
 //
-// Writes bench/results/compare.json (every run, with the settings each client used), the tables between the
+// Writes bench/compare.json (every run, with the settings each client used), the tables between the
 // `compare:` markers in bench/README.md and the chart bench/compare.png (unless --no-write). Installs what it
 // needs on first use: Kafka's jars (broker 4.4.0, ProducerPerformance from kafka-tools 4.3.1, the newest
 // kafka-tools on Maven Central), rdkafka_performance (bench/compare/rdkafka.sh), Node 24 (bench/node24.mjs) and
@@ -496,9 +496,7 @@ function markdown(report) {
 }
 
 function writeReport(report) {
-  const resultsDir = join(root, 'bench', 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const json = join(resultsDir, 'compare.json');
+  const json = join(root, 'bench', 'compare.json');
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   const readme = join(root, 'bench', 'README.md');
   const text = readFileSync(readme, 'utf8');

@@ -1,4 +1,4 @@
-# Usage: python chart.py bench/results/compare.json bench/compare.png
+# Usage: python chart.py bench/compare.json bench/compare.png
 # The chart for bench/README.md: records/s and client CPU seconds per million records, one panel row per
 # record shape, one bar per contestant in each workload. Failed or unsupported runs are left out (the table
 # says why).
