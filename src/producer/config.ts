@@ -190,6 +190,88 @@ export function parseBrokerAddress(entry: string): { host: string; port: number 
   return { host, port };
 }
 
+// Every option ProducerOptions declares. A misspelt or Java-style name (`linger.ms`) would otherwise be
+// ignored without a word and the producer would run on a default the user meant to change.
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
+  'keySerializer',
+  'valueSerializer',
+  'bootstrapServers',
+  'clientId',
+  'acks',
+  'compressionType',
+  'compressionLevel',
+  'lingerMs',
+  'batchSize',
+  'requestTimeoutMs',
+  'deliveryTimeoutMs',
+  'retries',
+  'retryBackoffMs',
+  'retryBackoffMaxMs',
+  'maxRequestSize',
+  'maxBlockMs',
+  'bufferMemory',
+  'metadataMaxAgeMs',
+  'maxInFlightRequestsPerConnection',
+  'enableIdempotence',
+  'reconnectBackoffMs',
+  'reconnectBackoffMaxMs',
+  'connectionsMaxIdleMs',
+  'socketConnectionSetupTimeoutMs',
+  'partitioner',
+  'partitionerIgnoreKeys',
+  'partitionerAdaptivePartitioningEnable',
+  'allowAutoCreateTopics',
+  'ssl',
+]);
+
+function rejectUnknownOptions(options: object): void {
+  for (const name of Object.keys(options)) {
+    if (KNOWN_OPTIONS.has(name)) continue;
+    const guess = closestOption(name);
+    throw new ProducerConfigError(
+      name,
+      `no such option${guess === undefined ? '.' : `; did you mean ${guess}?`} Options use the Java producer's names camel-cased (linger.ms -> lingerMs); the README lists them all.`,
+    );
+  }
+}
+
+/** The known option a misspelling or a Java name most likely meant, if any is close. */
+function closestOption(name: string): string | undefined {
+  // linger.ms, max.in.flight.requests.per.connection, buffer_memory: Java's words, camel-cased.
+  const camel = name.toLowerCase().replace(/[._-]+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const folded = camel.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const known of KNOWN_OPTIONS) {
+    if (known.toLowerCase() === folded) return known;
+    const distance = editDistance(known.toLowerCase(), folded, bestDistance);
+    if (distance < bestDistance) {
+      best = known;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance, giving up (returning `limit`) once it cannot be below `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowBest = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      current.push(value);
+      rowBest = Math.min(rowBest, value);
+    }
+    if (rowBest >= limit) return limit;
+    previous = current;
+  }
+  return Math.min(previous[b.length]!, limit);
+}
+
 export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): ResolvedProducerConfig {
   const options: AnyProducerOptions = input;
   if (options === null || typeof options !== 'object') {
@@ -198,6 +280,7 @@ export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): Resol
       'pass an options object, e.g. { bootstrapServers: "localhost:9092" }.',
     );
   }
+  rejectUnknownOptions(options);
   const rawServers = options.bootstrapServers;
   const entries = (
     typeof rawServers === 'string' ? rawServers.split(',') : Array.isArray(rawServers) ? rawServers : []

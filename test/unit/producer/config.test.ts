@@ -86,3 +86,49 @@ describe('producer configuration', () => {
     expect(() => resolveProducerConfig({ bootstrapServers: 'a', lingerMs: 1.5 })).toThrow(/'lingerMs'/);
   });
 });
+
+describe('unknown options', () => {
+  it('are refused, with the camel-cased name when a Java name was used', () => {
+    expect(() => resolveProducerConfig({ bootstrapServers: 'h:9092', 'linger.ms': 20 } as never)).toThrow(
+      /Invalid producer option 'linger\.ms': no such option; did you mean lingerMs\?/,
+    );
+    expect(() =>
+      resolveProducerConfig({
+        bootstrapServers: 'h:9092',
+        'max.in.flight.requests.per.connection': 1,
+      } as never),
+    ).toThrow(/did you mean maxInFlightRequestsPerConnection\?/);
+  });
+
+  it('are refused, with the nearest known name for a typo', () => {
+    expect(() => resolveProducerConfig({ bootstrapServers: 'h:9092', lingerMS: 20 } as never)).toThrow(
+      /did you mean lingerMs\?/,
+    );
+    expect(() => resolveProducerConfig({ bootstrapServers: 'h:9092', batchSise: 1 } as never)).toThrow(
+      /did you mean batchSize\?/,
+    );
+    expect(() => resolveProducerConfig({ bootstrapServers: 'h:9092', banana: 1 } as never)).toThrow(
+      /Invalid producer option 'banana': no such option\. Options use the Java producer's names/,
+    );
+  });
+
+  it('every documented option is accepted', () => {
+    expect(() =>
+      resolveProducerConfig({
+        bootstrapServers: 'h:9092',
+        clientId: 'c',
+        acks: 'all',
+        compressionType: 'lz4',
+        lingerMs: 1,
+        batchSize: 100,
+        partitionerIgnoreKeys: false,
+        partitionerAdaptivePartitioningEnable: true,
+        allowAutoCreateTopics: true,
+        connectionsMaxIdleMs: 1000,
+        socketConnectionSetupTimeoutMs: 1000,
+        reconnectBackoffMaxMs: 1000,
+        metadataMaxAgeMs: 1000,
+      }),
+    ).not.toThrow();
+  });
+});
