@@ -100,6 +100,10 @@ export class Sender {
   private readonly retryBackoff: ExponentialBackoff;
   private readonly states = new WeakMap<ProducerBatch, BatchState>();
   private readonly inFlightPerNode = new Map<number, number>();
+  // KIP-219: a broker enforcing a quota answers at once with ThrottleTimeMs (Produce v6+) and expects no
+  // further request from this client until that time has passed (older versions hold the answer back
+  // themselves). Java mutes the connection likewise.
+  private readonly throttledUntil = new Map<number, number>();
   // Per node, settles once the latest produce() has handed its request to the connection (or failed before).
   // Encoding is asynchronous (gzip and native zstd on libuv's thread pool, lz4/snappy/WASM zstd in a worker),
   // so a later request can be ready first; written first, it would put a partition's batches out of
@@ -196,7 +200,16 @@ export class Sender {
     if (needMetadata) this.refreshMetadata();
 
     let drained = false;
+    let throttleEndsIn = Number.POSITIVE_INFINITY;
     for (const [nodeId, batches] of byLeader) {
+      const throttleEnd = this.throttledUntil.get(nodeId);
+      if (throttleEnd !== undefined) {
+        if (throttleEnd > this.now()) {
+          throttleEndsIn = Math.min(throttleEndsIn, throttleEnd - this.now());
+          continue;
+        }
+        this.throttledUntil.delete(nodeId);
+      }
       // One request per leader, up to maxRequestSize; the first batch always goes (it was size-checked on
       // append). What does not fit goes in further requests right away, while in-flight slots remain.
       let next = 0;
@@ -236,7 +249,9 @@ export class Sender {
     // Metadata ages while the producer is idle too (Java refreshes it every metadata.max.age.ms regardless),
     // so the next record goes to the current leader and sees new partitions.
     const staleIn = this.refreshing ? Number.POSITIVE_INFINITY : this.metadata.staleInMs();
-    this.scheduleTimer(Math.min(nextReadyInMs, this.accumulator.nextDeadlineMs() - this.now(), staleIn));
+    this.scheduleTimer(
+      Math.min(nextReadyInMs, this.accumulator.nextDeadlineMs() - this.now(), staleIn, throttleEndsIn),
+    );
   }
 
   /**
@@ -494,6 +509,9 @@ export class Sender {
     if (this.config.acks === 0 || response === undefined) {
       for (const batch of batches) this.succeed(batch, -1n, -1n);
       return;
+    }
+    if ((response.throttleTimeMs ?? 0) > 0 && version >= 6) {
+      this.throttledUntil.set(nodeId, this.now() + response.throttleTimeMs!);
     }
     this.handleResponse(batches, response, useTopicIds);
   }

@@ -312,6 +312,8 @@ export class FakeCluster {
   private readonly topics = new Map<string, TopicState>();
   private readonly produceRules: RuleState<ProduceRuleMatch, ProduceReply>[] = [];
   private readonly requestRules: RuleState<RequestRuleMatch, RequestAction>[] = [];
+  /** ThrottleTimeMs for the next Produce responses, one entry each (then 0). */
+  private readonly produceThrottles: number[] = [];
   private readonly initProducerIdRules: RuleState<{ times?: number }, InitProducerIdReply>[] = [];
   /** Producer ids handed out, with their current epoch. */
   private readonly producerIds = new Map<bigint, number>();
@@ -440,6 +442,11 @@ export class FakeCluster {
   }
 
   // ---- scripting ----
+
+  /** The next `times` Produce responses say the client is throttled for `ms` (a quota, KIP-219). */
+  throttleProduce(ms: number, times = 1): void {
+    for (let i = 0; i < times; i++) this.produceThrottles.push(ms);
+  }
 
   /**
    * Answers matching partitions of Produce requests with `reply` instead of handling them (nothing is
@@ -953,11 +960,12 @@ export class FakeCluster {
       }
       list.push(result);
     }
+    const throttle = this.produceThrottles.shift() ?? 0;
     const response: ProduceResponse = {
       responses: [...byTopic].map(([key, partitionResponses]) =>
         version >= 13 ? { topicId: key, partitionResponses } : { name: key, partitionResponses },
       ),
-      throttleTimeMs: 0,
+      throttleTimeMs: throttle,
     };
     if (version >= 10 && endpoints.size > 0) response.nodeEndpoints = [...endpoints.values()];
     return response;
