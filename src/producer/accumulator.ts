@@ -165,6 +165,11 @@ export interface AccumulatorOptions {
    * flight. `append` does not refuse records: the producer checks `hasRoom` first and waits.
    */
   bufferMemory?: number;
+  /**
+   * Called on every readiness check, per topic, with the batches waiting (not in flight) in each partition
+   * that has had records: what adaptive partitioning steers by.
+   */
+  onQueueSizes?: (topic: string, partitions: readonly number[], sizes: readonly number[]) => void;
   /** Called when a settled batch gave its bytes back, so records waiting for room may go on. */
   onMemoryFreed?: () => void;
   now: () => number;
@@ -319,7 +324,18 @@ export class RecordAccumulator {
     const flushing = this.flushes > 0 || this.exhausted;
     const ready: ProducerBatch[] = [];
     let nextReadyInMs = Number.POSITIVE_INFINITY;
-    for (const byPartition of this.queues.values()) {
+    const report = this.options.onQueueSizes;
+    for (const [topic, byPartition] of this.queues) {
+      // Java's adaptive partitioning input, gathered on the same pass: batches waiting per partition.
+      if (report !== undefined) {
+        const partitions: number[] = [];
+        const sizes: number[] = [];
+        for (const [partition, queue] of byPartition) {
+          partitions.push(partition);
+          sizes.push(queue.batches.length - queue.inFlight);
+        }
+        report(topic, partitions, sizes);
+      }
       for (const queue of byPartition.values()) {
         if (queue.inFlight >= this.options.maxInFlightPerPartition) continue;
         const first = queue.inFlight === 0 ? queue.batches[0] : queue.batches.find((b) => !b.inFlight);

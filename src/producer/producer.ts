@@ -186,6 +186,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
       maxInFlightPerPartition: config.enableIdempotence ? config.maxInFlightRequestsPerConnection : 1,
       bufferMemory: config.bufferMemory,
       compressed: config.compressionType !== 'none',
+      ...(config.partitionerAdaptivePartitioningEnable
+        ? { onQueueSizes: (topic, partitions, sizes) => this.updateLoadStats(topic, partitions, sizes) }
+        : {}),
       onMemoryFreed: () => this.scheduleRoomDrain(),
       now,
     });
@@ -660,6 +663,33 @@ export class Producer<K = KeyValue, V = KeyValue> {
     return (
       this.config.partitioner === 'default' && (record.key === null || this.config.partitionerIgnoreKeys)
     );
+  }
+
+  /**
+   * Adaptive partitioning (Java's partitioner.adaptive.partitioning.enable): keyless records go less to
+   * partitions whose batches pile up, i.e. whose leader is slow. As in Java, only once every partition of
+   * the topic has had a batch, and only over partitions with a known leader.
+   */
+  private updateLoadStats(topic: string, partitions: readonly number[], sizes: readonly number[]): void {
+    const sticky = this.sticky.get(topic);
+    const meta = this.metadata.topic(topic);
+    if (sticky === undefined || meta === undefined) return;
+    if (partitions.length < meta.numPartitions) {
+      sticky.updateLoadStats(null);
+      return;
+    }
+    const led: number[] = [];
+    const ledSizes: number[] = [];
+    for (let i = 0; i < partitions.length; i++) {
+      if ((meta.partitions[partitions[i]!]?.leaderId ?? -1) >= 0) {
+        led.push(partitions[i]!);
+        ledSizes.push(sizes[i]!);
+      }
+    }
+    // Sizes padded to every partition, ids only for the led ones: leaderless partitions are then left out of
+    // the choice even when every queue is equal, as in Java.
+    while (ledSizes.length < partitions.length) ledSizes.push(0);
+    sticky.updateLoadStats(ledSizes, led);
   }
 
   private stickyFor(topic: string): StickyPartitioner {

@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Producer } from '../../../src/index.js';
+import { cleanup, producerFor, startCluster } from './harness.js';
+
+// Java's adaptive partitioning (partitioner.adaptive.partitioning.enable, on by default): keyless records
+// switch partitions less often to partitions whose batches pile up, so a slow broker gets less to do. Here
+// partitions 2 and 3 are led by a broker that answers every Produce 30 ms late.
+
+afterEach(cleanup);
+
+async function shareOfSlowPartitions(adaptive: boolean): Promise<number> {
+  const cluster = await startCluster({
+    nodeIds: [0, 1],
+    topics: { t: { partitions: 4, leaders: [0, 0, 1, 1] } },
+  });
+  cluster.onRequest({ api: 'Produce', nodeId: 1, times: Infinity }, { delayMs: 30 });
+  const producer: Producer = producerFor(cluster, {
+    batchSize: 4_096,
+    lingerMs: 5,
+    partitionerAdaptivePartitioningEnable: adaptive,
+  });
+  const value = 'x'.repeat(500);
+  const counts = [0, 0, 0, 0];
+  const onDelivery = (error: Error | null, metadata: { partition: number } | null) => {
+    expect(error).toBeNull();
+    counts[metadata!.partition]!++;
+  };
+  // Paced (10 records a millisecond), so the fast broker keeps up and only the slow one's queues grow.
+  for (let i = 0; i < 1_500; i++) {
+    if (!producer.produce({ topic: 't', value }, onDelivery)) await producer.waitForRoom();
+    if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await producer.flush();
+  expect(counts.reduce((a, b) => a + b, 0)).toBe(1_500);
+  return (counts[2]! + counts[3]!) / 1_500;
+}
+
+describe('adaptive partitioning', () => {
+  it('sends fewer keyless records to partitions whose broker is slow, and spreads evenly without it', async () => {
+    const adaptive = await shareOfSlowPartitions(true);
+    await cleanup();
+    const uniform = await shareOfSlowPartitions(false);
+    // Uniform sticky choice gives the slow broker's two partitions about half; adaptive far less.
+    expect(uniform).toBeGreaterThan(0.35);
+    expect(adaptive).toBeLessThan(uniform * 0.75);
+  }, 30_000);
+});
