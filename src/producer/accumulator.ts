@@ -178,6 +178,8 @@ export interface AccumulatorOptions {
 export interface ReadyCheck {
   /** Partitions with a batch that may be sent now, in queue order. */
   ready: ProducerBatch[];
+  /** Full batches never sent whose partition has no room in flight: the next to go once a slot frees. */
+  blocked: ProducerBatch[];
   /** Milliseconds until the next batch becomes ready by linger or backoff (Infinity if none waits). */
   nextReadyInMs: number;
 }
@@ -323,6 +325,7 @@ export class RecordAccumulator {
     const linger = this.options.lingerMs;
     const flushing = this.flushes > 0 || this.exhausted;
     const ready: ProducerBatch[] = [];
+    const blocked: ProducerBatch[] = [];
     let nextReadyInMs = Number.POSITIVE_INFINITY;
     const report = this.options.onQueueSizes;
     for (const [topic, byPartition] of this.queues) {
@@ -337,7 +340,11 @@ export class RecordAccumulator {
         report(topic, partitions, sizes);
       }
       for (const queue of byPartition.values()) {
-        if (queue.inFlight >= this.options.maxInFlightPerPartition) continue;
+        if (queue.inFlight >= this.options.maxInFlightPerPartition) {
+          const next = queue.batches[queue.inFlight];
+          if (next !== undefined && next.closed && !next.inFlight && next.attempts === 0) blocked.push(next);
+          continue;
+        }
         const first = queue.inFlight === 0 ? queue.batches[0] : queue.batches.find((b) => !b.inFlight);
         // A batch that already has a sequence (a retry, or a part of a split batch) goes only when nothing
         // of its partition is in flight, as Java's drain does: sent beside an earlier batch the broker may
@@ -359,7 +366,7 @@ export class RecordAccumulator {
         else nextReadyInMs = Math.min(nextReadyInMs, readyAt - now);
       }
     }
-    return { ready, nextReadyInMs };
+    return { ready, blocked, nextReadyInMs };
   }
 
   /** The batch leaves for the broker: it takes no more records and counts against its partition's room. */

@@ -73,7 +73,10 @@ export class ProduceError extends KafkaWireError {
 
 interface BatchState {
   encoded: Uint8Array | null;
+  /** The first encoding while it runs (started early for a batch waiting behind one in flight). */
+  encoding: Promise<void> | null;
   /** The producer stamp `encoded` carries, so a re-stamped retry patches the bytes instead of re-encoding. */
+  stampedProducerId: bigint;
   stampedEpoch: number;
   stampedSequence: number;
   lastError: unknown;
@@ -180,7 +183,8 @@ export class Sender {
       return;
     }
 
-    const { ready, nextReadyInMs } = this.accumulator.ready();
+    const { ready, blocked, nextReadyInMs } = this.accumulator.ready();
+    this.encodeAhead(blocked);
     const byLeader = new Map<number, ProducerBatch[]>();
     let needMetadata = false;
     for (const batch of ready) {
@@ -410,7 +414,14 @@ export class Sender {
   private state(batch: ProducerBatch): BatchState {
     let state = this.states.get(batch);
     if (state === undefined) {
-      state = { encoded: null, stampedEpoch: -1, stampedSequence: -1, lastError: undefined };
+      state = {
+        encoded: null,
+        encoding: null,
+        stampedProducerId: -1n,
+        stampedEpoch: -1,
+        stampedSequence: -1,
+        lastError: undefined,
+      };
       this.states.set(batch, state);
     }
     return state;
@@ -421,31 +432,69 @@ export class Sender {
     // Encoding is a pure function of the batch, so a retry could re-encode; keeping the bytes saves
     // compressing twice.
     if (state.encoded === null) {
-      state.encoded = await encodeRecordBatch(
-        {
-          compression: this.config.compressionType,
-          ...(this.config.compressionLevel === undefined
-            ? {}
-            : { compressionLevel: this.config.compressionLevel }),
-          producerId: batch.producerId,
-          producerEpoch: batch.producerEpoch,
-          baseSequence: batch.baseSequence,
-          records: batch.records,
-        },
-        this.encodeOptions,
-      );
-      this.accumulator.observeCompression(batch, state.encoded.length);
-    } else if (state.stampedEpoch !== batch.producerEpoch || state.stampedSequence !== batch.baseSequence) {
-      // Resequenced after an epoch bump: patch the header (and CRC) rather than compress again.
-      stampProducerState(state.encoded, {
+      state.encoding ??= this.encodeFirst(batch, state);
+      try {
+        await state.encoding;
+      } catch (error) {
+        state.encoding = null;
+        throw error;
+      }
+    }
+    const encoded = state.encoded!;
+    if (
+      state.stampedProducerId !== batch.producerId ||
+      state.stampedEpoch !== batch.producerEpoch ||
+      state.stampedSequence !== batch.baseSequence
+    ) {
+      // Encoded early (before it had a sequence) or resequenced after an epoch bump: patch the header (and
+      // CRC) rather than compress again.
+      stampProducerState(encoded, {
         producerId: batch.producerId,
         producerEpoch: batch.producerEpoch,
         baseSequence: batch.baseSequence,
       });
+      state.stampedProducerId = batch.producerId;
+      state.stampedEpoch = batch.producerEpoch;
+      state.stampedSequence = batch.baseSequence;
     }
-    state.stampedEpoch = batch.producerEpoch;
-    state.stampedSequence = batch.baseSequence;
-    return state.encoded;
+    return encoded;
+  }
+
+  private async encodeFirst(batch: ProducerBatch, state: BatchState): Promise<void> {
+    const stamp = {
+      producerId: batch.producerId,
+      producerEpoch: batch.producerEpoch,
+      baseSequence: batch.baseSequence,
+    };
+    const encoded = await encodeRecordBatch(
+      {
+        compression: this.config.compressionType,
+        ...(this.config.compressionLevel === undefined
+          ? {}
+          : { compressionLevel: this.config.compressionLevel }),
+        ...stamp,
+        records: batch.records,
+      },
+      this.encodeOptions,
+    );
+    this.accumulator.observeCompression(batch, encoded.length);
+    state.encoded = encoded;
+    state.stampedProducerId = stamp.producerId;
+    state.stampedEpoch = stamp.producerEpoch;
+    state.stampedSequence = stamp.baseSequence;
+  }
+
+  /**
+   * Compresses full batches that wait only for their partition's in-flight slot, so they leave the moment it
+   * frees instead of compressing then (Java compresses as records are appended, with the same effect). A
+   * failure here is forgotten: the send encodes again and reports it.
+   */
+  private encodeAhead(batches: readonly ProducerBatch[]): void {
+    if (this.config.compressionType === 'none') return;
+    for (const batch of batches) {
+      const state = this.state(batch);
+      if (state.encoded === null && state.encoding === null) void this.encode(batch).catch(() => undefined);
+    }
   }
 
   private async produce(nodeId: number, batches: ProducerBatch[]): Promise<void> {
