@@ -342,7 +342,7 @@ export class RecordAccumulator {
       for (const queue of byPartition.values()) {
         if (queue.inFlight >= this.options.maxInFlightPerPartition) {
           const next = queue.batches[queue.inFlight];
-          if (next !== undefined && next.closed && !next.inFlight && next.attempts === 0) blocked.push(next);
+          if (next?.closed && !next.inFlight && next.attempts === 0) blocked.push(next);
           continue;
         }
         const first = queue.inFlight === 0 ? queue.batches[0] : queue.batches.find((b) => !b.inFlight);
