@@ -1,21 +1,14 @@
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The independent reader for large volumes: Kafka's own Java consumer reads a topic from the beginning and
@@ -70,67 +63,31 @@ public final class ConsumeDigest {
     defaults.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 << 20));
     ConsumerArgs parsed = ConsumerArgs.parse(args, defaults, 60_000, "kafka-wire-consume-digest", Set.of(),
         ConsumeDigest::usage);
-    String topic = parsed.topic;
-    long expected = parsed.expected;
-    long timeoutMs = parsed.timeoutMs;
-    Properties props = parsed.props;
-
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    long seen = 0;
     Map<Integer, PartitionDigest> digests = new HashMap<>();
-    List<TopicPartition> partitions;
     ByteBuffer scratch = ByteBuffer.allocate(8);
-    KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    try {
-      partitions = partitionsOf(consumer, topic, deadline);
-      for (TopicPartition tp : partitions) {
-        digests.put(tp.partition(), new PartitionDigest());
+    TopicReader.Result result = TopicReader.read("ConsumeDigest", parsed, record -> {
+      PartitionDigest digest = digests.get(record.partition());
+      if (digest == null) {
+        digest = newDigest();
+        digests.put(record.partition(), digest);
       }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, remaining(deadline)));
-      while (true) {
-        boolean atEnd = true;
-        for (TopicPartition tp : partitions) {
-          if (consumer.position(tp, remaining(deadline)) < end.get(tp)) {
-            atEnd = false;
-            break;
-          }
-        }
-        if (atEnd && (expected < 0 || seen >= expected)) {
-          break;
-        }
-        if (System.currentTimeMillis() >= deadline) {
-          String what = expected < 0 ? "the end offsets " + end : expected + " records";
-          System.err.println("ConsumeDigest: timed out after " + timeoutMs + " ms on topic " + topic
-              + " waiting for " + what + "; read " + seen + " records (" + counts(digests)
-              + "). Did every record reach the broker? Raise the timeout if the read is just slow.");
-          System.exit(2);
-        }
-        if (atEnd) {
-          // More records are expected than the log held at start: look for new end offsets.
-          end.putAll(consumer.endOffsets(partitions, remaining(deadline)));
-        }
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-          add(digests.get(record.partition()), record, scratch);
-          seen++;
-        }
-      }
-    } finally {
-      // Nothing to commit and no group to leave; with the short fetch wait above this returns at once.
-      consumer.close();
-    }
+      add(digest, record, scratch);
+    }, () -> {}, () -> " (" + counts(digests) + ")");
     StringBuilder out = new StringBuilder();
-    for (TopicPartition tp : partitions) {
-      appendJson(out, tp.partition(), digests.get(tp.partition()));
+    for (TopicPartition tp : result.partitions()) {
+      PartitionDigest digest = digests.get(tp.partition());
+      appendJson(out, tp.partition(), digest == null ? newDigest() : digest);
     }
     System.out.print(out);
     System.out.flush();
-    if (expected >= 0 && seen != expected) {
-      System.err.println("ConsumeDigest: expected " + expected + " records in " + topic + " but found " + seen
-          + " (" + counts(digests) + ")");
-      System.exit(3);
+    TopicReader.checkCount("ConsumeDigest", parsed, result.records(), () -> " (" + counts(digests) + ")");
+  }
+
+  private static PartitionDigest newDigest() {
+    try {
+      return new PartitionDigest();
+    } catch (Exception e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
     }
   }
 
@@ -195,36 +152,7 @@ public final class ConsumeDigest {
     return s.toString();
   }
 
-  private static List<TopicPartition> partitionsOf(
-      KafkaConsumer<byte[], byte[]> consumer, String topic, long deadline) throws InterruptedException {
-    while (true) {
-      List<PartitionInfo> infos;
-      try {
-        // A topic that does not exist makes partitionsFor wait out its whole timeout: ask in short rounds.
-        infos = consumer.partitionsFor(topic, Duration.ofMillis(Math.min(1000, remaining(deadline).toMillis())));
-      } catch (TimeoutException e) {
-        infos = null;
-      }
-      if (infos != null && !infos.isEmpty()) {
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo info : infos) {
-          partitions.add(new TopicPartition(topic, info.partition()));
-        }
-        partitions.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
-        return partitions;
-      }
-      if (System.currentTimeMillis() >= deadline) {
-        System.err.println("ConsumeDigest: topic " + topic + " does not exist (no partitions known after "
-            + "waiting; create it first, or raise --timeout-ms)");
-        System.exit(4);
-      }
-      Thread.sleep(100);
-    }
-  }
 
-  private static Duration remaining(long deadline) {
-    return Duration.ofMillis(Math.max(1, deadline - System.currentTimeMillis()));
-  }
 
   private static void usage(String problem) {
     System.err.println("ConsumeDigest: " + problem);

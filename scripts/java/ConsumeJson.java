@@ -1,19 +1,8 @@
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The independent reader: Kafka's own Java consumer reads a topic from the beginning and prints one JSON line
@@ -32,99 +21,15 @@ public final class ConsumeJson {
   public static void main(String[] args) throws Exception {
     ConsumerArgs parsed = ConsumerArgs.parse(args, new Properties(), 30_000, "kafka-wire-consume-json",
         Set.of("--partition", "--isolation"), ConsumeJson::usage);
-    String topic = parsed.topic;
-    long expected = parsed.expected;
-    long timeoutMs = parsed.timeoutMs;
-    int onlyPartition = parsed.partition;
-    Properties props = parsed.props;
-
-    long deadline = System.currentTimeMillis() + timeoutMs;
     StringBuilder out = new StringBuilder(1 << 16);
-    long seen = 0;
-    KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    try {
-      List<TopicPartition> partitions = partitionsOf(consumer, topic, onlyPartition, deadline);
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, remaining(deadline)));
-      while (true) {
-        boolean atEnd = true;
-        for (TopicPartition tp : partitions) {
-          if (consumer.position(tp, remaining(deadline)) < end.get(tp)) {
-            atEnd = false;
-            break;
-          }
-        }
-        if (atEnd && (expected < 0 || seen >= expected)) {
-          break;
-        }
-        if (System.currentTimeMillis() >= deadline) {
-          flush(out);
-          String what = expected < 0 ? "the end offsets " + end : expected + " records";
-          System.err.println("ConsumeJson: timed out after " + timeoutMs + " ms on topic " + topic
-              + " waiting for " + what + "; read " + seen + " records");
-          System.exit(2);
-        }
-        if (atEnd) {
-          // More records are expected than the log held at start: look for new end offsets.
-          end.putAll(consumer.endOffsets(partitions, remaining(deadline)));
-        }
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-          appendJson(out, record);
-          seen++;
-          if (out.length() > (1 << 16)) {
-            flush(out);
-          }
-        }
+    TopicReader.Result result = TopicReader.read("ConsumeJson", parsed, record -> {
+      appendJson(out, record);
+      if (out.length() > (1 << 16)) {
+        flush(out);
       }
-    } finally {
-      // Nothing to commit and no group to leave; with the short fetch wait above this returns at once.
-      consumer.close();
-    }
+    }, () -> flush(out), () -> "");
     flush(out);
-    if (expected >= 0 && seen != expected) {
-      System.err.println("ConsumeJson: expected " + expected + " records in " + topic + " but found " + seen);
-      System.exit(3);
-    }
-  }
-
-  private static List<TopicPartition> partitionsOf(
-      KafkaConsumer<byte[], byte[]> consumer, String topic, int onlyPartition, long deadline)
-      throws InterruptedException {
-    while (true) {
-      List<PartitionInfo> infos;
-      try {
-        // A topic that does not exist makes partitionsFor wait out its whole timeout: ask in short rounds.
-        infos = consumer.partitionsFor(topic, Duration.ofMillis(Math.min(1000, remaining(deadline).toMillis())));
-      } catch (TimeoutException e) {
-        infos = null;
-      }
-      if (infos != null && !infos.isEmpty()) {
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo info : infos) {
-          if (onlyPartition < 0 || info.partition() == onlyPartition) {
-            partitions.add(new TopicPartition(topic, info.partition()));
-          }
-        }
-        if (partitions.isEmpty()) {
-          System.err.println("ConsumeJson: topic " + topic + " has no partition " + onlyPartition);
-          System.exit(4);
-        }
-        partitions.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
-        return partitions;
-      }
-      if (System.currentTimeMillis() >= deadline) {
-        System.err.println("ConsumeJson: topic " + topic + " does not exist (no partitions known after "
-            + "waiting; create it first, or raise --timeout-ms)");
-        System.exit(4);
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static Duration remaining(long deadline) {
-    return Duration.ofMillis(Math.max(1, deadline - System.currentTimeMillis()));
+    TopicReader.checkCount("ConsumeJson", parsed, result.records(), () -> "");
   }
 
   private static void appendJson(StringBuilder out, ConsumerRecord<byte[], byte[]> record) {

@@ -26,6 +26,7 @@ export const HELPER_SOURCES = [
   'ConsumeDigest.java',
   // Shared by ConsumeJson and ConsumeDigest.
   'ConsumerArgs.java',
+  'TopicReader.java',
 ];
 
 // Short-lived client JVMs: C1 only and serial GC start faster and use less CPU on a small box.
