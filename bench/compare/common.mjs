@@ -143,11 +143,13 @@ export class Meter {
 }
 
 /**
- * Drives a client that has no linger or byte batching (kafkajs, platformatic): `send(count, settle)` hands
- * `count` records to the client in one call and calls `settle(error?)` once they are acknowledged; up to
- * `inFlight` calls run at once. Resolves when every record is acknowledged.
+ * Drives a client that has no linger or byte batching (kafkajs, platformatic): starts the clock, then
+ * `send(messages, settle)` hands up to `chunk` copies of `message` to the client in one call and calls
+ * `settle(error?)` once they are acknowledged; up to `inFlight` calls run at once. Resolves when every record
+ * is acknowledged.
  */
-export function sendInChunks(meter, { records, chunk, inFlight, send }) {
+export function sendInChunks(meter, { records, chunk, inFlight, message, send }) {
+  meter.start();
   return new Promise((resolve) => {
     let handedOver = 0;
     let running = 0;
@@ -158,7 +160,10 @@ export function sendInChunks(meter, { records, chunk, inFlight, send }) {
         running++;
         const sentAt = meter.now();
         meter.sent(count);
-        send(count, (error) => {
+        // A fresh object per record, as an application would hand over (a client may annotate them).
+        const messages = new Array(count);
+        for (let i = 0; i < count; i++) messages[i] = { ...message };
+        send(messages, (error) => {
           meter.acked(count, sentAt, error);
           running--;
           if (meter.ackedCount === records) resolve();

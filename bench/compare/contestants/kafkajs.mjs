@@ -94,14 +94,12 @@ await producer.connect();
 await producer.send({ topic: args.topic, acks, messages: [] });
 
 const meter = new Meter(args.records);
-meter.start();
 await sendInChunks(meter, {
   records: args.records,
   chunk: CHUNK,
   inFlight: IN_FLIGHT,
-  send(count, settle) {
-    const messages = new Array(count);
-    for (let i = 0; i < count; i++) messages[i] = { value };
+  message: { value },
+  send(messages, settle) {
     producer.send({ topic: args.topic, acks, compression, messages }).then((metadata) => {
       const failed = metadata.find((partition) => partition.errorCode !== 0);
       settle(failed ? new Error(`partition ${failed.partition} error code ${failed.errorCode}`) : undefined);

@@ -46,14 +46,12 @@ await producer.metadata({ topics: [args.topic] });
 await producer.connectToBrokers();
 
 const meter = new Meter(args.records);
-meter.start();
 await sendInChunks(meter, {
   records: args.records,
   chunk: CHUNK,
   inFlight: IN_FLIGHT,
-  send(count, settle) {
-    const messages = new Array(count);
-    for (let i = 0; i < count; i++) messages[i] = { topic: args.topic, value };
+  message: { topic: args.topic, value },
+  send(messages, settle) {
     // Partition-level error codes make the callback fail (ResponseError), so success means all were written.
     producer.send({ messages }, (error) => settle(error ?? undefined));
   },

@@ -8,21 +8,12 @@ import {
   type RecordMetadata,
   RecordTooLargeError,
 } from '../../../src/index.js';
-import { cleanup, offsetsOf, outcomes, producerFor, sendAll, since, startCluster } from './harness.js';
+import { cleanup, gate, offsetsOf, outcomes, producerFor, sendAll, since, startCluster } from './harness.js';
 
 // bufferMemory bounds the bytes of records the producer holds (exact encoded sizes, until each record's
 // outcome is known). A record that does not fit waits, in send order, and fails after maxBlockMs.
 
 afterEach(cleanup);
-
-/** A gate that holds every Produce request until opened. */
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
 
 function padded(i: number, length = 100): string {
   return `${i}:`.padEnd(length, 'x');

@@ -1,21 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RecordMetadata } from '../../../src/index.js';
-import { cleanup, producerFor, startCluster } from './harness.js';
+import { cleanup, gate, producerFor, startCluster } from './harness.js';
 
 // Full batches that wait only for an in-flight slot of their partition are compressed ahead of time, before
 // they have a sequence; when they go, their header is stamped (and the CRC redone) without compressing again.
 // The fake broker checks CRCs and, with idempotence, that sequences follow on from each other.
 
 afterEach(cleanup);
-
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
-
 describe('batches compressed while they wait for an in-flight slot', () => {
   it('go out with the right producer stamp and sequences, in order', async () => {
     const cluster = await startCluster({ topics: { t: 1 } });

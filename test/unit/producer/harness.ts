@@ -76,3 +76,12 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   });
   return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
 }
+
+/** A gate that holds whatever awaits it (scripted Produce requests, say) until opened. */
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}

@@ -10,6 +10,7 @@ import {
   RECORD_BATCH_OVERHEAD,
   type RecordBatchInput,
 } from '../../../src/records/index.js';
+import { inputOf } from './reencode.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const fromHex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -109,19 +110,7 @@ describe('re-encoding Java-written batches', () => {
   async function reencode(bytes: Uint8Array): Promise<Uint8Array[]> {
     const out: Uint8Array[] = [];
     for (const b of await decodeRecordBatches(bytes)) {
-      out.push(
-        await encodeRecordBatch({
-          baseOffset: b.baseOffset,
-          partitionLeaderEpoch: b.partitionLeaderEpoch,
-          compression: b.compression,
-          timestampType: b.timestampType,
-          producerId: b.producerId,
-          producerEpoch: b.producerEpoch,
-          baseSequence: b.baseSequence,
-          transactional: b.transactional,
-          records: b.records,
-        }),
-      );
+      out.push(await encodeRecordBatch(inputOf(b)));
     }
     return out;
   }

@@ -13,6 +13,7 @@ import {
   type RecordBatchInput,
   type RecordInput,
 } from '../../../src/records/index.js';
+import { inputOf } from './reencode.js';
 
 // The pool runs the built worker (dist/): vitest runs our TypeScript sources, a worker thread cannot.
 // `npm run build` comes before the unit tests.
@@ -89,22 +90,7 @@ describe('CompressionWorkerPool', () => {
       const java = readFileSync(new URL(`../../../fixtures/records/${name}.bin`, import.meta.url));
       const ours: Uint8Array[] = [];
       for (const b of await decodeRecordBatches(java)) {
-        ours.push(
-          await encodeRecordBatch(
-            {
-              baseOffset: b.baseOffset,
-              partitionLeaderEpoch: b.partitionLeaderEpoch,
-              compression: b.compression,
-              timestampType: b.timestampType,
-              producerId: b.producerId,
-              producerEpoch: b.producerEpoch,
-              baseSequence: b.baseSequence,
-              transactional: b.transactional,
-              records: b.records,
-            },
-            { compressionPool: workers },
-          ),
-        );
+        ours.push(await encodeRecordBatch(inputOf(b), { compressionPool: workers }));
       }
       expect(hex(Buffer.concat(ours)), name).toBe(hex(java));
     }
