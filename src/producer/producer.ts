@@ -233,9 +233,10 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * It also returns false once a batch's worth of bytes (batchSize, at least 64 KiB) was produced since the
    * event loop last turned: Java's sender is a thread of its own, ours runs on the event loop, so a loop
    * that never yields would fill all of bufferMemory before the first batch left (and block the process
-   * as long). `waitForRoom()` then resolves on the next turn, after the sender has sent what is ready. Every record is still accepted and kept in order; each
-   * waits at most maxBlockMs for room, then fails with `BufferExhaustedError`. A fast loop should stop on
-   * false and `await producer.waitForRoom()` before producing more.
+   * as long). `waitForRoom()` then resolves on the next turn, after the sender has sent what is ready.
+   * Every record is still accepted and kept in order; each waits at most maxBlockMs for room, then fails
+   * with `BufferExhaustedError`. A fast loop should stop on false and `await producer.waitForRoom()` before
+   * producing more.
    *
    * ```ts
    * for (const value of values) {
@@ -296,8 +297,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
 
   /**
    * Resolves once no record waits for room in bufferMemory or for its topic's metadata (at once if none
-   * does): after `produce()` returned false, await this before producing more. Records that wait are appended as room frees, in
-   * order, or fail after maxBlockMs; either way this resolves when none is left waiting.
+   * does): after `produce()` returned false, await this before producing more. Records that wait are
+   * appended as room frees, in order, or fail after maxBlockMs; either way this resolves when none is left
+   * waiting.
    */
   waitForRoom(): Promise<void> {
     if (this.hasRoom()) {
