@@ -1,7 +1,7 @@
 // The side-by-side producer benchmark: kafka-wire against Kafka's Java producer, librdkafka, kafkajs and
 // @platformatic/kafka, every contestant against the same local Kafka, in turn, each in its own process.
 //
-//   npm run bench:compare                       # everything: 24 workloads x 6 contestants (~40 min here)
+//   npm run bench:compare                       # everything: 24 workloads x 6 contestants (~7 min here)
 //   node bench/compare.mjs --quick              # 1M x 100 B and 200k x 1 KiB, 6 partitions, acks=all, none/lz4
 //   node bench/compare.mjs --contestants kafka-wire,java --workloads '100B.*p6'   # a subset (regexps on ids)
 //
