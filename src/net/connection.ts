@@ -17,7 +17,8 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { KafkaWireError } from '../errors.js';
 import type { ApiCodec, Complete } from '../protocol/api.js';
-import type { ApiVersionsResponse } from '../protocol/api-versions.js';
+import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/api-versions.js';
+import { KafkaErrorCode } from '../protocol/errors.js';
 import { decodeResponse, encodeRequest, REQUEST_CORRELATION_ID_OFFSET } from '../protocol/frame.js';
 import type { ApiVersionTable, VersionedApi } from './api-version-table.js';
 import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION, toClientSoftwareField } from './client-software.js';
@@ -124,8 +125,6 @@ const DEFAULT_SETUP_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_IDLE_MS = 540_000;
 /** Offset of the correlation id in a request frame: int32 size, int16 api key, int16 api version. */
 const CORRELATION_ID_OFFSET = REQUEST_CORRELATION_ID_OFFSET;
-const API_VERSIONS_KEY = 18;
-const UNSUPPORTED_VERSION = 35;
 
 export class Connection {
   readonly host: string;
@@ -391,7 +390,7 @@ export class Connection {
    * A broker may still refuse a version it advertised (it was downgraded in a rolling restart, or it disagrees
    * with its own ApiVersions, like Kafka 4.x with Produce v0-2). It then either closes the connection - the
    * request fails with a retriable NetworkError, and the next connection renegotiates - or answers with a
-   * top-level UNSUPPORTED_VERSION (35) error code: request() then closes this connection so the next one
+   * top-level UNSUPPORTED_VERSION error code: request() then closes this connection so the next one
    * renegotiates, and rejects with a retriable UnsupportedVersionError. If the renegotiated ranges no longer
    * overlap, versionFor() on the new connection throws the fatal UnsupportedVersionError. Error codes inside
    * the response (per topic, per partition) are the caller's to interpret.
@@ -436,9 +435,12 @@ export class Connection {
       this.close(error);
       throw error;
     }
-    if (api.apiKey !== API_VERSIONS_KEY && topLevelErrorCode(response) === UNSUPPORTED_VERSION) {
+    if (
+      api.apiKey !== ApiVersionsApi.apiKey &&
+      topLevelErrorCode(response) === KafkaErrorCode.UNSUPPORTED_VERSION
+    ) {
       const error = new UnsupportedVersionError(
-        `${this.description} answered ${label} with UNSUPPORTED_VERSION (35) although it advertised that ` +
+        `${this.description} answered ${label} with UNSUPPORTED_VERSION (${KafkaErrorCode.UNSUPPORTED_VERSION}) although it advertised that ` +
           'version; the connection was closed so that the next one negotiates versions again. Retry.',
         { retriable: true, refreshMetadata: true },
       );

@@ -25,7 +25,12 @@ export {
   UnsupportedVersionError,
 } from './errors.js';
 export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './frame-decoder.js';
-export { type NegotiationOptions, type NegotiationResult, negotiateApiVersions } from './negotiate.js';
+export {
+  type NegotiationChannel,
+  type NegotiationOptions,
+  type NegotiationResult,
+  negotiateApiVersions,
+} from './negotiate.js';
 export {
   type BrokerAddress,
   ConnectionPool,

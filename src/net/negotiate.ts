@@ -4,7 +4,7 @@
 //   2. a broker that does not know that version answers UNSUPPORTED_VERSION (35) in a v0-format body, listing
 //      (since Kafka 2.4) the ApiVersions range it does support: retry on the same connection with its max, or v0
 //      if it listed none. The version strictly decreases, so this ends;
-//   3. any other error, or 35 at v0, means the connection is useless: fail it (retriable, like Java's disconnect).
+//   3. any other error, or UNSUPPORTED_VERSION at v0, means the connection is useless: fail it (retriable, like Java's disconnect).
 // The ranges of a successful answer become the connection's ApiVersionTable.
 
 import type { Complete } from '../protocol/api.js';
@@ -17,8 +17,18 @@ import { KafkaDecodeError } from '../protocol/codec-errors.js';
 import { kafkaErrorFor } from '../protocol/errors.js';
 import { decodeResponse, encodeRequest } from '../protocol/frame.js';
 import { ApiVersionTable } from './api-version-table.js';
-import type { Connection } from './connection.js';
 import { BrokerProtocolError, NetworkError } from './errors.js';
+
+/**
+ * What negotiation needs from a connection: a way to send one request frame and get its response frame, and a
+ * name for errors. Defined here (not taken from Connection) so the connection can depend on negotiation
+ * without negotiation depending back on it.
+ */
+export interface NegotiationChannel {
+  /** "node 3 (broker1:9092)": how errors name the broker. */
+  readonly description: string;
+  send(frame: Uint8Array, options: { label: string }): Promise<Uint8Array>;
+}
 
 export interface NegotiationOptions {
   clientId: string | null;
@@ -37,7 +47,7 @@ export interface NegotiationResult {
 }
 
 export async function negotiateApiVersions(
-  connection: Connection,
+  connection: NegotiationChannel,
   options: NegotiationOptions,
 ): Promise<NegotiationResult> {
   let version = options.startVersion ?? ApiVersionsApi.maxVersion;

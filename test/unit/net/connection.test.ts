@@ -17,7 +17,7 @@ import {
   requestFrame,
   responseFrame,
   startServer,
-} from './fake-server.js';
+} from '../../fake/server.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

@@ -17,8 +17,8 @@ import {
   type MetadataResponse,
   ProduceApi,
 } from '../../../src/protocol/index.js';
-import { type FakeBroker, type FakeBrokerOptions, KAFKA_4_APIS, startFakeBroker } from './fake-broker.js';
-import { startServer } from './fake-server.js';
+import { type FakeBroker, type FakeBrokerOptions, KAFKA_4_APIS, startFakeBroker } from '../../fake/broker.js';
+import { startServer } from '../../fake/server.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

@@ -18,7 +18,7 @@ import {
   requestFrame,
   responseFrame,
   startServer,
-} from './fake-server.js';
+} from '../../fake/server.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

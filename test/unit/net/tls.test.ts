@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaWireError } from '../../../src/errors.js';
 import { Connection, type ConnectionOptions } from '../../../src/net/connection.js';
 import { AuthenticationError, NetworkError } from '../../../src/net/errors.js';
-import { echo, type FakeServer, requestFrame, startServer } from './fake-server.js';
+import { echo, type FakeServer, requestFrame, startServer } from '../../fake/server.js';
 
 // A throwaway self-signed certificate for localhost and 127.0.0.1, made by the openssl CLI.
 let dir: string;

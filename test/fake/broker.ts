@@ -10,8 +10,8 @@ import {
   decodeRequest,
   encodeResponse,
   peekRequestHeader,
-} from '../../../src/protocol/index.js';
-import { type FakeServer, onFrames, startServer } from './fake-server.js';
+} from '../../src/protocol/index.js';
+import { type FakeServer, onFrames, startServer } from './server.js';
 
 export interface ApiVersionsRequestSeen {
   version: number;

@@ -1,9 +1,10 @@
-// A scriptable TCP (or TLS) server on 127.0.0.1 for the network tests. Its frame parsing is deliberately naive and
-// independent of src/net (Buffer.concat is fine here) so the client's decoder is not checked against itself.
+// A scriptable TCP (or TLS) server on 127.0.0.1 for the network tests. Its frame parsing (frames.ts) is
+// deliberately naive and independent of src/net so the client's decoder is not checked against itself.
 
 import { once } from 'node:events';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { readFrames } from './frames.js';
 
 export interface FakeServer {
   readonly port: number;
@@ -53,19 +54,7 @@ export async function startServer(
 }
 
 /** Calls onFrame with each size-prefixed frame the peer sends (without the prefix). */
-export function onFrames(socket: Socket, onFrame: (frame: Buffer) => void): void {
-  let pending = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 4) {
-      const size = pending.readInt32BE(0);
-      if (pending.length < 4 + size) break;
-      const frame = pending.subarray(4, 4 + size);
-      pending = pending.subarray(4 + size);
-      onFrame(frame);
-    }
-  });
-}
+export const onFrames = readFrames;
 
 /** A request frame with our 12-byte layout (size, api key, version, correlation id 0) and an arbitrary body. */
 export function requestFrame(body: Uint8Array = new Uint8Array(0), apiKey = 0, apiVersion = 0): Uint8Array {
