@@ -18,17 +18,18 @@ export type {
   PartitionerInput,
   ProducerOptions,
 } from './producer/config.js';
-export { ProducerConfigError } from './producer/config.js';
-export { TopicNotAvailableError } from './producer/metadata.js';
 export {
   BufferExhaustedError,
-  type CloseOptions,
-  Producer,
+  DeliveryTimeoutError,
+  InvalidRecordError,
+  ProduceError,
+  ProducerConfigError,
   RecordTooLargeError,
+  TopicNotAvailableError,
   UndeliveredRecordsError,
-} from './producer/producer.js';
-export { InvalidRecordError, type ProducerRecord } from './producer/record-input.js';
-export { DeliveryTimeoutError, ProduceError } from './producer/sender.js';
+} from './producer/errors.js';
+export { type CloseOptions, Producer } from './producer/producer.js';
+export type { ProducerRecord } from './producer/record-input.js';
 export { KafkaDecodeError, KafkaEncodeError } from './protocol/codec-errors.js';
 export { KafkaProtocolError } from './protocol/errors.js';
 export * from './serializers/index.js';

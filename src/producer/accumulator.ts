@@ -10,10 +10,7 @@
 //
 // @locality: event loop only; no locking needed. Time comes from `now()` so tests use a fake clock.
 
-export interface RecordHeader {
-  key: string;
-  value: Uint8Array | null;
-}
+import { RECORD_BATCH_OVERHEAD, type RecordHeader } from '../records/index.js';
 
 /** Where a record ended up, as the broker reported it. */
 export interface RecordMetadata {
@@ -56,15 +53,13 @@ export interface PendingRecord {
   callback: DeliveryCallback;
 }
 
-/** RecordBatch v2 header bytes, before the first record. */
-export const BATCH_OVERHEAD = 61;
 /** Java's COMPRESSION_RATE_ESTIMATION_FACTOR: the estimate errs on the large side by 5 %. */
 const COMPRESSION_ESTIMATE_FACTOR = 1.05;
 
 export class ProducerBatch {
   readonly records: PendingRecord[] = [];
   /** Exact uncompressed encoded size: header + records. */
-  sizeInBytes = BATCH_OVERHEAD;
+  sizeInBytes = RECORD_BATCH_OVERHEAD;
   /** Compressed / uncompressed size this batch is expected to reach (1 without compression), fixed at creation. */
   compressionRatio = 1;
   /** How many times this batch was sent (0 while it has never left). */
@@ -250,8 +245,10 @@ export class RecordAccumulator {
   estimatedSize(batch: ProducerBatch): number {
     if (!this.options.compressed) return batch.sizeInBytes;
     return (
-      BATCH_OVERHEAD +
-      Math.ceil((batch.sizeInBytes - BATCH_OVERHEAD) * batch.compressionRatio * COMPRESSION_ESTIMATE_FACTOR)
+      RECORD_BATCH_OVERHEAD +
+      Math.ceil(
+        (batch.sizeInBytes - RECORD_BATCH_OVERHEAD) * batch.compressionRatio * COMPRESSION_ESTIMATE_FACTOR,
+      )
     );
   }
 
@@ -410,7 +407,7 @@ export class RecordAccumulator {
     if (index >= 0) queue.batches.splice(index, 1);
     this.pendingRecords -= batch.recordCount;
     // A batch's size is its header plus its records' exact sizes (split parts are built the same way).
-    this.usedBytes -= batch.sizeInBytes - BATCH_OVERHEAD;
+    this.usedBytes -= batch.sizeInBytes - RECORD_BATCH_OVERHEAD;
     batch.markSettled();
     this.options.onMemoryFreed?.();
   }

@@ -1,13 +1,16 @@
 import type { ConnectionOptions } from 'node:tls';
-import { KafkaWireError } from '../errors.js';
 import type { TopicPartitionsView } from '../partition/types.js';
+import type { CompressionType } from '../records/types.js';
 import type { Serializer } from '../serializers/types.js';
+import { ProducerConfigError } from './errors.js';
 import type { KeyValue } from './record-input.js';
+
+export { ProducerConfigError };
 
 // Producer options carry the Java producer's names, camel-cased (`linger.ms` -> `lingerMs`), with the Java
 // 4.x defaults, so that settings carry over from Java documentation and tuning guides unchanged.
 
-export type CompressionType = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+export type { CompressionType };
 export type Acks = 0 | 1 | -1 | 'all';
 
 /** What a custom partitioner sees for one record. Return a partition id in [0, numPartitions). */
@@ -132,17 +135,6 @@ export interface ResolvedProducerConfig {
   partitionerAdaptivePartitioningEnable: boolean;
   allowAutoCreateTopics: boolean;
   ssl: ConnectionOptions | undefined;
-}
-
-/** A setting that cannot work. Fatal: fix the options and create the producer again. */
-export class ProducerConfigError extends KafkaWireError {
-  override name = 'ProducerConfigError';
-  constructor(
-    readonly option: string,
-    message: string,
-  ) {
-    super(`Invalid producer option '${option}': ${message}`, { fatal: true });
-  }
 }
 
 let clientIdCounter = 0;

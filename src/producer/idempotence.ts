@@ -15,13 +15,9 @@
 //
 // @locality: event loop.
 
-const INT32_MAX = 2147483647;
-const MAX_EPOCH = 32767;
+import { incrementSequence } from '../records/index.js';
 
-/** Java's incrementSequence: sequences wrap from Int32 MAX to 0. */
-export function addSequence(sequence: number, increment: number): number {
-  return sequence > INT32_MAX - increment ? increment - (INT32_MAX - sequence) - 1 : sequence + increment;
-}
+const MAX_EPOCH = 32767;
 
 interface PartitionSequences {
   /** The producer id and epoch these sequences count under. */
@@ -96,20 +92,20 @@ export class IdempotenceState {
     let state = this.partitions.get(key);
     if (state === undefined || !this.isCurrent(key)) state = this.restart(key);
     const base = state.next;
-    state.next = addSequence(base, count);
+    state.next = incrementSequence(base, count);
     return base;
   }
 
   /** The sequence the broker expects next for `key`: the one after the last acknowledged batch. */
   nextExpected(key: string): number {
     const state = this.partitions.get(key);
-    return state === undefined || state.lastAcked < 0 ? 0 : addSequence(state.lastAcked, 1);
+    return state === undefined || state.lastAcked < 0 ? 0 : incrementSequence(state.lastAcked, 1);
   }
 
   acknowledge(key: string, producerId: bigint, epoch: number, baseSequence: number, count: number): void {
     const state = this.partitions.get(key);
     if (state === undefined || state.producerId !== producerId || state.epoch !== epoch) return;
-    const last = addSequence(baseSequence, count - 1);
+    const last = incrementSequence(baseSequence, count - 1);
     // Responses of one partition arrive in order, but be robust: never move the mark backwards.
     if (state.lastAcked < 0 || isAfter(last, state.lastAcked)) state.lastAcked = last;
   }

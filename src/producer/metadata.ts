@@ -1,19 +1,15 @@
 import { KafkaWireError } from '../errors.js';
 import { ClientClosedError } from '../net/errors.js';
+import type { BrokerAddress } from '../net/pool.js';
 import type { TopicPartitionsView } from '../partition/types.js';
 import { kafkaErrorFor } from '../protocol/errors.js';
+import { ZERO_UUID } from '../protocol/uuid.js';
+import { TopicNotAvailableError } from './errors.js';
 
 // The producer's view of the cluster: brokers, and for each topic it writes to, the partitions with their
 // leader and leader epoch. Everything that needs a fresher view asks `refresh()`, and there is at most one
 // Metadata request in flight for all of them (plus at most one queued behind it), spaced by a backoff, so a
 // failing cluster never sees a storm of metadata requests (the kafkajs #1324 failure mode).
-
-export interface BrokerAddress {
-  nodeId: number;
-  host: string;
-  port: number;
-  rack: string | null;
-}
 
 export interface PartitionMetadata {
   partition: number;
@@ -29,7 +25,7 @@ export interface TopicMetadata extends TopicPartitionsView {
 
 /** The parts of a Metadata response the cache reads (field names as in Kafka's MetadataResponse spec). */
 export interface MetadataSnapshot {
-  brokers: Array<{ nodeId: number; host: string; port: number; rack: string | null }>;
+  brokers: BrokerAddress[];
   topics: Array<{
     errorCode: number;
     name: string | null;
@@ -52,20 +48,6 @@ export interface MetadataCacheOptions {
   retryBackoffMaxMs: number;
   now?: () => number;
 }
-
-/** A topic the cluster does not have (and would not create) within `maxBlockMs`. */
-export class TopicNotAvailableError extends KafkaWireError {
-  override name = 'TopicNotAvailableError';
-  constructor(
-    readonly topic: string,
-    message: string,
-    cause?: unknown,
-  ) {
-    super(message, { retriable: false, cause });
-  }
-}
-
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 export class MetadataCache {
   private readonly options: MetadataCacheOptions;

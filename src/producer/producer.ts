@@ -7,10 +7,9 @@ import { StickyPartitioner } from '../partition/sticky.js';
 import { kafkaErrorFor } from '../protocol/errors.js';
 import { InitProducerIdApi } from '../protocol/init-producer-id.js';
 import { MetadataApi } from '../protocol/metadata.js';
-import { recordSizeInBatch } from '../records/index.js';
+import { RECORD_BATCH_OVERHEAD, recordSizeInBatch } from '../records/index.js';
 import { type Serializer, serializePart } from '../serializers/types.js';
 import {
-  BATCH_OVERHEAD,
   type DeliveryCallback,
   deliver,
   type PendingRecord,
@@ -18,16 +17,17 @@ import {
   RecordAccumulator,
   type RecordMetadata,
 } from './accumulator.js';
+import { type ProducerOptions, type ResolvedProducerConfig, resolveProducerConfig } from './config.js';
 import {
+  BufferExhaustedError,
+  InvalidRecordError,
   ProducerConfigError,
-  type ProducerOptions,
-  type ResolvedProducerConfig,
-  resolveProducerConfig,
-} from './config.js';
+  RecordTooLargeError,
+  UndeliveredRecordsError,
+} from './errors.js';
 import { IdempotenceState, type ProducerIdAndEpoch } from './idempotence.js';
 import { MetadataCache, type MetadataSnapshot, type TopicMetadata } from './metadata.js';
 import {
-  InvalidRecordError,
   type KeyValue,
   type ProducerRecord,
   toBytes,
@@ -37,42 +37,6 @@ import {
   validateTopic,
 } from './record-input.js';
 import { Sender } from './sender.js';
-
-/** A record bigger than maxRequestSize: it can never be sent as configured. */
-export class RecordTooLargeError extends KafkaWireError {
-  override name = 'RecordTooLargeError';
-  constructor(message: string) {
-    super(message, { retriable: false });
-  }
-}
-
-/**
- * A record found no room in bufferMemory within maxBlockMs: records are produced faster than the brokers
- * take them. Retriable: send it again later, slow down (await `waitForRoom()` when `produce()` returns
- * false), or raise bufferMemory or maxBlockMs.
- */
-export class BufferExhaustedError extends KafkaWireError {
-  override name = 'BufferExhaustedError';
-  constructor(message: string) {
-    super(message, { retriable: true });
-  }
-}
-
-/** Records sent with `produce()` and no callback failed; `flush()`/`close()` report them with this. */
-export class UndeliveredRecordsError extends KafkaWireError {
-  override name = 'UndeliveredRecordsError';
-  constructor(
-    /** How many records failed since the last report. */
-    readonly count: number,
-    /** The first of their errors. */
-    readonly firstError: Error,
-  ) {
-    super(
-      `${count} record(s) produced without a callback could not be delivered. First error: ${firstError.message} Pass a callback to produce() (or use send()) to learn the outcome of each record.`,
-      { retriable: false, cause: firstError },
-    );
-  }
-}
 
 /**
  * The most an encoded record can grow between its size alone in a batch (offset and timestamp deltas 0)
@@ -165,7 +129,6 @@ export class Producer<K = KeyValue, V = KeyValue> {
         ...(config.ssl === undefined ? {} : { tls: config.ssl }),
         requestTimeoutMs: config.requestTimeoutMs,
         connectionsMaxIdleMs: config.connectionsMaxIdleMs,
-        // A response must fit a whole Produce response for the largest request; Kafka's own limit is 100 MiB.
       },
       reconnectBackoffMs: config.reconnectBackoffMs,
       reconnectBackoffMaxMs: config.reconnectBackoffMaxMs,
@@ -591,16 +554,16 @@ export class Producer<K = KeyValue, V = KeyValue> {
       callback: noCallback,
     };
     // The record alone in a batch is the smallest request it can travel in.
-    const alone = BATCH_OVERHEAD + recordSizeInBatch(prepared, 0, 0n);
+    const alone = RECORD_BATCH_OVERHEAD + recordSizeInBatch(prepared, 0, 0n);
     if (alone > this.config.maxRequestSize) {
       throw new RecordTooLargeError(
         `The record is ${alone} bytes when encoded, more than maxRequestSize (${this.config.maxRequestSize}). Raise maxRequestSize (and the topic's max.message.bytes) or make the record smaller.`,
       );
     }
-    const reserve = alone - BATCH_OVERHEAD + RECORD_GROWTH_BOUND;
+    const reserve = alone - RECORD_BATCH_OVERHEAD + RECORD_GROWTH_BOUND;
     if (reserve > this.config.bufferMemory) {
       throw new RecordTooLargeError(
-        `The record is ${alone - BATCH_OVERHEAD} bytes when encoded, more than bufferMemory (${this.config.bufferMemory}) allows (${this.config.bufferMemory - RECORD_GROWTH_BOUND}). Raise bufferMemory or make the record smaller.`,
+        `The record is ${alone - RECORD_BATCH_OVERHEAD} bytes when encoded, more than bufferMemory (${this.config.bufferMemory}) allows (${this.config.bufferMemory - RECORD_GROWTH_BOUND}). Raise bufferMemory or make the record smaller.`,
       );
     }
     if (record.partition !== undefined && record.partition !== null) {

@@ -1,5 +1,5 @@
-import { KafkaWireError } from '../errors.js';
-import type { RecordHeader } from './accumulator.js';
+import type { RecordHeader } from '../records/types.js';
+import { InvalidRecordError } from './errors.js';
 
 // Validation and conversion of what users pass to send(). Bad input is rejected on that record alone with
 // an error that names the field, so nothing else already queued is lost.
@@ -20,14 +20,6 @@ export interface ProducerRecord<K = KeyValue, V = KeyValue> {
   partition?: number;
   /** Milliseconds since the epoch (CreateTime). Default: now. Ignored by topics that use LogAppendTime. */
   timestamp?: number | bigint | Date;
-}
-
-/** A record the caller got wrong. Not retriable: fix the record. */
-export class InvalidRecordError extends KafkaWireError {
-  override name = 'InvalidRecordError';
-  constructor(message: string) {
-    super(message, { retriable: false });
-  }
 }
 
 const encoder = new TextEncoder();

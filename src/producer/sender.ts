@@ -2,7 +2,7 @@ import { KafkaWireError } from '../errors.js';
 import { ExponentialBackoff } from '../net/backoff.js';
 import { NetworkError } from '../net/errors.js';
 import type { ConnectionPool } from '../net/pool.js';
-import { kafkaErrorFor } from '../protocol/errors.js';
+import { KafkaErrorCode, kafkaErrorFor } from '../protocol/errors.js';
 import {
   type PartitionProduceResponse,
   ProduceApi,
@@ -10,22 +10,20 @@ import {
   type ProduceResponse,
   type TopicProduceData,
 } from '../protocol/produce.js';
+import { ZERO_UUID } from '../protocol/uuid.js';
 import {
   CompressionWorkerPool,
   compressesOnEventLoop,
   type EncodeOptions,
   encodeRecordBatch,
+  incrementSequence,
+  RECORD_BATCH_OVERHEAD,
   stampProducerState,
 } from '../records/index.js';
-import {
-  BATCH_OVERHEAD,
-  deliver,
-  type PendingRecord,
-  ProducerBatch,
-  type RecordAccumulator,
-} from './accumulator.js';
+import { deliver, type PendingRecord, ProducerBatch, type RecordAccumulator } from './accumulator.js';
 import type { ResolvedProducerConfig } from './config.js';
-import { addSequence, type IdempotenceState, type ProducerIdAndEpoch } from './idempotence.js';
+import { DeliveryTimeoutError, ProduceError } from './errors.js';
+import type { IdempotenceState, ProducerIdAndEpoch } from './idempotence.js';
 import type { MetadataCache } from './metadata.js';
 
 // The sender turns ready batches into Produce requests, one per leader broker carrying every ready
@@ -35,41 +33,6 @@ import type { MetadataCache } from './metadata.js';
 // just the records concerned. Every retry stays inside the batch's delivery deadline.
 //
 // @locality: event loop; `run` is re-entrant-safe because it only schedules async sends.
-
-const MESSAGE_TOO_LARGE = 10;
-const RECORD_LIST_TOO_LARGE = 18;
-const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
-const DUPLICATE_SEQUENCE_NUMBER = 46;
-const INVALID_PRODUCER_EPOCH = 47;
-const UNKNOWN_PRODUCER_ID = 59;
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
-
-/** A record that could not be delivered within deliveryTimeoutMs. */
-export class DeliveryTimeoutError extends KafkaWireError {
-  override name = 'DeliveryTimeoutError';
-  constructor(
-    readonly topic: string,
-    readonly partition: number,
-    message: string,
-    cause?: unknown,
-  ) {
-    super(message, { retriable: false, cause });
-  }
-}
-
-/** The broker refused a record for good; carries Kafka's error name, the topic and the partition. */
-export class ProduceError extends KafkaWireError {
-  override name = 'ProduceError';
-  constructor(
-    readonly topic: string,
-    readonly partition: number,
-    readonly errorName: string,
-    message: string,
-    cause: unknown,
-  ) {
-    super(message, { retriable: false, cause });
-  }
-}
 
 interface BatchState {
   encoded: Uint8Array | null;
@@ -612,7 +575,8 @@ export class Sender {
         );
       }
       if (
-        (result.errorCode === MESSAGE_TOO_LARGE || result.errorCode === RECORD_LIST_TOO_LARGE) &&
+        (result.errorCode === KafkaErrorCode.MESSAGE_TOO_LARGE ||
+          result.errorCode === KafkaErrorCode.RECORD_LIST_TOO_LARGE) &&
         batch.recordCount > 1
       ) {
         this.split(batch);
@@ -636,11 +600,11 @@ export class Sender {
    */
   private handleSequenceError(batch: ProducerBatch, code: number): boolean {
     const idem = this.idempotence!;
-    if (code === DUPLICATE_SEQUENCE_NUMBER) {
+    if (code === KafkaErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
       this.succeed(batch, -1n, -1n);
       return true;
     }
-    if (code === OUT_OF_ORDER_SEQUENCE_NUMBER || code === UNKNOWN_PRODUCER_ID) {
+    if (code === KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === KafkaErrorCode.UNKNOWN_PRODUCER_ID) {
       const key = partitionKey(batch);
       if (
         idem.matches(key, batch.producerId, batch.producerEpoch) &&
@@ -652,7 +616,7 @@ export class Sender {
       this.handleFailure(batch, error, { retriable: true });
       return true;
     }
-    if (code === INVALID_PRODUCER_EPOCH) idem.requestEpochBump(partitionKey(batch));
+    if (code === KafkaErrorCode.INVALID_PRODUCER_EPOCH) idem.requestEpochBump(partitionKey(batch));
     return false;
   }
 
@@ -687,10 +651,11 @@ export class Sender {
       if (batch.baseSequence >= 0) {
         part.producerId = batch.producerId;
         part.producerEpoch = batch.producerEpoch;
-        part.baseSequence = i === 0 ? batch.baseSequence : addSequence(batch.baseSequence, half);
+        part.baseSequence = i === 0 ? batch.baseSequence : incrementSequence(batch.baseSequence, half);
       }
       // Sizes depend on deltas within the batch; for readiness only the fact that they are closed matters.
-      part.sizeInBytes = BATCH_OVERHEAD + records.reduce((sum: number, r: PendingRecord) => sum + r.size, 0);
+      part.sizeInBytes =
+        RECORD_BATCH_OVERHEAD + records.reduce((sum: number, r: PendingRecord) => sum + r.size, 0);
       part.records.push(...records);
       return part;
     });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BATCH_OVERHEAD,
   type DeliveryCallback,
   ProducerBatch,
   RecordAccumulator,
   type RecordMetadata,
 } from '../../../src/producer/accumulator.js';
+import { RECORD_BATCH_OVERHEAD } from '../../../src/records/index.js';
 
 function setup(
   options: {
@@ -216,7 +216,7 @@ describe('RecordAccumulator', () => {
     const parts = [batch.records.slice(0, 2), batch.records.slice(2)].map((records) => {
       const part = new ProducerBatch('t', 0, batch.createdMs, batch.deadlineMs);
       part.records.push(...records);
-      part.sizeInBytes = BATCH_OVERHEAD + records.reduce((n, r) => n + r.size, 0);
+      part.sizeInBytes = RECORD_BATCH_OVERHEAD + records.reduce((n, r) => n + r.size, 0);
       part.closed = true;
       return part;
     });

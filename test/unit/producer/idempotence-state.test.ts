@@ -1,25 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addSequence, IdempotenceState } from '../../../src/producer/idempotence.js';
+import { IdempotenceState } from '../../../src/producer/idempotence.js';
+import { incrementSequence } from '../../../src/records/index.js';
 
 // The idempotent producer's bookkeeping on its own: sequences per partition that wrap at Int32 MAX like
 // Kafka's, the broker's acknowledged mark, epoch bumps and the exhausted epoch.
 
 const MAX = 2147483647;
 
-describe('addSequence', () => {
+describe('incrementSequence', () => {
   it('adds, and wraps from Int32 MAX to 0 as Kafka does', () => {
-    expect(addSequence(0, 5)).toBe(5);
-    expect(addSequence(MAX - 5, 5)).toBe(MAX);
-    expect(addSequence(MAX, 1)).toBe(0);
-    expect(addSequence(MAX - 4, 5)).toBe(0);
-    expect(addSequence(MAX - 1, 3)).toBe(1);
+    expect(incrementSequence(0, 5)).toBe(5);
+    expect(incrementSequence(MAX - 5, 5)).toBe(MAX);
+    expect(incrementSequence(MAX, 1)).toBe(0);
+    expect(incrementSequence(MAX - 4, 5)).toBe(0);
+    expect(incrementSequence(MAX - 1, 3)).toBe(1);
   });
 
   it('matches (sequence + increment) mod 2^31 for every sequence and batch size', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: MAX }), fc.integer({ min: 0, max: 1_000_000 }), (s, n) => {
-        expect(addSequence(s, n)).toBe((s + n) % 2 ** 31);
+        expect(incrementSequence(s, n)).toBe((s + n) % 2 ** 31);
       }),
     );
   });

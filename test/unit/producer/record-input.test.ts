@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidRecordError } from '../../../src/producer/errors.js';
 import {
-  InvalidRecordError,
   toBytes,
   toHeaders,
   toTimestamp,

@@ -1,0 +1,98 @@
+import { KafkaWireError } from '../errors.js';
+
+// Every error the producer layer raises itself (network and broker errors come from src/net and
+// src/protocol). Each says what happened and what to do about it.
+
+/** A setting that cannot work. Fatal: fix the options and create the producer again. */
+export class ProducerConfigError extends KafkaWireError {
+  override name = 'ProducerConfigError';
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(`Invalid producer option '${option}': ${message}`, { fatal: true });
+  }
+}
+
+/** A record the caller got wrong. Not retriable: fix the record. */
+export class InvalidRecordError extends KafkaWireError {
+  override name = 'InvalidRecordError';
+  constructor(message: string) {
+    super(message, { retriable: false });
+  }
+}
+
+/** A record bigger than maxRequestSize: it can never be sent as configured. */
+export class RecordTooLargeError extends KafkaWireError {
+  override name = 'RecordTooLargeError';
+  constructor(message: string) {
+    super(message, { retriable: false });
+  }
+}
+
+/**
+ * A record found no room in bufferMemory within maxBlockMs: records are produced faster than the brokers
+ * take them. Retriable: send it again later, slow down (await `waitForRoom()` when `produce()` returns
+ * false), or raise bufferMemory or maxBlockMs.
+ */
+export class BufferExhaustedError extends KafkaWireError {
+  override name = 'BufferExhaustedError';
+  constructor(message: string) {
+    super(message, { retriable: true });
+  }
+}
+
+/** Records sent with `produce()` and no callback failed; `flush()`/`close()` report them with this. */
+export class UndeliveredRecordsError extends KafkaWireError {
+  override name = 'UndeliveredRecordsError';
+  constructor(
+    /** How many records failed since the last report. */
+    readonly count: number,
+    /** The first of their errors. */
+    readonly firstError: Error,
+  ) {
+    super(
+      `${count} record(s) produced without a callback could not be delivered. First error: ${firstError.message} Pass a callback to produce() (or use send()) to learn the outcome of each record.`,
+      { retriable: false, cause: firstError },
+    );
+  }
+}
+
+/** A topic the cluster does not have (and would not create) within `maxBlockMs`. */
+export class TopicNotAvailableError extends KafkaWireError {
+  override name = 'TopicNotAvailableError';
+  constructor(
+    readonly topic: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(message, { retriable: false, cause });
+  }
+}
+
+/** A record that could not be delivered within deliveryTimeoutMs. */
+export class DeliveryTimeoutError extends KafkaWireError {
+  override name = 'DeliveryTimeoutError';
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(message, { retriable: false, cause });
+  }
+}
+
+/** The broker refused a record for good; carries Kafka's error name, the topic and the partition. */
+export class ProduceError extends KafkaWireError {
+  override name = 'ProduceError';
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly errorName: string,
+    message: string,
+    cause: unknown,
+  ) {
+    super(message, { retriable: false, cause });
+  }
+}
