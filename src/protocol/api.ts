@@ -99,7 +99,9 @@ export function defineApi<Req, Res>(definition: ApiDefinition): ApiCodec<Req, Re
   const response: MessageCodec<Res, Complete<Res>> = customRead === undefined
     ? standardResponse
     : { ...standardResponse, read: (reader, version) => customRead(reader, version) as Complete<Res> };
-  const firstFlexibleVersion = parseVersions(requestSpec.flexibleVersions).lo;
+  // `none` parses as an empty range whose lo is 1: such an API (SaslHandshake) is never flexible.
+  const flexible = parseVersions(requestSpec.flexibleVersions);
+  const firstFlexibleVersion = flexible.lo <= flexible.hi ? flexible.lo : Number.POSITIVE_INFINITY;
   const isFlexible = (version: number) => version >= firstFlexibleVersion;
 
   return {

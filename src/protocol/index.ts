@@ -21,6 +21,8 @@ export {
 export * from './metadata.js';
 export * from './produce.js';
 export { Reader } from './reader.js';
+export * from './sasl-authenticate.js';
+export * from './sasl-handshake.js';
 export {
   type FieldSpec,
   inVersions,
