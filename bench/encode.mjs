@@ -93,20 +93,6 @@ const contestants = {
     };
   },
 
-  async 'kafka-wire (builder)'() {
-    const { RecordBatchBuilder } = await import('../dist/records/index.js');
-    const options = { partitionLeaderEpoch: 0, producerEpoch: 0, baseSequence: 0 };
-    return {
-      prepare: oursShape,
-      encode: (records) => {
-        const builder = new RecordBatchBuilder({ initialCapacity: 160 * 1024 });
-        for (let i = 0; i < records.length; i++) builder.append(records[i]);
-        return builder.build(options);
-      },
-      bytes: (out) => out,
-    };
-  },
-
   async kafkajs() {
     const require = createRequire(import.meta.url);
     const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0');
@@ -213,7 +199,6 @@ async function orchestrate() {
   const n24 = node24();
   const plan = [
     ['kafka-wire', process.execPath],
-    ['kafka-wire (builder)', process.execPath],
     ['kafkajs', process.execPath],
     ['kafka-wire', n24],
     ['@platformatic/kafka', n24],

@@ -1,7 +1,7 @@
 // kafka-wire/records: RecordBatch v2 encoding and decoding, CRC-32C and compression.
 //
 // Everything is synchronous except where a codec can run off the event loop; the async forms
-// (encodeRecordBatch, decodeRecordBatches, RecordBatchBuilder.build) are the ones to use by default.
+// (encodeRecordBatch, decodeRecordBatches) are the ones to use by default.
 
 export {
   CODEC_IDS,
@@ -30,8 +30,6 @@ export {
   encodeRecordBatch,
   encodeRecordBatchSync,
   type ProducerState,
-  RecordBatchBuilder,
-  type RecordBatchBuilderOptions,
   type RecordBatchOptions,
   stampProducerState,
 } from './encode.js';

@@ -18,7 +18,6 @@ import {
   PRODUCER_ID_OFFSET,
   RECORD_BATCH_OVERHEAD,
   RECORDS_COUNT_OFFSET,
-  RecordBatchBuilder,
   RecordBatchCrcMismatchError,
   RecordBatchDecodeError,
   RecordBatchEncodeError,
@@ -195,40 +194,6 @@ describe('exact sizes', () => {
   it('RECORD_BATCH_OVERHEAD is 61 and a minimal record is 7 bytes', () => {
     expect(RECORD_BATCH_OVERHEAD).toBe(61);
     expect(recordSize({ key: null, value: null, timestamp: 0n }, 0, 0n)).toBe(7);
-  });
-});
-
-describe('RecordBatchBuilder (the accumulator path)', () => {
-  it('builds the same bytes as encodeRecordBatch, for every codec, and sizeOf predicts each append exactly', async () => {
-    const input = records(500);
-    for (const compression of CODECS) {
-      const builder = new RecordBatchBuilder({ initialCapacity: 1024 });
-      for (const record of input) {
-        const before = builder.sizeInBytes;
-        const predicted = builder.sizeOf(record);
-        expect(builder.append(record)).toBe(before + predicted);
-      }
-      expect(builder.recordCount).toBe(500);
-      expect(builder.baseTimestamp).toBe(input[0]!.timestamp);
-      const options = { compression, producerId: 5n, producerEpoch: 1, baseSequence: 10 };
-      const built = await builder.build(options);
-      expect(
-        Buffer.from(built).equals(Buffer.from(await encodeRecordBatch({ ...options, records: input }))),
-      ).toBe(true);
-      expect(() => builder.append(input[0]!)).toThrow(RecordBatchEncodeError);
-    }
-  });
-
-  it('buildSync without compression returns the builder buffer itself (no copy)', () => {
-    const builder = new RecordBatchBuilder();
-    builder.append({ key: null, value: utf8('x'), timestamp: 9n });
-    const built = builder.buildSync();
-    expect(built.length).toBe(builder.sizeInBytes);
-    expect(decodeRecordBatchesSync(built)[0]!.records[0]!.value).toEqual(utf8('x'));
-  });
-
-  it('refuses to build an empty batch', () => {
-    expect(() => new RecordBatchBuilder().buildSync()).toThrow(RecordBatchEncodeError);
   });
 });
 

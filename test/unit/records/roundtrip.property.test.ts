@@ -8,7 +8,6 @@ import {
   encodeRecordBatchSync,
   incrementSequence,
   loadCompressionCodec,
-  RecordBatchBuilder,
   type RecordBatchInput,
   recordSize,
 } from './imports.js';
@@ -119,20 +118,6 @@ describe.each(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const)('round trip wi
         }
       }),
       { numRuns: 60 },
-    );
-  });
-
-  it('the builder gives the same bytes as encodeRecordBatch', async () => {
-    await fc.assert(
-      fc.asyncProperty(batchFor(codec), async (input) => {
-        const builder = new RecordBatchBuilder({ initialCapacity: 100 });
-        for (const r of input.records) builder.append(r);
-        const { records: _, ...options } = input;
-        expect(
-          Buffer.from(await builder.build(options)).equals(Buffer.from(await encodeRecordBatch(input))),
-        ).toBe(true);
-      }),
-      { numRuns: 25 },
     );
   });
 });
