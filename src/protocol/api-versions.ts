@@ -1,7 +1,7 @@
 // ApiVersions (API key 18), versions 0-4, transcribed from Kafka's ApiVersionsRequest.json /
 // ApiVersionsResponse.json.
 //
-// Negotiation (KIP-511, NOTES §2): send our highest version. A broker that does not know it answers with
+// Negotiation (KIP-511): send our highest version. A broker that does not know it answers with
 // error UNSUPPORTED_VERSION (35) in a **v0-format body** (always under response header v0), and since
 // Kafka 2.4 its ApiKeys array holds the ApiVersions range it does support. So, as Java's
 // ApiVersionsResponse.parse does, a response that does not parse at the requested version is parsed again

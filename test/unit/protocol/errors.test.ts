@@ -28,7 +28,8 @@ describe('error table', () => {
     expect(KafkaErrorCode.NONE).toBe(0);
   });
 
-  // NOTES.md §7, checked against Errors.java: R = retriable, M = also refresh metadata.
+  // As Java's Errors.java has them: retriable = the exception extends RetriableException; refreshMetadata =
+  // it extends InvalidMetadataException, so Java also refreshes metadata before retrying.
   it.each([
     [-1, 'UNKNOWN_SERVER_ERROR', false, false],
     [2, 'CORRUPT_MESSAGE', true, false],
@@ -72,7 +73,7 @@ describe('error table', () => {
     expect(entry).toMatchObject({ code, name, retriable, refreshMetadata, fatal: false });
   });
 
-  it('fatal: exactly the errors a producer cannot continue after (NOTES §6)', () => {
+  it('fatal: exactly the errors a producer cannot continue after (as Java TransactionManager treats them)', () => {
     const fatal = [...KAFKA_ERRORS.values()].filter((e) => e.fatal).map((e) => [e.code, e.name]);
     expect(fatal).toEqual([
       [31, 'CLUSTER_AUTHORIZATION_FAILED'],

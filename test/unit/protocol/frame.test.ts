@@ -194,7 +194,7 @@ describe('response header and framing (vectors from Kafka 4.4.0)', () => {
   });
 });
 
-describe('ApiVersions negotiation (NOTES §2)', () => {
+describe('ApiVersions negotiation (KIP-511)', () => {
   // What a 2.x broker that knows ApiVersions 0-2 sends to a v3 request: error 35 in a v0 body, header v0.
   const unsupported = unhex('00000007' + '002300000001001200000002');
 

@@ -16,7 +16,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const fromHex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
-// MemoryRecordsTest.testChecksum inputs (NOTES.md §3): two records, no headers, baseOffset 0, CreateTime,
+// The inputs of Kafka's MemoryRecordsTest.testChecksum (clients/src/test/java/.../record/): two records, no headers, baseOffset 0, CreateTime,
 // all producer fields -1. Kafka expects CRC 3851219455 uncompressed and 2745969314 with LZ4.
 const checksumInput: RecordBatchInput = {
   records: [
