@@ -10,7 +10,7 @@ import {
   SchemaRegistryClient,
   SchemaRegistryError,
 } from '../../../src/schema-registry/index.js';
-import { FakeRegistry } from './fake-registry.js';
+import { FakeRegistry } from '../../fake/registry.js';
 
 const orderV1 = { schema: '{"type":"record","name":"Order","fields":[{"name":"id","type":"int"}]}' };
 const orderV2 = {

@@ -12,7 +12,7 @@ import {
   writeVarint,
   writeVarlong,
   writeVarlongNumber,
-} from '../../src/protocol/varint.js';
+} from '../../../src/protocol/varint.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 

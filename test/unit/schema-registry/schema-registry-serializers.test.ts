@@ -22,7 +22,7 @@ import {
   serializePart,
   stringSerializer,
 } from '../../../src/serializers/index.js';
-import { FakeRegistry } from './fake-registry.js';
+import { FakeRegistry } from '../../fake/registry.js';
 
 let fake: FakeRegistry;
 let registry: SchemaRegistryClient;
