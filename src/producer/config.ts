@@ -149,22 +149,16 @@ const LEVEL_RANGES: Record<CompressionType, [number, number] | null> = {
   zstd: [-131072, 22],
 };
 
-function integer(
-  options: AnyProducerOptions,
-  name: keyof AnyProducerOptions,
-  fallback: number,
-  min: number,
-  max = INT32_MAX,
-) {
-  const value = options[name] ?? fallback;
+function integer(options: AnyProducerOptions, name: IntegerOption, min: number, max = INT32_MAX): number {
+  const value = options[name] ?? PRODUCER_OPTIONS[name].default;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ProducerConfigError(name, `expected an integer in [${min}, ${max}], got ${String(value)}.`);
   }
   return value;
 }
 
-function boolean(options: AnyProducerOptions, name: keyof AnyProducerOptions, fallback: boolean): boolean {
-  const value = options[name] ?? fallback;
+function boolean(options: AnyProducerOptions, name: BooleanOption): boolean {
+  const value = options[name] ?? PRODUCER_OPTIONS[name].default;
   if (typeof value !== 'boolean')
     throw new ProducerConfigError(name, `expected true or false, got ${String(value)}.`);
   return value;
@@ -182,39 +176,67 @@ export function parseBrokerAddress(entry: string): { host: string; port: number 
   return { host, port };
 }
 
-// Every option ProducerOptions declares. A misspelt or Java-style name (`linger.ms`) would otherwise be
-// ignored without a word and the producer would run on a default the user meant to change.
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
-  'keySerializer',
-  'valueSerializer',
-  'bootstrapServers',
-  'clientId',
-  'acks',
-  'compressionType',
-  'compressionLevel',
-  'lingerMs',
-  'batchSize',
-  'requestTimeoutMs',
-  'deliveryTimeoutMs',
-  'retries',
-  'retryBackoffMs',
-  'retryBackoffMaxMs',
-  'maxRequestSize',
-  'maxBlockMs',
-  'bufferMemory',
-  'metadataMaxAgeMs',
-  'maxInFlightRequestsPerConnection',
-  'enableIdempotence',
-  'reconnectBackoffMs',
-  'reconnectBackoffMaxMs',
-  'connectionsMaxIdleMs',
-  'socketConnectionSetupTimeoutMs',
-  'partitioner',
-  'partitionerIgnoreKeys',
-  'partitionerAdaptivePartitioningEnable',
-  'allowAutoCreateTopics',
-  'ssl',
-]);
+/**
+ * One producer option: the Java setting it mirrors (as Java's documentation names it), and either the value
+ * an unset option stands for (resolveProducerConfig falls back to it) or, where the default is no single
+ * value (required, generated, per codec), the default in words.
+ */
+export type OptionDefinition<T> =
+  | { readonly java: string; readonly default: T }
+  | { readonly java: string; readonly defaultText: string };
+
+type OptionTable = {
+  readonly [K in keyof Required<AnyProducerOptions>]: OptionDefinition<NonNullable<AnyProducerOptions[K]>>;
+};
+
+/**
+ * Every producer option. The type makes it list exactly the options ProducerOptions declares; the names
+ * accepted and the defaults applied come from here, and a unit test holds the README's Configuration section
+ * to it (names, Java names, defaults). A new option is a member of ProducerOptions, a row here and a bullet
+ * in the README.
+ */
+export const PRODUCER_OPTIONS = {
+  bootstrapServers: { java: 'bootstrap.servers', defaultText: 'none (required)' },
+  clientId: { java: 'client.id', defaultText: 'kafka-wire-producer-N' },
+  acks: { java: 'acks', default: 'all' },
+  enableIdempotence: { java: 'enable.idempotence', default: true },
+  compressionType: { java: 'compression.type', default: 'none' },
+  compressionLevel: { java: 'compression.<codec>.level', defaultText: 'per codec' },
+  lingerMs: { java: 'linger.ms', default: 5 },
+  batchSize: { java: 'batch.size', default: 16384 },
+  maxRequestSize: { java: 'max.request.size', default: 1048576 },
+  requestTimeoutMs: { java: 'request.timeout.ms', default: 30000 },
+  deliveryTimeoutMs: { java: 'delivery.timeout.ms', default: 120000 },
+  retries: { java: 'retries', default: INT32_MAX },
+  retryBackoffMs: { java: 'retry.backoff.ms', default: 100 },
+  retryBackoffMaxMs: { java: 'retry.backoff.max.ms', default: 1000 },
+  maxInFlightRequestsPerConnection: { java: 'max.in.flight.requests.per.connection', default: 5 },
+  maxBlockMs: { java: 'max.block.ms', default: 60000 },
+  bufferMemory: { java: 'buffer.memory', default: 33554432 },
+  metadataMaxAgeMs: { java: 'metadata.max.age.ms', default: 300000 },
+  allowAutoCreateTopics: { java: 'allow.auto.create.topics', default: true },
+  partitioner: { java: 'partitioner.class', default: 'default' },
+  partitionerIgnoreKeys: { java: 'partitioner.ignore.keys', default: false },
+  partitionerAdaptivePartitioningEnable: { java: 'partitioner.adaptive.partitioning.enable', default: true },
+  reconnectBackoffMs: { java: 'reconnect.backoff.ms', default: 50 },
+  reconnectBackoffMaxMs: { java: 'reconnect.backoff.max.ms', default: 1000 },
+  socketConnectionSetupTimeoutMs: { java: 'socket.connection.setup.timeout.ms', default: 10000 },
+  connectionsMaxIdleMs: { java: 'connections.max.idle.ms', default: 540000 },
+  ssl: { java: 'security.protocol=SSL', default: false },
+  keySerializer: { java: 'key.serializer', defaultText: 'none' },
+  valueSerializer: { java: 'value.serializer', defaultText: 'none' },
+} as const satisfies OptionTable;
+
+type OptionName = keyof typeof PRODUCER_OPTIONS;
+type OptionWithDefault<T> = {
+  [K in OptionName]: (typeof PRODUCER_OPTIONS)[K] extends { readonly default: T } ? K : never;
+}[OptionName];
+type IntegerOption = OptionWithDefault<number>;
+type BooleanOption = OptionWithDefault<boolean>;
+
+// A misspelt or Java-style name (`linger.ms`) would otherwise be ignored without a word and the producer
+// would run on a default the user meant to change.
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(Object.keys(PRODUCER_OPTIONS));
 
 function rejectUnknownOptions(options: object): void {
   for (const name of Object.keys(options)) {
@@ -287,13 +309,13 @@ export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): Resol
   }
   const bootstrapServers = entries.map(parseBrokerAddress);
 
-  const rawAcks = options.acks ?? 'all';
+  const rawAcks = options.acks ?? PRODUCER_OPTIONS.acks.default;
   if (rawAcks !== 0 && rawAcks !== 1 && rawAcks !== -1 && rawAcks !== 'all') {
     throw new ProducerConfigError('acks', `expected 0, 1, -1 or 'all', got ${String(rawAcks)}.`);
   }
   const acks = rawAcks === 'all' ? -1 : rawAcks;
 
-  const compressionType = options.compressionType ?? 'none';
+  const compressionType = options.compressionType ?? PRODUCER_OPTIONS.compressionType.default;
   if (!(compressionType in LEVEL_RANGES)) {
     throw new ProducerConfigError(
       'compressionType',
@@ -314,21 +336,21 @@ export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): Resol
     }
   }
 
-  const lingerMs = integer(options, 'lingerMs', 5, 0);
+  const lingerMs = integer(options, 'lingerMs', 0);
   // Java treats batch.size 0 as 1 (every record its own batch).
-  const batchSize = Math.max(1, integer(options, 'batchSize', 16384, 0));
-  const requestTimeoutMs = integer(options, 'requestTimeoutMs', 30000, 0);
-  const deliveryTimeoutMs = integer(options, 'deliveryTimeoutMs', 120000, 0);
+  const batchSize = Math.max(1, integer(options, 'batchSize', 0));
+  const requestTimeoutMs = integer(options, 'requestTimeoutMs', 0);
+  const deliveryTimeoutMs = integer(options, 'deliveryTimeoutMs', 0);
   if (deliveryTimeoutMs < lingerMs + requestTimeoutMs) {
     throw new ProducerConfigError(
       'deliveryTimeoutMs',
       `must be at least lingerMs + requestTimeoutMs (${lingerMs + requestTimeoutMs}) so a batch can be sent once before it expires; got ${deliveryTimeoutMs}.`,
     );
   }
-  const retryBackoffMs = integer(options, 'retryBackoffMs', 100, 0);
-  const reconnectBackoffMs = integer(options, 'reconnectBackoffMs', 50, 0);
+  const retryBackoffMs = integer(options, 'retryBackoffMs', 0);
+  const reconnectBackoffMs = integer(options, 'reconnectBackoffMs', 0);
 
-  const partitioner = options.partitioner ?? 'default';
+  const partitioner = options.partitioner ?? PRODUCER_OPTIONS.partitioner.default;
   if (partitioner !== 'default' && partitioner !== 'round-robin' && typeof partitioner !== 'function') {
     throw new ProducerConfigError(
       'partitioner',
@@ -344,10 +366,11 @@ export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): Resol
   ) {
     throw new ProducerConfigError('ssl', 'expected true, false or tls.connect options.');
   }
-  const ssl = rawSsl === true ? {} : rawSsl === false || rawSsl === undefined ? undefined : rawSsl;
+  const wantSsl = rawSsl ?? PRODUCER_OPTIONS.ssl.default;
+  const ssl = wantSsl === true ? {} : wantSsl === false ? undefined : wantSsl;
 
-  const retries = integer(options, 'retries', INT32_MAX, 0);
-  const maxInFlightRequestsPerConnection = integer(options, 'maxInFlightRequestsPerConnection', 5, 1);
+  const retries = integer(options, 'retries', 0);
+  const maxInFlightRequestsPerConnection = integer(options, 'maxInFlightRequestsPerConnection', 1);
   const enableIdempotence = resolveIdempotence(options, acks, retries, maxInFlightRequestsPerConnection);
 
   const clientId = options.clientId ?? `kafka-wire-producer-${++clientIdCounter}`;
@@ -365,21 +388,21 @@ export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): Resol
     deliveryTimeoutMs,
     retries,
     retryBackoffMs,
-    retryBackoffMaxMs: Math.max(retryBackoffMs, integer(options, 'retryBackoffMaxMs', 1000, 0)),
-    maxRequestSize: integer(options, 'maxRequestSize', 1048576, 1),
-    maxBlockMs: integer(options, 'maxBlockMs', 60000, 0),
-    bufferMemory: integer(options, 'bufferMemory', 33554432, 1, Number.MAX_SAFE_INTEGER),
-    metadataMaxAgeMs: integer(options, 'metadataMaxAgeMs', 300000, 0),
+    retryBackoffMaxMs: Math.max(retryBackoffMs, integer(options, 'retryBackoffMaxMs', 0)),
+    maxRequestSize: integer(options, 'maxRequestSize', 1),
+    maxBlockMs: integer(options, 'maxBlockMs', 0),
+    bufferMemory: integer(options, 'bufferMemory', 1, Number.MAX_SAFE_INTEGER),
+    metadataMaxAgeMs: integer(options, 'metadataMaxAgeMs', 0),
     maxInFlightRequestsPerConnection,
     enableIdempotence,
     reconnectBackoffMs,
-    reconnectBackoffMaxMs: Math.max(reconnectBackoffMs, integer(options, 'reconnectBackoffMaxMs', 1000, 0)),
-    connectionsMaxIdleMs: integer(options, 'connectionsMaxIdleMs', 540000, 0),
-    socketConnectionSetupTimeoutMs: integer(options, 'socketConnectionSetupTimeoutMs', 10000, 1),
+    reconnectBackoffMaxMs: Math.max(reconnectBackoffMs, integer(options, 'reconnectBackoffMaxMs', 0)),
+    connectionsMaxIdleMs: integer(options, 'connectionsMaxIdleMs', 0),
+    socketConnectionSetupTimeoutMs: integer(options, 'socketConnectionSetupTimeoutMs', 1),
     partitioner,
-    partitionerIgnoreKeys: boolean(options, 'partitionerIgnoreKeys', false),
-    partitionerAdaptivePartitioningEnable: boolean(options, 'partitionerAdaptivePartitioningEnable', true),
-    allowAutoCreateTopics: boolean(options, 'allowAutoCreateTopics', true),
+    partitionerIgnoreKeys: boolean(options, 'partitionerIgnoreKeys'),
+    partitionerAdaptivePartitioningEnable: boolean(options, 'partitionerAdaptivePartitioningEnable'),
+    allowAutoCreateTopics: boolean(options, 'allowAutoCreateTopics'),
     ssl,
   };
 }
@@ -401,7 +424,7 @@ function resolveIdempotence(
   if (retries === 0) conflicts.push('retries greater than 0 (got 0)');
   if (maxInFlight > 5) conflicts.push(`maxInFlightRequestsPerConnection at most 5 (got ${maxInFlight})`);
   if (explicit === false) return false;
-  if (conflicts.length === 0) return true;
+  if (conflicts.length === 0) return explicit ?? PRODUCER_OPTIONS.enableIdempotence.default;
   if (explicit === true) {
     throw new ProducerConfigError(
       'enableIdempotence',
