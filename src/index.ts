@@ -10,7 +10,6 @@ export {
   UnsupportedVersionError,
 } from './net/errors.js';
 export { murmur2, partitionForKey } from './partition/index.js';
-export type { DeliveryCallback, RecordMetadata } from './producer/accumulator.js';
 export type {
   Acks,
   CompressionType,
@@ -29,6 +28,7 @@ export {
   UndeliveredRecordsError,
 } from './producer/errors.js';
 export { type CloseOptions, Producer } from './producer/producer.js';
+export type { DeliveryCallback, RecordMetadata } from './producer/producer-batch.js';
 export type { ProducerRecord } from './producer/record-input.js';
 export { KafkaDecodeError, KafkaEncodeError } from './protocol/codec-errors.js';
 export { KafkaProtocolError } from './protocol/errors.js';

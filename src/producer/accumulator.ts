@@ -10,131 +10,11 @@
 //
 // @locality: event loop only; no locking needed. Time comes from `now()` so tests use a fake clock.
 
-import { RECORD_BATCH_OVERHEAD, type RecordHeader } from '../records/index.js';
-
-/** Where a record ended up, as the broker reported it. */
-export interface RecordMetadata {
-  topic: string;
-  partition: number;
-  /** The record's offset; -1n when acks=0 (the broker does not answer). */
-  offset: bigint;
-  /** The record's timestamp; the broker's append time when the topic uses LogAppendTime. */
-  timestamp: bigint;
-}
-
-export type DeliveryCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
-
-/**
- * Calls a record's callback. A user callback that throws must not stop the other records of its batch
- * from settling (nor break the producer's accounting), so its error is rethrown on its own, later, as an
- * uncaught exception: the caller's bug surfaces the way Node surfaces a throwing event listener.
- */
-export function deliver(
-  callback: DeliveryCallback,
-  error: Error | null,
-  metadata: RecordMetadata | null,
-): void {
-  try {
-    callback(error, metadata);
-  } catch (thrown) {
-    process.nextTick(() => {
-      throw thrown;
-    });
-  }
-}
-
-export interface PendingRecord {
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  headers: RecordHeader[] | undefined;
-  timestamp: bigint;
-  /** Exact encoded size of this record inside its batch (depends on its deltas within the batch). */
-  size: number;
-  callback: DeliveryCallback;
-}
+import { incrementSequence, RECORD_BATCH_OVERHEAD, recordSizeInBatch } from '../records/index.js';
+import { type PendingRecord, ProducerBatch } from './producer-batch.js';
 
 /** Java's COMPRESSION_RATE_ESTIMATION_FACTOR: the estimate errs on the large side by 5 %. */
 const COMPRESSION_ESTIMATE_FACTOR = 1.05;
-
-export class ProducerBatch {
-  readonly records: PendingRecord[] = [];
-  /** Exact uncompressed encoded size: header + records. */
-  sizeInBytes = RECORD_BATCH_OVERHEAD;
-  /** Compressed / uncompressed size this batch is expected to reach (1 without compression), fixed at creation. */
-  compressionRatio = 1;
-  /** How many times this batch was sent (0 while it has never left). */
-  attempts = 0;
-  /** Not to be sent again before this time (retry backoff). */
-  retryAtMs = 0;
-  /** Set once the batch left for the broker: later appends go to a new batch. */
-  closed = false;
-  /** First record's timestamp: every record's timestamp delta is relative to it. */
-  baseTimestamp = 0n;
-  /** True while a request carrying this batch awaits its response. */
-  inFlight = false;
-  /**
-   * Idempotence: the producer id, epoch and first sequence the batch was stamped with when first drained;
-   * a retry resends the same stamp (unless an epoch bump restarted the sequences).
-   */
-  producerId = -1n;
-  producerEpoch = -1;
-  baseSequence = -1;
-
-  constructor(
-    readonly topic: string,
-    readonly partition: number,
-    readonly createdMs: number,
-    /** delivery.timeout.ms counts from the batch's creation, as Java's does. */
-    readonly deadlineMs: number,
-  ) {}
-
-  private settled = false;
-  private settleWaiters: Array<() => void> | null = null;
-
-  get recordCount(): number {
-    return this.records.length;
-  }
-
-  /** Every record has its outcome; a late answer for this batch must be ignored. */
-  get isSettled(): boolean {
-    return this.settled;
-  }
-
-  /** Resolves once every record of this batch has settled (or moved to smaller batches that settled). */
-  whenSettled(): Promise<void> {
-    if (this.settled) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.settleWaiters ??= [];
-      this.settleWaiters.push(resolve);
-    });
-  }
-
-  markSettled(): void {
-    this.settled = true;
-    const waiters = this.settleWaiters;
-    this.settleWaiters = null;
-    if (waiters !== null) for (const resolve of waiters) resolve();
-  }
-
-  /** Settles every record of the batch; each record's promise or callback fires once. */
-  complete(baseOffset: bigint, logAppendTimeMs: bigint): void {
-    const useAppendTime = logAppendTimeMs >= 0n;
-    const records = this.records;
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      deliver(record.callback, null, {
-        topic: this.topic,
-        partition: this.partition,
-        offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
-        timestamp: useAppendTime ? logAppendTimeMs : record.timestamp,
-      });
-    }
-  }
-
-  fail(error: Error): void {
-    for (const record of this.records) deliver(record.callback, error, null);
-  }
-}
 
 interface PartitionQueue {
   /** Oldest first; a batch stays here until it is delivered or failed for good, in flight or not. */
@@ -272,15 +152,16 @@ export class RecordAccumulator {
   /**
    * Appends a record and returns the batch it joined. `sizeIn(record, batch)` gives the record's exact
    * encoded size if it joined that batch (its deltas depend on the batch's first record; null: a new
-   * batch). A record that does not fit starts a new batch; a record bigger than batchSize gets a batch of
-   * its own (the caller has checked it against maxRequestSize). The record object itself is kept (its
-   * `size` is set), and nothing else is allocated per record: this is the producer's hot path.
+   * batch); tests pass sizes of their own. A record that does not fit starts a new batch; a record bigger
+   * than batchSize gets a batch of its own (the caller has checked it against maxRequestSize). The record
+   * object itself is kept (its `size` is set), and nothing else is allocated per record: this is the
+   * producer's hot path.
    */
   append<R extends PendingRecord>(
     topic: string,
     partition: number,
     record: R,
-    sizeIn: (record: R, batch: ProducerBatch | null) => number,
+    sizeIn: (record: R, batch: ProducerBatch | null) => number = sizeInBatch,
   ): ProducerBatch {
     const queue = this.queueFor(topic, partition);
     const last = queue.batches[queue.batches.length - 1];
@@ -425,6 +306,33 @@ export class RecordAccumulator {
     void Promise.all(parts.map((part) => part.whenSettled())).then(() => batch.markSettled());
   }
 
+  /**
+   * Splits a batch the broker found too large into two halves that take its place, in order (Java's
+   * splitAndReenqueue); no attempt is counted. With a sequence, the halves keep the original's range (first
+   * half from its base sequence), so batches drained after it stay valid, as Java does. New batches of the
+   * topic assume no compression gain again.
+   */
+  split(batch: ProducerBatch): void {
+    this.resetCompressionEstimate(batch.topic);
+    const half = Math.ceil(batch.recordCount / 2);
+    const parts = [batch.records.slice(0, half), batch.records.slice(half)].map((records, i) => {
+      const part = new ProducerBatch(batch.topic, batch.partition, batch.createdMs, batch.deadlineMs);
+      part.baseTimestamp = records[0]!.timestamp;
+      part.closed = true;
+      if (batch.baseSequence >= 0) {
+        part.producerId = batch.producerId;
+        part.producerEpoch = batch.producerEpoch;
+        part.baseSequence = i === 0 ? batch.baseSequence : incrementSequence(batch.baseSequence, half);
+      }
+      // Sizes depend on deltas within the batch; for readiness only the fact that they are closed matters.
+      part.sizeInBytes = RECORD_BATCH_OVERHEAD + records.reduce((sum, r) => sum + r.size, 0);
+      part.records.push(...records);
+      return part;
+    });
+    this.release(batch);
+    this.replace(batch, parts);
+  }
+
   /** The earliest delivery deadline of any queued batch (Infinity when none is queued). */
   nextDeadlineMs(): number {
     let next = Number.POSITIVE_INFINITY;
@@ -473,4 +381,16 @@ export class RecordAccumulator {
   whenAllSettled(): Promise<void> {
     return Promise.all(this.allBatches().map((batch) => batch.whenSettled())).then(() => undefined);
   }
+}
+
+/** The record's exact size in `batch` (null: as the first record of a new batch). */
+export function sizeInBatch(record: PendingRecord, batch: ProducerBatch | null): number {
+  if (batch === null) return recordSizeInBatch(record, 0, 0n);
+  const base = batch.baseTimestamp;
+  // Records of one millisecond share their timestamp bigint: skip allocating a 0n delta.
+  return recordSizeInBatch(
+    record,
+    batch.recordCount,
+    record.timestamp === base ? 0n : record.timestamp - base,
+  );
 }

@@ -1,3 +1,10 @@
+import { KafkaWireError } from '../errors.js';
+import type { ExponentialBackoff } from '../net/backoff.js';
+import { KafkaErrorCode } from '../protocol/errors.js';
+import { incrementSequence } from '../records/index.js';
+import type { RecordAccumulator } from './accumulator.js';
+import type { ProducerBatch } from './producer-batch.js';
+
 // The idempotent producer's bookkeeping (Java's TransactionManager, minus transactions).
 //
 // The broker keeps, per producer id and partition, the last 5 batches' sequence numbers. A batch carries
@@ -14,8 +21,6 @@
 //     partition moves to the new epoch (from sequence 0) only once nothing of it is outstanding, as in Java.
 //
 // @locality: event loop.
-
-import { incrementSequence } from '../records/index.js';
 
 const MAX_EPOCH = 32767;
 
@@ -148,4 +153,189 @@ export class IdempotenceState {
 function isAfter(a: number, b: number): boolean {
   const diff = a - b;
   return (diff > 0 && diff < 2 ** 30) || diff < -(2 ** 30);
+}
+
+export interface IdempotenceOptions {
+  accumulator: RecordAccumulator;
+  /** Gets a producer id and epoch (InitProducerId). */
+  initProducerId: () => Promise<ProducerIdAndEpoch>;
+  /** Spaces out InitProducerId retries after retriable failures. */
+  retryBackoff: ExponentialBackoff;
+  now: () => number;
+}
+
+/** What a Produce error code means for an idempotent batch. */
+export type SequenceErrorOutcome =
+  /** The broker has the batch already: it succeeded, offset unknown. */
+  | 'duplicate'
+  /** Retry the batch, whatever the error's own flag says. */
+  | 'retry'
+  /** Not a sequence matter: handle the error as any other. */
+  | 'other';
+
+/**
+ * Every producer id, epoch and sequence decision of the idempotent producer: when a producer id is fetched,
+ * which batch gets which stamp, when a gap bumps the epoch, what a sequence error means. The sender asks
+ * and acts; this holds no sockets, so it is tested with a fake `initProducerId`.
+ */
+export class Idempotence {
+  readonly sequences = new IdempotenceState();
+  private readonly options: IdempotenceOptions;
+  private initializing = false;
+  private initFailures = 0;
+  private initRetryAtMs = 0;
+  private listener: () => void = () => undefined;
+
+  constructor(options: IdempotenceOptions) {
+    this.options = options;
+  }
+
+  /** After a fatal error (fenced, not authorized) nothing more can be delivered. */
+  get fatal(): Error | null {
+    return this.sequences.fatal;
+  }
+
+  /** Called when InitProducerId settled, either way: the sender may drain again. */
+  onChange(listener: () => void): void {
+    this.listener = listener;
+  }
+
+  /**
+   * Moves the producer's identity on where it can: once every in-flight batch resolved (their outcome decides
+   * which sequences were written), a requested epoch bump happens; without a producer id, InitProducerId is
+   * sent unless one is out or backing off.
+   */
+  advance(): void {
+    const sequences = this.sequences;
+    if (sequences.fatal !== null) return;
+    if (sequences.epochBumpPending) {
+      if (this.options.accumulator.inFlightCount() > 0) return;
+      const rewrite = sequences.bumpEpoch();
+      // The partitions with the gap renumber their waiting batches from 0 under the new epoch; the others
+      // keep their stamps (a retry must be resent unchanged to be deduplicated). With a new producer id
+      // (epoch exhausted) every partition starts over.
+      for (const batch of this.options.accumulator.allBatches()) {
+        if (rewrite === null || rewrite.has(partitionKey(batch))) batch.baseSequence = -1;
+      }
+      if (rewrite === null) this.initFailures = 0;
+    }
+    if (sequences.current === null && !this.initializing && this.options.now() >= this.initRetryAtMs) {
+      this.fetchProducerId();
+    }
+  }
+
+  /** True when batches may be drained: a producer id is held, no epoch bump waits, no fatal error. */
+  get mayDrain(): boolean {
+    const sequences = this.sequences;
+    return sequences.fatal === null && !sequences.epochBumpPending && sequences.current !== null;
+  }
+
+  /** Milliseconds until a backed-off InitProducerId retry is due (Infinity when none waits on time). */
+  initRetryInMs(): number {
+    const sequences = this.sequences;
+    return sequences.fatal === null && sequences.current === null && !this.initializing
+      ? this.initRetryAtMs - this.options.now()
+      : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * A new batch of a partition that still counts under an older epoch waits until nothing of that partition
+   * is outstanding (in flight, or stamped and waiting for a retry); then the partition restarts at 0 under
+   * the current epoch. Batches already stamped always go, unchanged.
+   */
+  mayStamp(batch: ProducerBatch): boolean {
+    if (batch.baseSequence >= 0 || this.sequences.isCurrent(partitionKey(batch))) return true;
+    return !this.options.accumulator.hasOutstanding(batch.topic, batch.partition);
+  }
+
+  /** Stamps producer id, epoch and the partition's next sequences on a batch's first drain. */
+  stamp(batch: ProducerBatch): void {
+    const identity = this.sequences.current;
+    if (identity === null || batch.baseSequence >= 0) return;
+    batch.producerId = identity.producerId;
+    batch.producerEpoch = identity.producerEpoch;
+    batch.baseSequence = this.sequences.assign(partitionKey(batch), batch.recordCount);
+  }
+
+  /** The broker wrote the batch: its partition's acknowledged sequences move on. */
+  acknowledge(batch: ProducerBatch): void {
+    if (batch.baseSequence < 0) return;
+    this.sequences.acknowledge(
+      partitionKey(batch),
+      batch.producerId,
+      batch.producerEpoch,
+      batch.baseSequence,
+      batch.recordCount,
+    );
+  }
+
+  /** A batch with a sequence will never be written: later sequences would leave a gap, so bump the epoch. */
+  noteGap(batch: ProducerBatch): void {
+    if (batch.baseSequence < 0) return;
+    const key = partitionKey(batch);
+    if (this.sequences.matches(key, batch.producerId, batch.producerEpoch))
+      this.sequences.requestEpochBump(key);
+  }
+
+  /**
+   * The idempotent producer's own errors, judged as Java does:
+   *  - DUPLICATE_SEQUENCE_NUMBER: the broker has the batch already (older than the 5 it remembers offsets
+   *    for): success, offset unknown.
+   *  - OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID: if an earlier batch of the partition is still
+   *    unresolved, this one simply came too early: retry after it. If this batch is the next one expected,
+   *    the broker lost our state (or a batch was lost): bump the epoch, restart sequences, retry.
+   *  - INVALID_PRODUCER_EPOCH: this batch fails as any error; the epoch is bumped for the ones after it.
+   */
+  judgeProduceError(batch: ProducerBatch, code: number): SequenceErrorOutcome {
+    if (code === KafkaErrorCode.DUPLICATE_SEQUENCE_NUMBER) return 'duplicate';
+    if (code === KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === KafkaErrorCode.UNKNOWN_PRODUCER_ID) {
+      const key = partitionKey(batch);
+      if (
+        this.sequences.matches(key, batch.producerId, batch.producerEpoch) &&
+        batch.baseSequence === this.sequences.nextExpected(key)
+      ) {
+        this.sequences.requestEpochBump(key);
+      }
+      return 'retry';
+    }
+    if (code === KafkaErrorCode.INVALID_PRODUCER_EPOCH) this.sequences.requestEpochBump(partitionKey(batch));
+    return 'other';
+  }
+
+  failFatally(error: Error): void {
+    this.sequences.failFatally(error);
+  }
+
+  private fetchProducerId(): void {
+    this.initializing = true;
+    this.options
+      .initProducerId()
+      .then(
+        (identity) => {
+          this.initFailures = 0;
+          this.sequences.setIdentity(identity);
+        },
+        (error: unknown) => {
+          if (error instanceof KafkaWireError && (error.fatal || !error.retriable)) {
+            this.sequences.failFatally(
+              new KafkaWireError(
+                `The idempotent producer could not get a producer id: ${error.message} Fix the cause (e.g. grant IdempotentWrite on the cluster) or set enableIdempotence: false.`,
+                { fatal: true, cause: error },
+              ),
+            );
+          } else {
+            this.initRetryAtMs = this.options.now() + this.options.retryBackoff.backoff(this.initFailures++);
+          }
+        },
+      )
+      .finally(() => {
+        this.initializing = false;
+        this.listener();
+      });
+  }
+}
+
+/** Sequence numbers are kept per partition. */
+function partitionKey(batch: ProducerBatch): string {
+  return `${batch.topic}\u0000${batch.partition}`;
 }

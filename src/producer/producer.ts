@@ -1,57 +1,37 @@
 import { KafkaWireError } from '../errors.js';
+import { ExponentialBackoff } from '../net/backoff.js';
 import { ClientClosedError } from '../net/errors.js';
 import { ConnectionPool } from '../net/pool.js';
-import { partitionForKey } from '../partition/murmur2.js';
-import { RoundRobinPartitioner } from '../partition/round-robin.js';
-import { StickyPartitioner } from '../partition/sticky.js';
-import { kafkaErrorFor } from '../protocol/errors.js';
-import { InitProducerIdApi } from '../protocol/init-producer-id.js';
-import { MetadataApi } from '../protocol/metadata.js';
 import { RECORD_BATCH_OVERHEAD, recordSizeInBatch } from '../records/index.js';
 import { type Serializer, serializePart } from '../serializers/types.js';
-import {
-  type DeliveryCallback,
-  deliver,
-  type PendingRecord,
-  type ProducerBatch,
-  RecordAccumulator,
-  type RecordMetadata,
-} from './accumulator.js';
+import { RecordAccumulator } from './accumulator.js';
+import { Admission, RECORD_GROWTH_BOUND } from './admission.js';
+import { BatchEncoder } from './batch-encoder.js';
+import { requestMetadata, requestProducerId } from './cluster-requests.js';
 import { type ProducerOptions, type ResolvedProducerConfig, resolveProducerConfig } from './config.js';
 import {
-  BufferExhaustedError,
   InvalidRecordError,
   ProducerConfigError,
   RecordTooLargeError,
   UndeliveredRecordsError,
 } from './errors.js';
-import { IdempotenceState, type ProducerIdAndEpoch } from './idempotence.js';
-import { MetadataCache, type MetadataSnapshot, type TopicMetadata } from './metadata.js';
+import { Idempotence } from './idempotence.js';
+import { MetadataCache, type TopicMetadata } from './metadata.js';
+import { Partitioning } from './partitioning.js';
+import { type DeliveryCallback, deliver, type PendingRecord, type RecordMetadata } from './producer-batch.js';
 import {
   type KeyValue,
   type ProducerRecord,
   toBytes,
   toHeaders,
   toTimestamp,
-  validatePartition,
   validateTopic,
 } from './record-input.js';
 import { Sender } from './sender.js';
 
-/**
- * The most an encoded record can grow between its size alone in a batch (offset and timestamp deltas 0)
- * and its size at any place in a batch: offset delta varint 1 -> 5 bytes, timestamp delta varlong 1 -> 10,
- * and the length prefix 1 more. Reserving this much before the partition is chosen keeps bufferMemory a
- * hard bound while the exact size is what is accounted.
- */
-const RECORD_GROWTH_BOUND = 16;
-
-interface RoomWaiter {
-  record: PreparedRecord;
-  meta: TopicMetadata;
-  callback: DeliveryCallback;
-  deadlineMs: number;
-}
+// The producer's public API (send, produce, flush, close, waitForRoom) and the preparation of each record
+// (validation, serialization, size checks). Where a record goes next is the job of the modules it wires
+// together: metadata, admission (bufferMemory), partitioning, the accumulator and the sender.
 
 export interface CloseOptions {
   /** How long close() waits for records already accepted to be delivered. Default: until they settle. */
@@ -74,25 +54,18 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private readonly metadata: MetadataCache;
   private readonly accumulator: RecordAccumulator;
   private readonly sender: Sender;
-  private readonly sticky = new Map<string, StickyPartitioner>();
-  private readonly roundRobin = new RoundRobinPartitioner();
+  private readonly encoder: BatchEncoder;
+  private readonly partitioning: Partitioning;
+  private readonly admission: Admission<PreparedRecord>;
   // Records whose topic metadata is still being fetched; shared per topic so they append in send() order.
   private readonly metadataWaits = new Map<string, Promise<TopicMetadata>>();
   private readonly waitingForMetadata = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
-  private readonly idempotence: IdempotenceState | undefined;
+  private readonly idempotence: Idempotence | undefined;
   private readonly keySerializer: Serializer<K> | undefined;
   private readonly valueSerializer: Serializer<V> | undefined;
   /** The last record still being serialized asynchronously; later records wait behind it. */
   private serializing: Promise<void> | null = null;
-  /** Records waiting for room in bufferMemory, in send order; `roomHead` is the first still waiting. */
-  private roomWaiters: RoomWaiter[] = [];
-  private roomHead = 0;
-  private roomTimer: NodeJS.Timeout | null = null;
-  private roomDrainScheduled = false;
-  private roomResolvers: Array<() => void> = [];
-  /** Records waiting for their topic's metadata (not yet in bufferMemory's accounting). */
-  private awaitingMetadata = 0;
   /** Bytes appended since the event loop last turned; past `yieldAfterBytes` produce() asks the caller to yield. */
   private appendedSinceTurn = 0;
   private yieldRequested = false;
@@ -107,8 +80,6 @@ export class Producer<K = KeyValue, V = KeyValue> {
   /** Date.now() as a bigint, reused within one millisecond (a BigInt per record is garbage to collect). */
   private lastNowMs = -1;
   private lastValidTopic: string | undefined;
-  private lastStickyTopic: string | undefined;
-  private lastSticky: StickyPartitioner | undefined;
   private lastNow = 0n;
   private readonly unreported: DeliveryCallback = (error) => {
     if (error === null) return;
@@ -135,12 +106,19 @@ export class Producer<K = KeyValue, V = KeyValue> {
       socketConnectionSetupTimeoutMs: config.socketConnectionSetupTimeoutMs,
     });
     this.metadata = new MetadataCache({
-      fetch: (topics, allow) => this.fetchMetadata(topics, allow),
+      fetch: (topics, allow) => requestMetadata(this.pool, topics, allow),
       allowAutoCreateTopics: config.allowAutoCreateTopics,
       metadataMaxAgeMs: config.metadataMaxAgeMs,
       retryBackoffMs: config.retryBackoffMs,
       retryBackoffMaxMs: config.retryBackoffMaxMs,
     });
+    const partitioning = new Partitioning({
+      partitioner: config.partitioner,
+      partitionerIgnoreKeys: config.partitionerIgnoreKeys,
+      batchSize: config.batchSize,
+      metadata: this.metadata,
+    });
+    this.partitioning = partitioning;
     this.accumulator = new RecordAccumulator({
       batchSize: config.batchSize,
       lingerMs: config.lingerMs,
@@ -150,22 +128,49 @@ export class Producer<K = KeyValue, V = KeyValue> {
       bufferMemory: config.bufferMemory,
       compressed: config.compressionType !== 'none',
       ...(config.partitionerAdaptivePartitioningEnable
-        ? { onQueueSizes: (topic, partitions, sizes) => this.updateLoadStats(topic, partitions, sizes) }
+        ? {
+            onQueueSizes: (topic, partitions, sizes) =>
+              partitioning.updateLoadStats(topic, partitions, sizes),
+          }
         : {}),
-      onMemoryFreed: () => this.scheduleRoomDrain(),
+      onMemoryFreed: () => this.admission.memoryFreed(),
       now,
     });
-    this.idempotence = config.enableIdempotence ? new IdempotenceState() : undefined;
+    this.admission = new Admission<PreparedRecord>({
+      accumulator: this.accumulator,
+      bufferMemory: config.bufferMemory,
+      maxBlockMs: config.maxBlockMs,
+      append: (record, meta, callback) => this.appendNow(record, meta, callback),
+      topic: (name) => this.metadata.topic(name),
+      onPressure: () => this.sender.wakeup(),
+    });
+    this.idempotence = config.enableIdempotence
+      ? new Idempotence({
+          accumulator: this.accumulator,
+          initProducerId: () => requestProducerId(this.pool),
+          retryBackoff: new ExponentialBackoff({
+            initialMs: config.retryBackoffMs,
+            maxMs: config.retryBackoffMaxMs,
+          }),
+          now,
+        })
+      : undefined;
+    this.encoder = new BatchEncoder({
+      compressionType: config.compressionType,
+      compressionLevel: config.compressionLevel,
+      accumulator: this.accumulator,
+    });
     this.sender = new Sender({
       config,
       accumulator: this.accumulator,
       metadata: this.metadata,
       pool: this.pool,
+      encoder: this.encoder,
       now,
       idempotence: this.idempotence,
-      initProducerId: () => this.fetchProducerId(),
     });
     this.metadata.onUpdate(() => this.sender.wakeup());
+    this.idempotence?.onChange(() => this.sender.wakeup());
   }
 
   /**
@@ -269,7 +274,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
       // Queued after the sender's pass (scheduled when the first of these records was appended).
       return this.yieldRequested ? new Promise((resolve) => setImmediate(resolve)) : Promise.resolve();
     }
-    return new Promise((resolve) => this.roomResolvers.push(resolve));
+    return this.admission.whenRoom();
   }
 
   /** Exact encoded bytes of the records held right now (queued or awaiting the broker); at most bufferMemory. */
@@ -278,23 +283,12 @@ export class Producer<K = KeyValue, V = KeyValue> {
   }
 
   private hasRoom(): boolean {
-    return this.awaitingMetadata === 0 && this.noneWaitingForMemory();
+    return this.admission.hasRoom();
   }
 
   /** produce()'s answer: room, and the event loop turned since the last batch's worth was appended. */
   private mayGoOn(): boolean {
     return !this.yieldRequested && this.hasRoom();
-  }
-
-  private noneWaitingForMemory(): boolean {
-    return this.roomHead === this.roomWaiters.length;
-  }
-
-  private resolveRoomIfFree(): void {
-    if (!this.hasRoom() || this.roomResolvers.length === 0) return;
-    const resolvers = this.roomResolvers;
-    this.roomResolvers = [];
-    for (const resolve of resolvers) resolve();
   }
 
   private trackSerializing(chain: Promise<void>): void {
@@ -308,120 +302,27 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private route(prepared: PreparedRecord, callback: DeliveryCallback): void {
     const known = this.metadataWaits.has(prepared.topic) ? undefined : this.metadata.topic(prepared.topic);
     if (known !== undefined) {
-      this.append(prepared, known, callback);
+      this.admission.offer(prepared, known, callback);
       return;
     }
     // Until the metadata arrives produce() says false, so a fast loop pauses instead of piling up records
     // (and a promise each) outside bufferMemory's accounting.
-    this.awaitingMetadata++;
+    const admission = this.admission;
+    admission.metadataWaitStarted();
     const wait = this.waitForTopic(prepared.topic).then(
       (meta) => {
-        this.awaitingMetadata--;
-        this.append(prepared, meta, callback);
-        this.resolveRoomIfFree();
+        admission.metadataWaitEnded();
+        admission.offer(prepared, meta, callback);
+        admission.resolveRoomIfFree();
       },
       (error: unknown) => {
-        this.awaitingMetadata--;
+        admission.metadataWaitEnded();
         deliver(callback, asError(error), null);
-        this.resolveRoomIfFree();
+        admission.resolveRoomIfFree();
       },
     );
     this.waitingForMetadata.add(wait);
     void wait.finally(() => this.waitingForMetadata.delete(wait));
-  }
-
-  /**
-   * Appends the record if it fits in bufferMemory and nothing waits before it; otherwise it joins the
-   * queue of records waiting for room (FIFO, so send order is kept across the wait).
-   */
-  private append(record: PreparedRecord, meta: TopicMetadata, callback: DeliveryCallback): void {
-    if (this.noneWaitingForMemory() && this.accumulator.hasRoom(record.reserve)) {
-      this.appendNow(record, meta, callback);
-      return;
-    }
-    this.roomWaiters.push({ record, meta, callback, deadlineMs: Date.now() + this.config.maxBlockMs });
-    // Batches go at once while records wait: lingering would only make them wait longer.
-    this.accumulator.exhausted = true;
-    this.sender.wakeup();
-    this.scheduleRoomTimer();
-  }
-
-  private scheduleRoomDrain(): void {
-    if (this.roomDrainScheduled || this.noneWaitingForMemory()) return;
-    this.roomDrainScheduled = true;
-    // Memory is freed while a response is being handled; append once that pass is over.
-    queueMicrotask(() => {
-      this.roomDrainScheduled = false;
-      this.drainRoomWaiters();
-    });
-  }
-
-  /** Appends waiting records, oldest first, while they fit; fails those past maxBlockMs. */
-  private drainRoomWaiters(): void {
-    const waiters = this.roomWaiters;
-    const now = Date.now();
-    while (this.roomHead < waiters.length) {
-      const waiter = waiters[this.roomHead]!;
-      if (this.accumulator.hasRoom(waiter.record.reserve)) {
-        this.roomHead++;
-        // Partitions may have been added while it waited.
-        this.appendNow(
-          waiter.record,
-          this.metadata.topic(waiter.record.topic) ?? waiter.meta,
-          waiter.callback,
-        );
-      } else if (waiter.deadlineMs <= now) {
-        this.roomHead++;
-        deliver(
-          waiter.callback,
-          new BufferExhaustedError(
-            `No room for a ${waiter.record.reserve - RECORD_GROWTH_BOUND}-byte record in bufferMemory (${this.config.bufferMemory} bytes, ${this.accumulator.bufferedBytes} in use) within maxBlockMs (${this.config.maxBlockMs} ms): records are produced faster than the brokers take them. Slow down (await producer.waitForRoom() when produce() returns false), or raise bufferMemory or maxBlockMs.`,
-          ),
-          null,
-        );
-      } else break;
-    }
-    this.settleRoomQueue();
-  }
-
-  /** Compacts the waiter queue; when it is empty, lifts the pressure and wakes waitForRoom() callers. */
-  private settleRoomQueue(): void {
-    if (this.noneWaitingForMemory()) {
-      this.roomWaiters = [];
-      this.roomHead = 0;
-      this.accumulator.exhausted = false;
-      if (this.roomTimer !== null) clearTimeout(this.roomTimer);
-      this.roomTimer = null;
-      this.resolveRoomIfFree();
-      return;
-    }
-    if (this.roomHead > 1024 && this.roomHead * 2 > this.roomWaiters.length) {
-      this.roomWaiters = this.roomWaiters.slice(this.roomHead);
-      this.roomHead = 0;
-    }
-    this.scheduleRoomTimer();
-  }
-
-  /** One timer, for the oldest waiter's maxBlockMs deadline (waiters join in deadline order). */
-  private scheduleRoomTimer(): void {
-    if (this.roomTimer !== null) return;
-    const head = this.roomWaiters[this.roomHead];
-    if (head === undefined) return;
-    this.roomTimer = setTimeout(
-      () => {
-        this.roomTimer = null;
-        this.drainRoomWaiters();
-      },
-      Math.max(0, head.deadlineMs - Date.now()),
-    );
-  }
-
-  /** Fails every record waiting for room (close gave up). */
-  private failRoomWaiters(error: Error): void {
-    while (this.roomHead < this.roomWaiters.length) {
-      deliver(this.roomWaiters[this.roomHead++]!.callback, error, null);
-    }
-    this.settleRoomQueue();
   }
 
   /** Sends every record accepted so far right away (ignoring lingerMs) and resolves when all have settled. */
@@ -483,7 +384,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
           `The producer was closed before this record was delivered: close({ timeoutMs: ${timeoutMs} }) ran out. It may or may not have been written.`,
         );
         this.sender.stop();
-        this.failRoomWaiters(error);
+        this.admission.failWaiting(error);
         for (const batch of this.accumulator.allBatches()) {
           this.accumulator.remove(batch);
           batch.fail(error);
@@ -494,7 +395,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     }
     this.sender.stop();
     this.metadata.close();
-    await Promise.all([this.pool.close('the producer was closed'), this.sender.closeCompression()]);
+    await Promise.all([this.pool.close('the producer was closed'), this.encoder.close()]);
     this.throwUnreported();
   }
 
@@ -602,123 +503,23 @@ export class Producer<K = KeyValue, V = KeyValue> {
     return wait;
   }
 
+  /** Appends a record that has room: partition chosen, into its batch, the sender told. */
   private appendNow(record: PreparedRecord, meta: TopicMetadata, callback: DeliveryCallback): void {
     let partition: number;
-    let sticky: StickyPartitioner | undefined;
     try {
-      partition = this.choosePartition(record, meta);
-      if (record.partition === undefined && this.usesSticky(record)) sticky = this.stickyFor(record.topic);
+      partition = this.partitioning.choose(record, meta);
     } catch (error) {
       deliver(callback, asError(error), null);
       return;
     }
     // The prepared record is what the batch keeps: no copy per record.
     record.callback = callback;
-    this.accumulator.append(record.topic, partition, record, sizeInBatch);
-    if (sticky !== undefined) {
-      sticky.onAppend(partition, record.size, this.accumulator.allBatchesFull(record.topic, partition), meta);
-    }
+    this.accumulator.append(record.topic, partition, record);
+    this.partitioning.onAppend(record, partition, meta, this.accumulator);
     this.sender.wakeup();
     if (this.appendedSinceTurn === 0) setImmediate(this.onTurn);
     this.appendedSinceTurn += record.size;
     if (this.appendedSinceTurn >= this.yieldAfterBytes) this.yieldRequested = true;
-  }
-
-  private usesSticky(record: PreparedRecord): boolean {
-    return (
-      this.config.partitioner === 'default' && (record.key === null || this.config.partitionerIgnoreKeys)
-    );
-  }
-
-  /**
-   * Adaptive partitioning (Java's partitioner.adaptive.partitioning.enable): keyless records go less to
-   * partitions whose batches pile up, i.e. whose leader is slow. As in Java, only once every partition of
-   * the topic has had a batch, and only over partitions with a known leader.
-   */
-  private updateLoadStats(topic: string, partitions: readonly number[], sizes: readonly number[]): void {
-    const sticky = this.sticky.get(topic);
-    const meta = this.metadata.topic(topic);
-    if (sticky === undefined || meta === undefined) return;
-    if (partitions.length < meta.numPartitions) {
-      sticky.updateLoadStats(null);
-      return;
-    }
-    const led: number[] = [];
-    const ledSizes: number[] = [];
-    for (let i = 0; i < partitions.length; i++) {
-      if ((meta.partitions[partitions[i]!]?.leaderId ?? -1) >= 0) {
-        led.push(partitions[i]!);
-        ledSizes.push(sizes[i]!);
-      }
-    }
-    // Sizes padded to every partition, ids only for the led ones: leaderless partitions are then left out of
-    // the choice even when every queue is equal, as in Java.
-    while (ledSizes.length < partitions.length) ledSizes.push(0);
-    sticky.updateLoadStats(ledSizes, led);
-  }
-
-  private stickyFor(topic: string): StickyPartitioner {
-    if (topic === this.lastStickyTopic) return this.lastSticky!;
-    let sticky = this.sticky.get(topic);
-    if (sticky === undefined) {
-      sticky = new StickyPartitioner({ batchSize: this.config.batchSize });
-      this.sticky.set(topic, sticky);
-    }
-    this.lastStickyTopic = topic;
-    this.lastSticky = sticky;
-    return sticky;
-  }
-
-  private choosePartition(record: PreparedRecord, meta: TopicMetadata): number {
-    if (record.partition !== undefined)
-      return validatePartition(record.partition, meta.numPartitions, record.topic);
-    const partitioner = this.config.partitioner;
-    if (typeof partitioner === 'function') {
-      const chosen = partitioner({
-        topic: record.topic,
-        key: record.key,
-        value: record.value,
-        cluster: meta,
-      });
-      if (!Number.isInteger(chosen) || chosen < 0 || chosen >= meta.numPartitions) {
-        throw new InvalidRecordError(
-          `The custom partitioner returned ${String(chosen)} for topic '${record.topic}', which has partitions 0 to ${meta.numPartitions - 1}.`,
-        );
-      }
-      return chosen;
-    }
-    if (partitioner === 'round-robin') return this.roundRobin.partition(meta);
-    if (record.key !== null && !this.config.partitionerIgnoreKeys)
-      return partitionForKey(record.key, meta.numPartitions);
-    return this.stickyFor(record.topic).partition(meta);
-  }
-
-  /** InitProducerId for an idempotent (non-transactional) producer, from any broker. */
-  private async fetchProducerId(): Promise<ProducerIdAndEpoch> {
-    const connection = await this.pool.get(this.pool.leastLoadedNodeId());
-    const response = await connection.request(InitProducerIdApi, {
-      transactionalId: null,
-      transactionTimeoutMs: 2147483647,
-    });
-    if (response.errorCode !== 0) throw kafkaErrorFor(response.errorCode, { api: 'InitProducerId' });
-    return { producerId: response.producerId, producerEpoch: response.producerEpoch };
-  }
-
-  private async fetchMetadata(topics: string[], allowAutoTopicCreation: boolean): Promise<MetadataSnapshot> {
-    const nodeId = this.pool.leastLoadedNodeId();
-    const connection = await this.pool.get(nodeId);
-    const response = await connection.request(MetadataApi, {
-      topics: topics.map((name) => ({ name })),
-      allowAutoTopicCreation,
-    });
-    const brokers = response.brokers.map((b) => ({
-      nodeId: b.nodeId,
-      host: b.host,
-      port: b.port,
-      rack: b.rack ?? null,
-    }));
-    this.pool.updateBrokers(brokers);
-    return { brokers, topics: response.topics } as MetadataSnapshot;
   }
 }
 
@@ -731,18 +532,6 @@ interface PreparedRecord extends PendingRecord {
 }
 
 function noCallback(): void {}
-
-/** The record's exact size in `batch` (null: as the first record of a new batch). */
-function sizeInBatch(record: PreparedRecord, batch: ProducerBatch | null): number {
-  if (batch === null) return recordSizeInBatch(record, 0, 0n);
-  const base = batch.baseTimestamp;
-  // Records of one millisecond share their timestamp bigint: skip allocating a 0n delta.
-  return recordSizeInBatch(
-    record,
-    batch.recordCount,
-    record.timestamp === base ? 0n : record.timestamp - base,
-  );
-}
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new KafkaWireError(String(error));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { RecordAccumulator } from '../../../src/producer/accumulator.js';
 import {
   type DeliveryCallback,
   ProducerBatch,
-  RecordAccumulator,
   type RecordMetadata,
-} from '../../../src/producer/accumulator.js';
+} from '../../../src/producer/producer-batch.js';
 import { RECORD_BATCH_OVERHEAD } from '../../../src/records/index.js';
 
 function setup(

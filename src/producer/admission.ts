@@ -1,0 +1,186 @@
+import type { RecordAccumulator } from './accumulator.js';
+import { BufferExhaustedError } from './errors.js';
+import type { TopicMetadata } from './metadata.js';
+import { type DeliveryCallback, deliver } from './producer-batch.js';
+
+// bufferMemory admission (Java's BufferPool role): a record goes into the accumulator only while the bytes
+// held stay within bufferMemory. One that finds no room waits, in send order, until settled batches give
+// bytes back, or fails with BufferExhaustedError after maxBlockMs. Records waiting for their topic's
+// metadata are counted here too, so produce() can say "wait" for either reason.
+//
+// @locality: event loop only.
+
+/**
+ * The most an encoded record can grow between its size alone in a batch (offset and timestamp deltas 0)
+ * and its size at any place in a batch: offset delta varint 1 -> 5 bytes, timestamp delta varlong 1 -> 10,
+ * and the length prefix 1 more. Reserving this much before the partition is chosen keeps bufferMemory a
+ * hard bound while the exact size is what is accounted.
+ */
+export const RECORD_GROWTH_BOUND = 16;
+
+/** What admission reads of a record. */
+export interface ReservedRecord {
+  topic: string;
+  /** Bytes the record may take in bufferMemory: its size alone in a batch plus RECORD_GROWTH_BOUND. */
+  reserve: number;
+}
+
+interface RoomWaiter<R> {
+  record: R;
+  meta: TopicMetadata;
+  callback: DeliveryCallback;
+  deadlineMs: number;
+}
+
+export interface AdmissionOptions<R> {
+  accumulator: RecordAccumulator;
+  bufferMemory: number;
+  maxBlockMs: number;
+  /** Appends a record that has room (in admission order). */
+  append: (record: R, meta: TopicMetadata, callback: DeliveryCallback) => void;
+  /** A topic's metadata now: partitions may have been added while a record waited. */
+  topic: (name: string) => TopicMetadata | undefined;
+  /** Records wait for room: batches should leave at once. */
+  onPressure: () => void;
+}
+
+export class Admission<R extends ReservedRecord> {
+  private readonly options: AdmissionOptions<R>;
+  /** Records waiting for room in bufferMemory, in send order; `head` is the first still waiting. */
+  private waiters: RoomWaiter<R>[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private drainScheduled = false;
+  private resolvers: Array<() => void> = [];
+  /** Records waiting for their topic's metadata (not yet in bufferMemory's accounting). */
+  private awaitingMetadata = 0;
+
+  constructor(options: AdmissionOptions<R>) {
+    this.options = options;
+  }
+
+  /** True when no record waits for room or for its topic's metadata. */
+  hasRoom(): boolean {
+    return this.awaitingMetadata === 0 && this.noneWaitingForMemory();
+  }
+
+  /** Resolves once `hasRoom()` (call it when it is false). */
+  whenRoom(): Promise<void> {
+    return new Promise((resolve) => this.resolvers.push(resolve));
+  }
+
+  /** A record started waiting for its topic's metadata. */
+  metadataWaitStarted(): void {
+    this.awaitingMetadata++;
+  }
+
+  /** A record's metadata wait ended (either way); call `resolveRoomIfFree` once it was handled. */
+  metadataWaitEnded(): void {
+    this.awaitingMetadata--;
+  }
+
+  /**
+   * Appends the record if it fits in bufferMemory and nothing waits before it; otherwise it joins the
+   * queue of records waiting for room (FIFO, so send order is kept across the wait).
+   */
+  offer(record: R, meta: TopicMetadata, callback: DeliveryCallback): void {
+    if (this.noneWaitingForMemory() && this.options.accumulator.hasRoom(record.reserve)) {
+      this.options.append(record, meta, callback);
+      return;
+    }
+    this.waiters.push({ record, meta, callback, deadlineMs: Date.now() + this.options.maxBlockMs });
+    // Batches go at once while records wait: lingering would only make them wait longer.
+    this.options.accumulator.exhausted = true;
+    this.options.onPressure();
+    this.scheduleTimer();
+  }
+
+  /** Settled batches gave bytes back: waiting records may go on. */
+  memoryFreed(): void {
+    if (this.drainScheduled || this.noneWaitingForMemory()) return;
+    this.drainScheduled = true;
+    // Memory is freed while a response is being handled; append once that pass is over.
+    queueMicrotask(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  /** Wakes `whenRoom()` callers once no record waits. */
+  resolveRoomIfFree(): void {
+    if (!this.hasRoom() || this.resolvers.length === 0) return;
+    const resolvers = this.resolvers;
+    this.resolvers = [];
+    for (const resolve of resolvers) resolve();
+  }
+
+  /** Fails every record waiting for room (close gave up). */
+  failWaiting(error: Error): void {
+    while (this.head < this.waiters.length) deliver(this.waiters[this.head++]!.callback, error, null);
+    this.settleQueue();
+  }
+
+  private noneWaitingForMemory(): boolean {
+    return this.head === this.waiters.length;
+  }
+
+  /** Appends waiting records, oldest first, while they fit; fails those past maxBlockMs. */
+  private drain(): void {
+    const { accumulator, bufferMemory, maxBlockMs } = this.options;
+    const waiters = this.waiters;
+    const now = Date.now();
+    while (this.head < waiters.length) {
+      const waiter = waiters[this.head]!;
+      if (accumulator.hasRoom(waiter.record.reserve)) {
+        this.head++;
+        this.options.append(
+          waiter.record,
+          this.options.topic(waiter.record.topic) ?? waiter.meta,
+          waiter.callback,
+        );
+      } else if (waiter.deadlineMs <= now) {
+        this.head++;
+        deliver(
+          waiter.callback,
+          new BufferExhaustedError(
+            `No room for a ${waiter.record.reserve - RECORD_GROWTH_BOUND}-byte record in bufferMemory (${bufferMemory} bytes, ${accumulator.bufferedBytes} in use) within maxBlockMs (${maxBlockMs} ms): records are produced faster than the brokers take them. Slow down (await producer.waitForRoom() when produce() returns false), or raise bufferMemory or maxBlockMs.`,
+          ),
+          null,
+        );
+      } else break;
+    }
+    this.settleQueue();
+  }
+
+  /** Compacts the waiter queue; when it is empty, lifts the pressure and wakes waitForRoom() callers. */
+  private settleQueue(): void {
+    if (this.noneWaitingForMemory()) {
+      this.waiters = [];
+      this.head = 0;
+      this.options.accumulator.exhausted = false;
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      this.resolveRoomIfFree();
+      return;
+    }
+    if (this.head > 1024 && this.head * 2 > this.waiters.length) {
+      this.waiters = this.waiters.slice(this.head);
+      this.head = 0;
+    }
+    this.scheduleTimer();
+  }
+
+  /** One timer, for the oldest waiter's maxBlockMs deadline (waiters join in deadline order). */
+  private scheduleTimer(): void {
+    if (this.timer !== null) return;
+    const head = this.waiters[this.head];
+    if (head === undefined) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.drain();
+      },
+      Math.max(0, head.deadlineMs - Date.now()),
+    );
+  }
+}

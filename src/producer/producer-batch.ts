@@ -1,0 +1,127 @@
+// A partition's batch of records and how its records learn their outcome. The accumulator groups records
+// into these; the sender ships and settles them.
+
+import { RECORD_BATCH_OVERHEAD, type RecordHeader } from '../records/index.js';
+
+/** Where a record ended up, as the broker reported it. */
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** The record's offset; -1n when acks=0 (the broker does not answer). */
+  offset: bigint;
+  /** The record's timestamp; the broker's append time when the topic uses LogAppendTime. */
+  timestamp: bigint;
+}
+
+export type DeliveryCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
+
+/**
+ * Calls a record's callback. A user callback that throws must not stop the other records of its batch
+ * from settling (nor break the producer's accounting), so its error is rethrown on its own, later, as an
+ * uncaught exception: the caller's bug surfaces the way Node surfaces a throwing event listener.
+ */
+export function deliver(
+  callback: DeliveryCallback,
+  error: Error | null,
+  metadata: RecordMetadata | null,
+): void {
+  try {
+    callback(error, metadata);
+  } catch (thrown) {
+    process.nextTick(() => {
+      throw thrown;
+    });
+  }
+}
+
+export interface PendingRecord {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: RecordHeader[] | undefined;
+  timestamp: bigint;
+  /** Exact encoded size of this record inside its batch (depends on its deltas within the batch). */
+  size: number;
+  callback: DeliveryCallback;
+}
+
+export class ProducerBatch {
+  readonly records: PendingRecord[] = [];
+  /** Exact uncompressed encoded size: header + records. */
+  sizeInBytes = RECORD_BATCH_OVERHEAD;
+  /** Compressed / uncompressed size this batch is expected to reach (1 without compression), fixed at creation. */
+  compressionRatio = 1;
+  /** How many times this batch was sent (0 while it has never left). */
+  attempts = 0;
+  /** Not to be sent again before this time (retry backoff). */
+  retryAtMs = 0;
+  /** Set once the batch left for the broker: later appends go to a new batch. */
+  closed = false;
+  /** First record's timestamp: every record's timestamp delta is relative to it. */
+  baseTimestamp = 0n;
+  /** True while a request carrying this batch awaits its response. */
+  inFlight = false;
+  /**
+   * Idempotence: the producer id, epoch and first sequence the batch was stamped with when first drained;
+   * a retry resends the same stamp (unless an epoch bump restarted the sequences).
+   */
+  producerId = -1n;
+  producerEpoch = -1;
+  baseSequence = -1;
+  /** Why the last attempt failed, for the message when the batch expires. */
+  lastError: unknown = undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly createdMs: number,
+    /** delivery.timeout.ms counts from the batch's creation, as Java's does. */
+    readonly deadlineMs: number,
+  ) {}
+
+  private settled = false;
+  private settleWaiters: Array<() => void> | null = null;
+
+  get recordCount(): number {
+    return this.records.length;
+  }
+
+  /** Every record has its outcome; a late answer for this batch must be ignored. */
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  /** Resolves once every record of this batch has settled (or moved to smaller batches that settled). */
+  whenSettled(): Promise<void> {
+    if (this.settled) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.settleWaiters ??= [];
+      this.settleWaiters.push(resolve);
+    });
+  }
+
+  markSettled(): void {
+    this.settled = true;
+    const waiters = this.settleWaiters;
+    this.settleWaiters = null;
+    if (waiters !== null) for (const resolve of waiters) resolve();
+  }
+
+  /** Settles every record of the batch; each record's promise or callback fires once. */
+  complete(baseOffset: bigint, logAppendTimeMs: bigint): void {
+    const useAppendTime = logAppendTimeMs >= 0n;
+    const records = this.records;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      deliver(record.callback, null, {
+        topic: this.topic,
+        partition: this.partition,
+        offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
+        timestamp: useAppendTime ? logAppendTimeMs : record.timestamp,
+      });
+    }
+  }
+
+  fail(error: Error): void {
+    for (const record of this.records) deliver(record.callback, error, null);
+  }
+}
