@@ -8,6 +8,14 @@
 // connection. A request that times out closes the connection for the same reason (as Java's NetworkClient does):
 // its late response would otherwise be taken for the next request's.
 //
+// SASL: with a mechanism configured, the connection authenticates after ApiVersions and before anything else, and
+// re-authenticates on the same connection before the session lifetime the broker granted runs out (KIP-368, at a
+// random 85-95 % of it, as Java does, so that many connections do not all re-authenticate at once). A broker
+// answers one connection's requests in order and must see nothing but the SASL exchange while it runs, so new
+// requests are held, the ones in flight drain, the exchange runs, and the held requests are then sent in the
+// order they were made (franz-go does the same). A failed re-authentication closes the connection: its held
+// requests fail with a retriable error and the next connection authenticates afresh.
+//
 // Writes: each request is one pre-framed buffer written with one socket.write. Writes issued in the same tick are
 // corked and flushed together on the next tick (one writev syscall for a burst of small requests). When
 // socket.write returns false (the kernel and Node's buffer are full), further requests wait in our own queue
@@ -32,6 +40,8 @@ import {
 } from './errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './frame-decoder.js';
 import { negotiateApiVersions } from './negotiate.js';
+import { authenticateSasl, type SaslChannel } from './sasl/authenticate.js';
+import type { SaslMechanism } from './sasl/mechanism.js';
 
 export interface ConnectionOptions {
   host: string;
@@ -63,10 +73,18 @@ export interface ConnectionOptions {
    */
   connectionsMaxIdleMs?: number;
   /**
-   * Runs once the socket is up and API versions are negotiated, before connect() resolves: SASL authentication.
-   * It may use send() and request(). If it throws, the connection is closed and connect() rejects.
+   * SASL authentication (SASL_PLAINTEXT, or SASL_SSL with `tls`): run after API versions are negotiated, before
+   * connect() resolves, and again before each session the broker grants runs out (re-authentication).
+   */
+  sasl?: SaslMechanism;
+  /**
+   * Runs once the socket is up, API versions are negotiated and SASL (if any) has authenticated, before
+   * connect() resolves. It may use send() and request(). If it throws, the connection is closed and connect()
+   * rejects.
    */
   handshake?: (connection: Connection) => Promise<void>;
+  /** Source of randomness in [0, 1) for the re-authentication jitter; tests pin it. */
+  random?: () => number;
 }
 
 export interface SendOptions {
@@ -106,6 +124,12 @@ function describeRequest(label: RequestLabel): string {
     : `request (api key ${label[0]} v${label[1]}, correlation id ${label[2]})`;
 }
 
+/** A send() made while a re-authentication runs: sent once it has finished, in order. */
+interface HeldSend {
+  readonly release: () => void;
+  readonly reject: (error: Error) => void;
+}
+
 interface QueuedWrite {
   readonly frame: Uint8Array;
   /** Set for requests without a response: settles their promise once the bytes are flushed (or fail). */
@@ -123,6 +147,11 @@ interface Flushable {
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_SETUP_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_IDLE_MS = 540_000;
+/** Java's SaslClientAuthenticator re-authenticates at 85 % of the session lifetime plus up to 10 % jitter. */
+const REAUTH_AT = 0.85;
+const REAUTH_JITTER = 0.1;
+/** setTimeout's longest delay; a longer session lifetime is waited out in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Offset of the correlation id in a request frame: int32 size, int16 api key, int16 api version. */
 const CORRELATION_ID_OFFSET = REQUEST_CORRELATION_ID_OFFSET;
 
@@ -158,6 +187,12 @@ export class Connection {
   #setupTimer: NodeJS.Timeout | undefined;
   #apiVersions: ApiVersionTable | undefined;
   #apiVersionsResponse: Complete<ApiVersionsResponse> | undefined;
+  /** Requests waiting for a re-authentication to finish; undefined when none runs. */
+  #held: HeldSend[] | undefined;
+  #reauthTimer: NodeJS.Timeout | undefined;
+  /** Resolves the wait for in-flight requests to drain before a re-authentication. */
+  #onDrained: (() => void) | undefined;
+  readonly #saslChannel: SaslChannel;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -175,6 +210,15 @@ export class Connection {
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
+    this.#saslChannel = {
+      host: this.host,
+      port: this.port,
+      description: this.description,
+      versionFor: (api) => this.versionFor(api),
+      // Past the hold: the SASL exchange is exactly what held requests wait for.
+      request: (api, request, version) =>
+        this.#request(api, request, { version }, (frame, options) => this.#sendNow(frame, options)),
+    };
   }
 
   /** True once connect() has finished (including the handshake) and until the connection closes. */
@@ -194,8 +238,16 @@ export class Connection {
     return this.#closedCleanly;
   }
 
-  /** Requests sent or queued that have not completed: awaiting a response, or (acks=0) awaiting the flush. */
+  /**
+   * Requests sent or queued that have not completed: awaiting a response, (acks=0) awaiting the flush, or held
+   * while the connection re-authenticates.
+   */
   get inFlightCount(): number {
+    return this.#inFlight.length + this.#unflushed.size + (this.#held?.length ?? 0);
+  }
+
+  /** Requests on the wire (or about to be), not counting those held during a re-authentication. */
+  get #outstanding(): number {
     return this.#inFlight.length + this.#unflushed.size;
   }
 
@@ -303,6 +355,11 @@ export class Connection {
         this.#apiVersions = negotiated.table;
         this.#apiVersionsResponse = negotiated.response;
       }
+      const sasl = this.#options.sasl;
+      if (sasl !== undefined) {
+        const outcome = await authenticateSasl(this.#saslChannel, sasl);
+        this.#scheduleReauthentication(outcome.sessionLifetimeMs);
+      }
       if (handshake !== undefined) await handshake(this);
     } catch (error) {
       const reason =
@@ -332,20 +389,43 @@ export class Connection {
   send(frame: Uint8Array, options?: SendOptions & { expectResponse?: true }): Promise<Uint8Array>;
   send(frame: Uint8Array, options?: SendOptions): Promise<Uint8Array | undefined>;
   send(frame: Uint8Array, options: SendOptions = {}): Promise<Uint8Array | undefined> {
+    return new Promise((resolve, reject) => {
+      const held = this.#held;
+      if (held !== undefined && this.#state !== 'closed') {
+        // Settled by the same callbacks as an unheld send, so responses complete in the order they arrive.
+        held.push({ release: () => this.#dispatch(frame, options, resolve, reject), reject });
+      } else {
+        this.#dispatch(frame, options, resolve, reject);
+      }
+    });
+  }
+
+  /** send() past the hold of a re-authentication: for the SASL exchange itself. */
+  #sendNow(frame: Uint8Array, options: SendOptions): Promise<Uint8Array | undefined> {
+    return new Promise((resolve, reject) => this.#dispatch(frame, options, resolve, reject));
+  }
+
+  #dispatch(
+    frame: Uint8Array,
+    options: SendOptions,
+    resolve: (response: Uint8Array | undefined) => void,
+    reject: (error: Error) => void,
+  ): void {
     if (this.#state !== 'ready' && this.#state !== 'handshake') {
-      return Promise.reject(
+      reject(
         this.#state === 'closed'
           ? this.#closedError()
           : new NetworkError(`connection to ${this.description} is not connected yet; await connect() first`),
       );
+      return;
     }
     if (this.#closeWhenIdle) {
-      return Promise.reject(
-        new NetworkError(`connection to ${this.description} is closing; use a new connection`),
-      );
+      reject(new NetworkError(`connection to ${this.description} is closing; use a new connection`));
+      return;
     }
     if (frame.length < CORRELATION_ID_OFFSET + 4) {
-      return Promise.reject(new KafkaWireError(`a request frame has at least 12 bytes, got ${frame.length}`));
+      reject(new KafkaWireError(`a request frame has at least 12 bytes, got ${frame.length}`));
+      return;
     }
     const correlationId = this.#nextCorrelationId;
     // Wraps to 0 after 2^31 - 1: ids stay non-negative int32s, and 2^31 requests are never in flight at once.
@@ -361,26 +441,23 @@ export class Connection {
     this.#lastActivity = performance.now();
 
     if (options.expectResponse === false) {
-      return new Promise<undefined>((resolve, reject) => {
-        const flushed: Flushable = {
-          label,
-          resolve: () => resolve(undefined),
-          reject,
-          timer: undefined,
-          done: false,
-        };
-        // A socket that does not take our bytes for requestTimeoutMs is as stuck as one that does not answer.
-        flushed.timer = setTimeout(() => this.#timedOut(flushed, timeoutMs), timeoutMs);
-        this.#unflushed.add(flushed);
-        this.#write({ frame, flushed });
-      });
+      const flushed: Flushable = {
+        label,
+        resolve: () => resolve(undefined),
+        reject,
+        timer: undefined,
+        done: false,
+      };
+      // A socket that does not take our bytes for requestTimeoutMs is as stuck as one that does not answer.
+      flushed.timer = setTimeout(() => this.#timedOut(flushed, timeoutMs), timeoutMs);
+      this.#unflushed.add(flushed);
+      this.#write({ frame, flushed });
+      return;
     }
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const pending: PendingResponse = { correlationId, label, resolve, reject, timer: undefined };
-      pending.timer = setTimeout(() => this.#timedOut(pending, timeoutMs), timeoutMs);
-      this.#inFlight.push(pending);
-      this.#write({ frame });
-    });
+    const pending: PendingResponse = { correlationId, label, resolve, reject, timer: undefined };
+    pending.timer = setTimeout(() => this.#timedOut(pending, timeoutMs), timeoutMs);
+    this.#inFlight.push(pending);
+    this.#write({ frame });
   }
 
   /**
@@ -409,18 +486,27 @@ export class Connection {
     request: Req,
     options?: RequestOptions & { expectResponse?: true },
   ): Promise<Complete<Res>>;
-  async request<Req extends object, Res extends object>(
+  request<Req extends object, Res extends object>(
     api: ApiCodec<Req, Res>,
     request: Req,
     options: RequestOptions = {},
   ): Promise<Complete<Res> | undefined> {
+    return this.#request(api, request, options, (frame, sendOptions) => this.send(frame, sendOptions));
+  }
+
+  async #request<Req extends object, Res extends object>(
+    api: ApiCodec<Req, Res>,
+    request: Req,
+    options: RequestOptions,
+    send: (frame: Uint8Array, options: SendOptions) => Promise<Uint8Array | undefined>,
+  ): Promise<Complete<Res>> {
     const version = options.version ?? this.versionFor(api);
     const frame = encodeRequest(api, version, { correlationId: 0, clientId: this.clientId }, request);
     const label = `${api.name} v${version}`;
     if (options.expectResponse === false) {
-      return this.send(frame, { expectResponse: false, timeoutMs: options.timeoutMs, label });
+      return (await send(frame, { expectResponse: false, timeoutMs: options.timeoutMs, label })) as never;
     }
-    const responseFrame = await this.send(frame, { timeoutMs: options.timeoutMs, label });
+    const responseFrame = (await send(frame, { timeoutMs: options.timeoutMs, label }))!;
     let response: Complete<Res>;
     try {
       response = decodeResponse(api, version, responseFrame).response;
@@ -468,7 +554,12 @@ export class Connection {
   }
 
   #closeIfDrained(): void {
-    if (this.#closeWhenIdle && this.inFlightCount === 0) {
+    if (this.#outstanding !== 0) return;
+    const onDrained = this.#onDrained;
+    this.#onDrained = undefined;
+    onDrained?.();
+    // A re-authentication in progress finishes first (it calls this again), so held requests are not dropped.
+    if (this.#closeWhenIdle && this.#held === undefined) {
       this.#closedCleanly = true;
       this.#fail(new NetworkError(`connection to ${this.description} was retired by the client`));
     }
@@ -597,6 +688,11 @@ export class Connection {
     }
     for (const flushed of [...this.#unflushed]) this.#settleFlushed(flushed, reason);
     this.#writeQueue.length = 0;
+    clearTimeout(this.#reauthTimer);
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const send of held) send.reject(reason);
+    this.#onDrained = undefined;
     this.#resolveClosed(reason);
   }
 
@@ -622,6 +718,62 @@ export class Connection {
 
   #closedError(): NetworkError {
     return new NetworkError(`connection to ${this.description} is closed`);
+  }
+
+  /** Arms the re-authentication for a session that ends `lifetimeMs` from now (0: it never ends). */
+  #scheduleReauthentication(lifetimeMs: number): void {
+    clearTimeout(this.#reauthTimer);
+    if (!(lifetimeMs > 0)) return;
+    const random = this.#options.random ?? Math.random;
+    const at = performance.now() + lifetimeMs * (REAUTH_AT + REAUTH_JITTER * random());
+    const wait = () => {
+      const remaining = at - performance.now();
+      if (remaining > 0) {
+        this.#reauthTimer = setTimeout(wait, Math.min(remaining, MAX_TIMER_MS));
+        // A session to renew is no reason to keep the process alive.
+        this.#reauthTimer.unref();
+        return;
+      }
+      void this.#reauthenticate();
+    };
+    wait();
+  }
+
+  async #reauthenticate(): Promise<void> {
+    const sasl = this.#options.sasl;
+    // A connection being retired is not worth a new session: it closes once its requests are answered.
+    if (sasl === undefined || this.#state === 'closed' || this.#held !== undefined || this.#closeWhenIdle)
+      return;
+    if (this.#state !== 'ready') {
+      // Still in the user's handshake hook: try again once it is done.
+      this.#reauthTimer = setTimeout(() => void this.#reauthenticate(), 10);
+      this.#reauthTimer.unref();
+      return;
+    }
+    this.#held = [];
+    try {
+      if (this.#outstanding > 0) {
+        await new Promise<void>((resolve) => {
+          this.#onDrained = resolve;
+        });
+      }
+      if (this.#state !== 'ready') return; // closed meanwhile: #fail rejected the held requests
+      const outcome = await authenticateSasl(this.#saslChannel, sasl);
+      this.#scheduleReauthentication(outcome.sessionLifetimeMs);
+    } catch (error) {
+      this.#fail(
+        new NetworkError(
+          `re-authentication (SASL ${sasl.name}) with ${this.description} failed, so the connection was closed; ` +
+            `the next connection authenticates afresh: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        ),
+      );
+      return;
+    }
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const send of held) send.release();
+    this.#closeIfDrained();
   }
 
   #armIdleTimer(): void {

@@ -1,4 +1,5 @@
-// kafka-wire network layer: broker connections (framing, correlation, timeouts, TLS, ApiVersions negotiation)
+// kafka-wire network layer: broker connections (framing, correlation, timeouts, TLS, ApiVersions negotiation,
+// SASL authentication and re-authentication)
 // and the connection pool. Knows Kafka's wire format (src/protocol) but nothing of the producer.
 
 export { type ApiVersionRange, ApiVersionTable, type VersionedApi } from './api-version-table.js';
@@ -39,3 +40,5 @@ export {
   FIRST_BOOTSTRAP_NODE_ID,
   parseHostPort,
 } from './pool.js';
+export { authenticateSasl, type SaslChannel, type SaslOutcome } from './sasl/authenticate.js';
+export type { SaslAuthenticationContext, SaslMechanism } from './sasl/mechanism.js';

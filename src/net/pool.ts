@@ -15,10 +15,18 @@
 // separate produce connection for this reason (cxnProduce); Java does not. It also makes "in flight on the
 // produce connection" exactly the idempotence window (max.in.flight.requests.per.connection). The cost is at most
 // one more socket per broker, opened only when non-produce traffic goes to that broker and closed when idle.
+//
+// A failed connection attempt is remembered per node (lastConnectError), so whoever waits for the cluster (the
+// producer's metadata wait) can say why it cannot reach it. An attempt refused for good (TLS verification, SASL
+// credentials: not retriable) is not retried in a loop either: during the reconnect backoff that follows it, get()
+// rejects at once with the same error instead of waiting to try again, so the broker sees one attempt per backoff
+// and the caller hears the cause immediately.
 
+import { KafkaWireError } from '../errors.js';
 import { ExponentialBackoff } from './backoff.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { ClientClosedError, NetworkError } from './errors.js';
+import type { SaslMechanism } from './sasl/mechanism.js';
 
 export interface BrokerAddress {
   nodeId: number;
@@ -33,7 +41,9 @@ export interface ConnectionPoolOptions {
   /** "host:port" strings (IPv6 as "[::1]:9092") or addresses; the client's first contact with the cluster. */
   bootstrapServers: readonly (string | { host: string; port: number })[];
   /** Options for every connection (tls, timeouts, handshake...); host, port and label come from the pool. */
-  connection?: Omit<ConnectionOptions, 'host' | 'port' | 'label' | 'connectionSetupTimeoutMs'>;
+  connection?: Omit<ConnectionOptions, 'host' | 'port' | 'label' | 'connectionSetupTimeoutMs' | 'sasl'>;
+  /** SASL authentication for every connection (one mechanism object serves them all). */
+  sasl?: SaslMechanism;
   /** reconnect.backoff.ms: first delay before reconnecting to a broker that failed. Default 50. */
   reconnectBackoffMs?: number;
   /** reconnect.backoff.max.ms: the delay doubles per consecutive failure up to this. Default 1000. */
@@ -60,6 +70,8 @@ interface NodeState {
   setupFailures: number;
   /** performance.now() before which no new connection attempt is made. */
   nextAttemptAt: number;
+  /** Why the last connection attempt failed; cleared once a connection is ready. */
+  lastError: Error | undefined;
   readonly slots: Record<ConnectionPurpose, Slot>;
 }
 
@@ -158,10 +170,42 @@ export class ConnectionPool {
     }
     const slot = node.slots[purpose];
     if (slot.connection?.isReady) return Promise.resolve(slot.connection);
+    const refused = node.lastError;
+    if (
+      slot.connecting === undefined &&
+      refused instanceof KafkaWireError &&
+      !refused.retriable &&
+      node.nextAttemptAt > performance.now()
+    ) {
+      return Promise.reject(refused);
+    }
     slot.connecting ??= this.#connect(node, slot).finally(() => {
       slot.connecting = undefined;
     });
     return slot.connecting;
+  }
+
+  /**
+   * Why the last attempt to connect to the node failed (a NetworkError naming the address and the cause, an
+   * AuthenticationError, ...), or undefined if it has not failed since its last successful connection.
+   */
+  lastConnectError(nodeId: number): Error | undefined {
+    return this.#nodes.get(nodeId)?.lastError;
+  }
+
+  /** Every node whose last connection attempt failed, with its address ("host:port") and the error. */
+  lastConnectErrors(): { nodeId: number; address: string; error: Error }[] {
+    const failed: { nodeId: number; address: string; error: Error }[] = [];
+    for (const node of this.#nodes.values()) {
+      if (node.lastError === undefined) continue;
+      const { nodeId, host, port } = node.address;
+      failed.push({
+        nodeId,
+        address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+        error: node.lastError,
+      });
+    }
+    return failed;
   }
 
   /** Milliseconds until get(nodeId) may attempt a connection: 0 if connected or no backoff is pending. */
@@ -242,6 +286,7 @@ export class ConnectionPool {
     }
     const connection = new Connection({
       ...this.#options.connection,
+      sasl: this.#options.sasl,
       host,
       port,
       label: node.bootstrap ? 'bootstrap server' : `node ${nodeId}`,
@@ -253,11 +298,13 @@ export class ConnectionPool {
     } catch (error) {
       if (slot.connection === connection) slot.connection = undefined;
       node.setupFailures++;
+      node.lastError = error instanceof Error ? error : new NetworkError(String(error));
       this.#recordFailure(node);
       throw error;
     }
     node.failures = 0;
     node.setupFailures = 0;
+    node.lastError = undefined;
     if (this.#nodes.get(nodeId) !== node) {
       // updateBrokers() moved or removed the broker while we were connecting.
       connection.closeWhenIdle();
@@ -298,6 +345,7 @@ function newNodeState(address: BrokerAddress, bootstrap: boolean): NodeState {
     failures: 0,
     setupFailures: 0,
     nextAttemptAt: 0,
+    lastError: undefined,
     slots: {
       general: { connection: undefined, connecting: undefined },
       produce: { connection: undefined, connecting: undefined },

@@ -1,0 +1,242 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { KafkaWireError } from '../../../src/errors.js';
+import { Connection, type ConnectionOptions } from '../../../src/net/connection.js';
+import { AuthenticationError, NetworkError } from '../../../src/net/errors.js';
+import { ConnectionPool, type ConnectionPoolOptions } from '../../../src/net/pool.js';
+import type { SaslMechanism } from '../../../src/net/sasl/mechanism.js';
+import {
+  echoedText,
+  type SaslBroker,
+  type SaslBrokerOptions,
+  startSaslBroker,
+  textRequest,
+} from '../../fake/sasl-broker.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const PASSWORD = 'pa55-w0rd-never-shown';
+
+async function broker(options: SaslBrokerOptions = {}): Promise<SaslBroker> {
+  const b = await startSaslBroker({ users: { alice: PASSWORD }, ...options });
+  cleanups.push(() => b.close());
+  return b;
+}
+
+/** SASL/PLAIN in its simplest form, counting how often the connection ran it. */
+function plain(username = 'alice', password = PASSWORD): SaslMechanism & { runs: number } {
+  const mechanism = {
+    name: 'PLAIN',
+    principal: username,
+    runs: 0,
+    async authenticate(context: Parameters<SaslMechanism['authenticate']>[0]) {
+      mechanism.runs++;
+      await context.exchange(new TextEncoder().encode(`\0${username}\0${password}`));
+    },
+  };
+  return mechanism;
+}
+
+function connection(b: { port: number }, options: Partial<ConnectionOptions>): Connection {
+  const c = new Connection({ host: '127.0.0.1', port: b.port, label: 'node 1', ...options });
+  cleanups.push(() => c.close());
+  return c;
+}
+
+function pool(b: { port: number }, options: Partial<ConnectionPoolOptions>): ConnectionPool {
+  const p = new ConnectionPool({ bootstrapServers: [`127.0.0.1:${b.port}`], ...options });
+  cleanups.push(() => p.close());
+  return p;
+}
+
+async function failure(promise: Promise<unknown>): Promise<KafkaWireError> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(KafkaWireError);
+  return error as KafkaWireError;
+}
+
+async function roundTrip(c: Connection, text: string): Promise<string> {
+  return echoedText(await c.send(textRequest(text)));
+}
+
+describe('SASL authentication on connect', () => {
+  it('runs SaslHandshake and the mechanism before any other request, at SaslAuthenticate v2', async () => {
+    const b = await broker();
+    const c = connection(b, { sasl: plain() });
+    await c.connect();
+    expect(await roundTrip(c, 'after auth')).toBe('after auth');
+    expect(b.events.map((e) => e.kind)).toEqual(['handshake', 'authenticate', 'request']);
+    expect(b.events[0]!.detail).toBe('PLAIN');
+    expect(b.authenticateVersions).toEqual([2]);
+  });
+
+  it("uses the broker's highest SaslAuthenticate version when it is below ours", async () => {
+    const b = await broker({ authenticateMax: 0 });
+    const c = connection(b, { sasl: plain() });
+    await c.connect();
+    expect(b.authenticateVersions).toEqual([0]);
+  });
+
+  it("refuses a mechanism the listener does not enable, listing the broker's mechanisms", async () => {
+    const b = await broker({ mechanisms: ['SCRAM-SHA-512', 'OAUTHBEARER'] });
+    const error = await failure(connection(b, { sasl: plain() }).connect());
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.retriable).toBe(false);
+    expect(error.message).toMatch(
+      /node 1 \(127\.0\.0\.1:\d+\) does not enable SASL mechanism PLAIN; its listener enables SCRAM-SHA-512, OAUTHBEARER/,
+    );
+  });
+
+  it('reports refused credentials with the broker, mechanism, principal and broker message, never the secret', async () => {
+    const b = await broker();
+    const error = await failure(connection(b, { sasl: plain('alice', 'wrong-secret') }).connect());
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.retriable).toBe(false);
+    expect(error.message).toMatch(
+      /SASL PLAIN authentication as "alice" with node 1 \(127\.0\.0\.1:\d+\) was refused by the broker with SASL_AUTHENTICATION_FAILED \(58\): Authentication failed: Invalid username or password/,
+    );
+    expect(error.message).not.toContain('wrong-secret');
+  });
+
+  it('passes a network failure in the middle of the exchange on as a retriable error', async () => {
+    const b = await broker();
+    const mechanism: SaslMechanism = {
+      name: 'PLAIN',
+      async authenticate(context) {
+        for (const socket of b.sockets) socket.destroy();
+        await context.exchange(new Uint8Array(1));
+      },
+    };
+    const error = await failure(connection(b, { sasl: mechanism }).connect());
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.retriable).toBe(true);
+  });
+});
+
+describe('ConnectionPool with SASL', () => {
+  it('authenticates every connection it opens (general and produce)', async () => {
+    const b = await broker();
+    const mechanism = plain();
+    const p = pool(b, { sasl: mechanism });
+    const id = p.bootstrapNodeIds[0]!;
+    p.updateBrokers([{ nodeId: 1, host: '127.0.0.1', port: b.port }]);
+    await roundTrip(await p.get(id), 'bootstrap');
+    await roundTrip(await p.get(1), 'general');
+    await roundTrip(await p.get(1, 'produce'), 'produce');
+    expect(mechanism.runs).toBe(3);
+    expect(b.authentications()).toBe(3);
+  });
+
+  it('does not storm a broker that refuses the credentials: one attempt per reconnect backoff, errors at once', async () => {
+    const b = await broker();
+    const p = pool(b, { sasl: plain('alice', 'wrong'), reconnectBackoffMs: 100, reconnectBackoffMaxMs: 100 });
+    const id = p.bootstrapNodeIds[0]!;
+    const started = performance.now();
+    let rejections = 0;
+    while (performance.now() - started < 450) {
+      const t0 = performance.now();
+      const error = await failure(p.get(id));
+      expect(error).toBeInstanceOf(AuthenticationError);
+      // The error reaches the caller at once; no one sits out the backoff (the first attempt warms up the code).
+      if (rejections > 0) expect(performance.now() - t0).toBeLessThan(80);
+      rejections++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const elapsed = performance.now() - started;
+    // backoff 100 ms ± 20 %: at most one attempt per 80 ms, plus the first.
+    expect(b.sockets.length).toBeLessThanOrEqual(Math.floor(elapsed / 80) + 1);
+    expect(b.sockets.length).toBeGreaterThanOrEqual(2);
+    expect(rejections).toBeGreaterThan(b.sockets.length);
+    expect(p.lastConnectError(id)).toBeInstanceOf(AuthenticationError);
+    expect(p.lastConnectErrors()).toEqual([
+      { nodeId: id, address: `127.0.0.1:${b.port}`, error: p.lastConnectError(id) },
+    ]);
+  });
+});
+
+describe('SASL re-authentication (KIP-368)', () => {
+  it('re-authenticates before the session ends, without losing, duplicating or reordering requests', async () => {
+    const b = await broker({ sessionLifetimeMs: 150, responseDelayMs: 5 });
+    const mechanism = plain();
+    const c = connection(b, { sasl: mechanism });
+    await c.connect();
+    const sent: string[] = [];
+    const answered: string[] = [];
+    const pending: Promise<void>[] = [];
+    const started = performance.now();
+    let n = 0;
+    // Requests keep flowing (several in flight at once) across several session lifetimes.
+    while (performance.now() - started < 700) {
+      for (let i = 0; i < 3; i++) {
+        const text = `request ${n++}`;
+        sent.push(text);
+        pending.push(roundTrip(c, text).then((echo) => void answered.push(echo)));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 4));
+    }
+    await Promise.all(pending);
+    expect(answered).toEqual(sent);
+    const arrived = b.events.filter((e) => e.kind === 'request').map((e) => e.detail);
+    expect(arrived).toEqual(sent);
+    expect(b.violations).toEqual([]);
+    expect(b.sockets.length).toBe(1);
+    expect(mechanism.runs).toBeGreaterThanOrEqual(4); // 700 ms / (at most 95 % of 150 ms), plus the first
+    expect(c.isReady).toBe(true);
+  });
+
+  it('re-authenticates at 85-95 % of the session lifetime (pinned jitter)', async () => {
+    const b = await broker({ sessionLifetimeMs: 200 });
+    const mechanism = plain();
+    const c = connection(b, { sasl: mechanism, random: () => 0 });
+    await c.connect();
+    const t0 = performance.now();
+    while (mechanism.runs < 2) await new Promise((resolve) => setTimeout(resolve, 2));
+    const after = performance.now() - t0;
+    expect(after).toBeGreaterThanOrEqual(165);
+    expect(after).toBeLessThan(200);
+  });
+
+  it('closes the connection when re-authentication fails; the pool reconnects and authenticates afresh once', async () => {
+    // Attempt 1 (connect) succeeds, 2 (re-authentication) is refused, 3 (the new connection) succeeds.
+    const b = await broker({ sessionLifetimeMs: 100, accept: (attempt) => attempt !== 2 });
+    const p = pool(b, { sasl: plain(), reconnectBackoffMs: 10 });
+    const id = p.bootstrapNodeIds[0]!;
+    const first = await p.get(id);
+    const reason = await first.closed;
+    expect(reason).toBeInstanceOf(NetworkError);
+    expect(reason.message).toMatch(/re-authentication \(SASL PLAIN\) with bootstrap server .* failed/);
+    const second = await p.get(id);
+    expect(second).not.toBe(first);
+    expect(await roundTrip(second, 'fresh')).toBe('fresh');
+    expect(b.violations).toEqual([]);
+  });
+
+  it('fails requests held during a refused re-authentication with a retriable error, and a refused fresh connection with an AuthenticationError', async () => {
+    const b = await broker({
+      sessionLifetimeMs: 100,
+      responseDelayMs: 30,
+      accept: (attempt) => attempt === 1,
+    });
+    const p = pool(b, { sasl: plain(), reconnectBackoffMs: 10 });
+    const id = p.bootstrapNodeIds[0]!;
+    const c = await p.get(id);
+    const results: Promise<unknown>[] = [];
+    while (!c.isClosed) {
+      results.push(roundTrip(c, 'x').catch((e: unknown) => e));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const outcomes = await Promise.all(results);
+    const failures = outcomes.filter((o) => o instanceof Error) as KafkaWireError[];
+    expect(failures.length).toBeGreaterThan(0);
+    for (const f of failures) expect(f.retriable).toBe(true);
+    const error = await failure(p.get(id));
+    expect(error).toBeInstanceOf(AuthenticationError);
+  });
+});
