@@ -202,5 +202,6 @@ export const ApiVersionsApi: ApiCodec<ApiVersionsRequest, ApiVersionsResponse> =
   request: API_VERSIONS_REQUEST_SPEC,
   response: API_VERSIONS_RESPONSE_SPEC,
   responseHeaderAlwaysV0: true,
-  readResponse: (reader, version) => readApiVersionsResponseWithFallback(reader, version).response as never,
+  readResponse: (reader: Reader, version: number) =>
+    readApiVersionsResponseWithFallback(reader, version).response as never,
 });

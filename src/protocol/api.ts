@@ -3,6 +3,7 @@
 
 import { KafkaDecodeError } from './codec-errors.js';
 import { createMessageCodec, type MessageCodec } from './message-codec.js';
+import type { ConformsTo } from './message-shape.js';
 import { Reader } from './reader.js';
 import { type MessageSpec, parseVersions } from './schema.js';
 import { Writer } from './writer.js';
@@ -80,7 +81,16 @@ function encodeBody<T>(codec: MessageCodec<T, unknown>, version: number, value: 
   return writer.buf;
 }
 
-export function defineApi<Req, Res>(definition: ApiDefinition): ApiCodec<Req, Res> {
+/**
+ * Builds an API's codecs from its definition. `Req` and `Res` come from the declared type of the result
+ * (`const XApi: ApiCodec<XRequest, XResponse> = defineApi({...})`) and must be exactly the shapes the specs
+ * give at minVersion-maxVersion (see message-shape.ts): a mismatch does not compile.
+ */
+export function defineApi<Req, Res, const D extends ApiDefinition = ApiDefinition>(
+  definition: D &
+    ConformsTo<Req, D['request'], D['minVersion'], D['maxVersion']> &
+    ConformsTo<Res, D['response'], D['minVersion'], D['maxVersion']>,
+): ApiCodec<Req, Res> {
   const { request: requestSpec, response: responseSpec } = definition;
   if (
     requestSpec.apiKey !== responseSpec.apiKey ||

@@ -18,6 +18,7 @@ export {
   type MessageCodecOptions,
   skipTaggedFields,
 } from './message-codec.js';
+export type { ConformsTo, DifferingProperties, MessageShape } from './message-shape.js';
 export * from './metadata.js';
 export * from './produce.js';
 export { Reader } from './reader.js';

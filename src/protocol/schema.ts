@@ -2,7 +2,8 @@
 // (clients/src/main/resources/common/message/*.json). Each API module transcribes its JSON spec field by
 // field into a MessageSpec (same names, same version strings); test/unit/protocol/spec-conformance.test.ts
 // checks the transcriptions against copies of Kafka's JSON files. message-codec.ts turns a MessageSpec
-// into a codec.
+// into a codec; message-shape.ts computes the TypeScript type it describes, which defineApi holds each
+// API's request and response interfaces to.
 
 // --- the description ------------------------------------------------------------------------------------
 
