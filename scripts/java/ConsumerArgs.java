@@ -4,7 +4,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * What the reading helpers (ConsumeJson, ConsumeDigest) share: their command line
- * ({@code <bootstrap> <topic> [--count N] [--timeout-ms T] [--config key=value]...}, plus the flags a tool
+ * ({@code <bootstrap> <topic> [--count N] [--timeout-ms T] [--config key=value]... [--config-file path]}, plus the
+ * flags a tool
  * allows among {@code --partition P} and {@code --isolation LEVEL}) and the consumer settings an independent
  * reader must have whatever the caller passed.
  */
@@ -64,9 +65,11 @@ final class ConsumerArgs {
           }
           props.put(value.substring(0, eq), value.substring(eq + 1));
         }
+        case "--config-file" -> ClientProps.load(props, value);
         default -> usage.fail("unknown option " + flag);
       }
     }
+    ClientProps.allowTokenEndpoint(props);
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

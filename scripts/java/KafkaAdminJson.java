@@ -1,3 +1,6 @@
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -11,11 +14,24 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.clients.admin.UserScramCredentialsDescription;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * Kafka's own Admin client for the test harness: creates, describes and deletes topics and describes the
@@ -77,6 +93,9 @@ public final class KafkaAdminJson {
           }
           System.out.println(out.append(']'));
         }
+        case "set-scram" -> System.out.println(setScram(admin, stdinLines(3)));
+        case "add-acls" -> System.out.println(addAcls(admin, stdinLines(7)));
+        case "delete-acls" -> System.out.println(deleteAcls(admin, stdinLines(7)));
         default -> usage("unknown command " + command);
       }
     } catch (ExecutionException e) {
@@ -161,6 +180,117 @@ public final class KafkaAdminJson {
     return out.append(']').toString();
   }
 
+  private static List<String[]> stdinLines(int fields) throws Exception {
+    List<String[]> lines = new ArrayList<>();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null) {
+      if (line.isEmpty()) {
+        continue;
+      }
+      String[] f = line.split("\t", -1);
+      if (f.length != fields) {
+        usage("stdin line " + (lines.size() + 1) + " has " + f.length + " tab-separated fields, needs " + fields);
+      }
+      lines.add(f);
+    }
+    return lines;
+  }
+
+  private static String setScram(Admin admin, List<String[]> lines) throws Exception {
+    List<UserScramCredentialAlteration> upserts = new ArrayList<>();
+    Map<String, List<ScramMechanism>> wanted = new HashMap<>();
+    for (String[] f : lines) {
+      ScramMechanism mechanism = ScramMechanism.fromMechanismName(f[0]);
+      if (mechanism == ScramMechanism.UNKNOWN) {
+        usage("set-scram: unknown mechanism " + f[0] + " (SCRAM-SHA-256 or SCRAM-SHA-512)");
+      }
+      upserts.add(new UserScramCredentialUpsertion(f[1], new ScramCredentialInfo(mechanism, 4096), f[2]));
+      wanted.computeIfAbsent(f[1], k -> new ArrayList<>()).add(mechanism);
+    }
+    // Kafka takes one alteration per user and request: a user with both mechanisms needs two rounds.
+    List<List<UserScramCredentialAlteration>> rounds = new ArrayList<>();
+    for (UserScramCredentialAlteration upsert : upserts) {
+      List<UserScramCredentialAlteration> round = rounds.stream()
+          .filter(r -> r.stream().noneMatch(u -> u.user().equals(upsert.user())))
+          .findFirst().orElse(null);
+      if (round == null) {
+        round = new ArrayList<>();
+        rounds.add(round);
+      }
+      round.add(upsert);
+    }
+    for (List<UserScramCredentialAlteration> round : rounds) {
+      admin.alterUserScramCredentials(round).all().get();
+    }
+    // The controller has committed them; the broker authenticates from its own copy of the metadata.
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      Map<String, UserScramCredentialsDescription> seen =
+          admin.describeUserScramCredentials(new ArrayList<>(wanted.keySet())).all().get();
+      boolean all = true;
+      for (Map.Entry<String, List<ScramMechanism>> e : wanted.entrySet()) {
+        UserScramCredentialsDescription d = seen.get(e.getKey());
+        for (ScramMechanism m : e.getValue()) {
+          all &= d != null && d.credentialInfos().stream().anyMatch(i -> i.mechanism() == m);
+        }
+      }
+      if (all) {
+        return "{\"credentials\":" + upserts.size() + "}";
+      }
+      if (System.currentTimeMillis() > deadline) {
+        System.err.println("KafkaAdminJson set-scram: the broker did not show the new credentials within 30 s");
+        System.exit(2);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private static AclBinding acl(String[] f) {
+    ResourceType type = ResourceType.fromString(f[2]);
+    PatternType pattern = PatternType.fromString(f[4]);
+    AclOperation operation = AclOperation.fromString(f[5]);
+    AclPermissionType permission = AclPermissionType.fromString(f[0]);
+    if (type == ResourceType.UNKNOWN || pattern == PatternType.UNKNOWN || operation == AclOperation.UNKNOWN
+        || permission == AclPermissionType.UNKNOWN) {
+      usage("bad ACL line (permission, principal, resource type, name, pattern type, operation, host): "
+          + String.join(" | ", f));
+    }
+    return new AclBinding(new ResourcePattern(type, f[3], pattern), new AccessControlEntry(f[1], f[6], operation,
+        permission));
+  }
+
+  private static String addAcls(Admin admin, List<String[]> lines) throws Exception {
+    List<AclBinding> bindings = lines.stream().map(KafkaAdminJson::acl).toList();
+    admin.createAcls(bindings).all().get();
+    awaitAcls(admin, bindings, true);
+    return "{\"added\":" + bindings.size() + "}";
+  }
+
+  private static String deleteAcls(Admin admin, List<String[]> lines) throws Exception {
+    List<AclBinding> bindings = lines.stream().map(KafkaAdminJson::acl).toList();
+    admin.deleteAcls(bindings.stream().map(AclBinding::toFilter).toList()).all().get();
+    awaitAcls(admin, bindings, false);
+    return "{\"deleted\":" + bindings.size() + "}";
+  }
+
+  /** Until the broker's authorizer (which answers DescribeAcls) has applied what the controller committed. */
+  private static void awaitAcls(Admin admin, List<AclBinding> bindings, boolean present) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      Collection<AclBinding> seen = admin.describeAcls(AclBindingFilter.ANY).values().get();
+      if (bindings.stream().allMatch(b -> seen.contains(b) == present)) {
+        return;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        System.err.println("KafkaAdminJson: the broker's authorizer did not " + (present ? "show" : "drop")
+            + " the ACLs within 30 s");
+        System.exit(2);
+      }
+      Thread.sleep(50);
+    }
+  }
+
   private static String describe(Admin admin, String name) throws Exception {
     return json(admin.describeTopics(List.of(name)).allTopicNames().get().get(name));
   }
@@ -227,7 +357,8 @@ public final class KafkaAdminJson {
   private static void usage(String problem) {
     System.err.println("KafkaAdminJson: " + problem);
     System.err.println("usage: KafkaAdminJson <bootstrap> cluster | create-topic <name> <partitions> <rf>"
-        + " [--if-not-exists] [--config k=v]... | describe-topic <name> | delete-topic <name> | list-topics");
+        + " [--if-not-exists] [--config k=v]... | describe-topic <name> | delete-topic <name> | list-topics"
+        + " | set-scram | add-acls | delete-acls (lines on stdin)");
     System.exit(1);
   }
 }

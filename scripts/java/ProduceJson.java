@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Kafka's own Java producer for tests: writes records read from stdin, one per line, and prints one JSON line
  * per record with where it landed ({"partition":P,"offset":"O","timestamp":"T"}), in input order.
  *
- * <p>Usage: {@code ProduceJson <bootstrap> <topic> [--config key=value]...}. Input line, tab-separated:
+ * <p>Usage: {@code ProduceJson <bootstrap> <topic> [--config key=value]... [--config-file path]}. Input line, tab-separated:
  * {@code partition timestamp key value [header...]}: partition and timestamp are numbers or "-" (partitioner /
  * producer clock), key and value are base64 or "~" for null, each header is {@code base64(key):base64(value)}
  * with "~" for a null value. Base64 never contains a tab or a colon, so no escaping is needed.
@@ -36,12 +36,17 @@ public final class ProduceJson {
     props.put("enable.metrics.push", "false");
     String topic = args[1];
     for (int i = 2; i < args.length; i++) {
+      if (args[i].equals("--config-file") && i + 1 < args.length) {
+        ClientProps.load(props, args[++i]);
+        continue;
+      }
       if (!args[i].equals("--config") || i + 1 >= args.length || args[i + 1].indexOf('=') <= 0) {
-        usage("options are --config key=value, got " + args[i]);
+        usage("options are --config key=value and --config-file path, got " + args[i]);
       }
       String kv = args[++i];
       props.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
     }
+    ClientProps.allowTokenEndpoint(props);
 
     List<Future<RecordMetadata>> sent = new ArrayList<>();
     try (KafkaProducer<byte[], byte[]> producer =
@@ -91,7 +96,7 @@ public final class ProduceJson {
 
   private static void usage(String problem) {
     System.err.println("ProduceJson: " + problem);
-    System.err.println("usage: ProduceJson <bootstrap> <topic> [--config key=value]... < lines");
+    System.err.println("usage: ProduceJson <bootstrap> <topic> [--config key=value]... [--config-file path] < lines");
     System.exit(1);
   }
 }

@@ -1,9 +1,10 @@
 // Topic and cluster administration through Kafka's own Admin client (scripts/java/KafkaAdminJson.java).
 import { runJavaHelper } from './java-helpers.mjs';
 
-async function admin(bootstrap, args, version) {
+async function admin(bootstrap, args, version, input) {
   const { stdout } = await runJavaHelper('KafkaAdminJson', [bootstrap, ...args], {
     version,
+    input,
     timeoutMs: 90_000,
   });
   return JSON.parse(stdout);
@@ -46,4 +47,56 @@ export function listTopics(bootstrap, { version } = {}) {
 
 export function describeCluster(bootstrap, { version } = {}) {
   return admin(bootstrap, ['cluster'], version);
+}
+
+/**
+ * Creates or replaces SCRAM credentials (Kafka's Admin client, so any user name works, ',' and '=' included);
+ * resolves once the broker authenticates with them. Passwords travel on the helper's stdin.
+ * @param {string} bootstrap
+ * @param {{ mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username: string, password: string }[]} credentials
+ */
+export function setScramCredentials(bootstrap, credentials, { version } = {}) {
+  const lines = credentials.map((c) => tabbed([c.mechanism, c.username, c.password], 'SCRAM credential'));
+  return admin(bootstrap, ['set-scram'], version, `${lines.join('\n')}\n`);
+}
+
+/** The name Kafka gives the cluster resource in ACLs. */
+const CLUSTER_RESOURCE = 'kafka-cluster';
+
+function aclLines(acls) {
+  const lines = acls.map((a) =>
+    tabbed(
+      [
+        a.permission ?? 'ALLOW',
+        a.principal,
+        a.resourceType,
+        a.resourceName ?? (a.resourceType === 'CLUSTER' ? CLUSTER_RESOURCE : ''),
+        a.patternType ?? 'LITERAL',
+        a.operation,
+        a.host ?? '*',
+      ],
+      'ACL',
+    ),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function tabbed(fields, what) {
+  if (fields.some((f) => /[\t\n]/.test(f)))
+    throw new Error(`A ${what} field contains a tab or line break, which the admin helper cannot take`);
+  return fields.join('\t');
+}
+
+/**
+ * Adds ACLs through Kafka's Admin client; resolves once the broker's authorizer applies them.
+ * @param {string} bootstrap
+ * @param {import('./index.mjs').AclSpec[]} acls
+ */
+export function addAcls(bootstrap, acls, { version } = {}) {
+  return admin(bootstrap, ['add-acls'], version, aclLines(acls));
+}
+
+/** Removes exactly these ACLs; resolves once the broker's authorizer no longer has them. */
+export function deleteAcls(bootstrap, acls, { version } = {}) {
+  return admin(bootstrap, ['delete-acls'], version, aclLines(acls));
 }

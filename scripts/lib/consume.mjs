@@ -1,5 +1,6 @@
 // The independent reader: Kafka's own Java consumer (scripts/java/ConsumeJson.java) reads a topic from the
 // beginning; every record comes back with all its fields, bytes as Buffers, 64-bit numbers as bigint.
+import { withConfigFile } from './client-config.mjs';
 import { runJavaHelper } from './java-helpers.mjs';
 
 /**
@@ -36,12 +37,13 @@ export async function readWithJava(mainClass, options, extra = []) {
   const timeoutMs = options.timeoutMs ?? options.defaultTimeoutMs;
   const args = [options.bootstrap, options.topic, '--timeout-ms', String(timeoutMs), ...extra];
   if (options.count !== undefined) args.push('--count', String(options.count));
-  for (const [k, v] of Object.entries(options.config ?? {})) args.push('--config', `${k}=${v}`);
   // The JVM needs its own start-up time on top of the read timeout.
-  const { stdout } = await runJavaHelper(mainClass, args, {
-    version: options.version,
-    timeoutMs: timeoutMs + 60_000,
-  });
+  const { stdout } = await withConfigFile(options.config, (configArgs) =>
+    runJavaHelper(mainClass, [...args, ...configArgs], {
+      version: options.version,
+      timeoutMs: timeoutMs + 60_000,
+    }),
+  );
   return stdout
     .split('\n')
     .filter((line) => line.length > 0)

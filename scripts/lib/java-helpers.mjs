@@ -27,7 +27,18 @@ export const HELPER_SOURCES = [
   // Shared by ConsumeJson and ConsumeDigest.
   'ConsumerArgs.java',
   'TopicReader.java',
+  // --config-file for the consumers and the producer.
+  'ClientProps.java',
 ];
+
+/** Helpers that need a newer kafka-clients: the JwtValidator plug-in point exists since Kafka 4.1. */
+const VERSIONED_SOURCES = [{ name: 'UnsecuredJwtValidator.java', since: [4, 1] }];
+
+function sourcesFor(version) {
+  const [major, minor] = version.split('.').map(Number);
+  const atLeast = ([a, b]) => major > a || (major === a && minor >= b);
+  return [...HELPER_SOURCES, ...VERSIONED_SOURCES.filter((s) => atLeast(s.since)).map((s) => s.name)];
+}
 
 // Short-lived client JVMs: C1 only and serial GC start faster and use less CPU on a small box.
 // JVM warnings (class-data sharing ones included) go to stderr: stdout carries the helpers' JSON.
@@ -61,14 +72,15 @@ async function compile(version) {
   const libs = await kafkaLibs(version);
   // 'jar-1': the cache layout (classes packed into helpers.jar); bump it when the layout changes.
   const hash = createHash('sha256').update('jar-1');
-  for (const name of HELPER_SOURCES) hash.update(name).update(readFileSync(join(javaSourceDir, name)));
+  const names = sourcesFor(version);
+  for (const name of names) hash.update(name).update(readFileSync(join(javaSourceDir, name)));
   const root = join(cacheDir, 'java-helpers');
   const dir = join(root, `${version}-${hash.digest('hex').slice(0, 12)}`);
   if (!existsSync(join(dir, '.complete'))) {
     mkdirSync(root, { recursive: true });
     const tmp = mkdtempSync(join(root, '.tmp-'));
     try {
-      const sources = HELPER_SOURCES.map((name) => join(javaSourceDir, name));
+      const sources = names.map((name) => join(javaSourceDir, name));
       await run('javac', [
         '-nowarn',
         '-encoding',

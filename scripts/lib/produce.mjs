@@ -1,5 +1,6 @@
 // Kafka's own Java producer (scripts/java/ProduceJson.java), for tests that need records written by the
 // reference client: to read back with our code, or to compare with what our producer writes.
+import { withConfigFile } from './client-config.mjs';
 import { runJavaHelper } from './java-helpers.mjs';
 
 function field(value) {
@@ -24,13 +25,13 @@ export async function produceWithJava(options) {
       ...(r.headers ?? []).map((h) => `${Buffer.from(h.key, 'utf8').toString('base64')}:${field(h.value)}`),
     ].join('\t'),
   );
-  const args = [options.bootstrap, options.topic];
-  for (const [k, v] of Object.entries(options.config ?? {})) args.push('--config', `${k}=${v}`);
-  const { stdout } = await runJavaHelper('ProduceJson', args, {
-    version: options.version,
-    input: `${lines.join('\n')}\n`,
-    timeoutMs: 120_000,
-  });
+  const { stdout } = await withConfigFile(options.config, (configArgs) =>
+    runJavaHelper('ProduceJson', [options.bootstrap, options.topic, ...configArgs], {
+      version: options.version,
+      input: `${lines.join('\n')}\n`,
+      timeoutMs: 120_000,
+    }),
+  );
   return stdout
     .split('\n')
     .filter((line) => line.length > 0)
