@@ -13,10 +13,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setScramCredentials } from './admin.mjs';
 import { brokerClassArchive } from './class-archive.mjs';
 import { kafkaLibs } from './jars.mjs';
 import { writeLoggingConfig } from './logging.mjs';
 import { fetchMetadata } from './metadata.mjs';
+import { startTokenEndpoint } from './oidc-server.mjs';
 import { kafkaHome, kafkaVersion } from './paths.mjs';
 import {
   CLUSTER_MARK,
@@ -29,6 +32,13 @@ import {
   signalGroup,
   waitForExit,
 } from './processes.mjs';
+import {
+  lateScramCredentials,
+  prepareSecurity,
+  SECURE_LISTENERS,
+  scramFormatArgs,
+  secureBrokerProperties,
+} from './secure.mjs';
 
 const STATE_FILE = 'cluster.json';
 
@@ -56,6 +66,7 @@ function installExitHook() {
   const killOwned = () => {
     for (const cluster of owned) {
       for (const node of cluster.nodes) if (node.pid) signalGroup(node.pid, 'SIGKILL');
+      if (cluster.tokenEndpointPid) signalGroup(cluster.tokenEndpointPid, 'SIGKILL');
     }
   };
   process.on('exit', killOwned);
@@ -138,7 +149,17 @@ function execJava(args, cwd) {
 
 export class KafkaCluster {
   /** @internal use startCluster() or attachCluster() */
-  constructor({ dir, version, libs, clusterId, nodes, detached, classArchive = null }) {
+  constructor({
+    dir,
+    version,
+    libs,
+    clusterId,
+    nodes,
+    detached,
+    classArchive = null,
+    security = null,
+    tokenEndpointPid = null,
+  }) {
     this.dir = dir;
     this.version = version;
     this.libs = libs;
@@ -148,6 +169,12 @@ export class KafkaCluster {
     this.detached = detached;
     /** AppCDS archive the JVMs start with (null: none). */
     this.classArchive = classArchive;
+    /** Listeners, users, OAuth client and TLS files of a secured cluster (null: plaintext only). */
+    this.security = security;
+    /** The token endpoint's own process (a detached secured cluster's), or null. */
+    this.tokenEndpointPid = tokenEndpointPid;
+    /** @type {(() => Promise<void>) | null} stops an in-process token endpoint */
+    this.closeTokenEndpoint = null;
   }
 
   get bootstrapServers() {
@@ -183,6 +210,8 @@ export class KafkaCluster {
       clusterId: this.clusterId,
       bootstrapServers: this.bootstrapServers,
       classArchive: this.classArchive,
+      security: this.security,
+      tokenEndpointPid: this.tokenEndpointPid,
       nodes: this.nodes.map(({ id, port, controllerPort, pid, paused }) => ({
         id,
         port,
@@ -191,7 +220,8 @@ export class KafkaCluster {
         paused,
       })),
     };
-    writeFileSync(join(this.dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+    // Private: a secured cluster's state holds its test passwords.
+    writeFileSync(join(this.dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   }
 
   /** Starts the JVM of broker `id` (its storage must be formatted) without waiting for it. */
@@ -344,15 +374,19 @@ export class KafkaCluster {
   /** Kills every broker of this cluster (also ones a previous process left behind) and deletes its data. */
   async destroy({ keepLogs = true } = {}) {
     const ours = this.nodes.filter((n) => n.pid !== null).map((n) => ({ pid: n.pid }));
+    // findHarnessJvms also finds a detached token endpoint process: it carries the same marks.
     await killJvms([...ours, ...findHarnessJvms({ dir: this.dir })]);
     for (const node of this.nodes) node.pid = null;
+    this.tokenEndpointPid = null;
+    await this.closeTokenEndpoint?.();
+    this.closeTokenEndpoint = null;
     owned.delete(this);
     removeClusterFiles(this.dir, { keepLogs });
   }
 }
 
 function removeClusterFiles(dir, { keepLogs }) {
-  for (const name of ['data', 'config', STATE_FILE])
+  for (const name of ['data', 'config', 'secure', STATE_FILE])
     rmSync(join(dir, name), { recursive: true, force: true });
   if (!keepLogs) rmSync(join(dir, 'logs'), { recursive: true, force: true });
 }
@@ -366,6 +400,11 @@ export async function startCluster(options = {}) {
   const brokers = options.brokers ?? 1;
   if (!Number.isInteger(brokers) || brokers < 1)
     throw new Error(`brokers must be a positive integer, got ${brokers}`);
+  const secure = options.secure ? { ...(options.secure === true ? {} : options.secure) } : null;
+  if (secure && brokers !== 1)
+    throw new Error(
+      `A secured cluster has exactly one broker (its listeners take consecutive ports); got brokers: ${brokers}`,
+    );
   const dir = resolve(options.dir ?? kafkaHome);
   const version = kafkaVersion(options.version);
   const log = options.log ?? (() => {});
@@ -375,7 +414,9 @@ export async function startCluster(options = {}) {
   removeClusterFiles(dir, { keepLogs: false });
 
   const auto = options.basePort === 'auto';
-  const basePort = auto ? await findFreeBasePort(brokers) : (options.basePort ?? 9092);
+  // A secured broker listens on one port per listener, from the base port on.
+  const span = secure ? Object.keys(SECURE_LISTENERS).length : brokers;
+  const basePort = auto ? await findFreeBasePort(span) : (options.basePort ?? 9092);
   const controllerBasePort = auto ? basePort + 100 : (options.controllerBasePort ?? basePort + 100);
   const nodes = [];
   for (let i = 0; i < brokers; i++) {
@@ -388,7 +429,8 @@ export async function startCluster(options = {}) {
       exited: null,
     });
   }
-  await ensurePortsFree(nodes, dir);
+  const extraPorts = secure ? Object.values(SECURE_LISTENERS).map((offset) => basePort + offset) : [];
+  await ensurePortsFree(nodes, dir, extraPorts);
 
   for (const sub of ['config', 'logs', 'data']) mkdirSync(join(dir, sub), { recursive: true });
   writeLoggingConfig(join(dir, 'config'), {
@@ -401,6 +443,13 @@ export async function startCluster(options = {}) {
     options.classArchive === false
       ? null
       : await brokerClassArchive(libs, BROKER_JVM_FLAGS, { freePorts: () => findFreeBasePort(1), log });
+  const security = secure
+    ? await prepareSecurity(dir, {
+        basePort,
+        reauthMs: secure.reauthMs ?? 10_000,
+        tokenLifetimeSeconds: secure.tokenLifetimeSeconds ?? 3600,
+      })
+    : null;
   const cluster = new KafkaCluster({
     dir,
     version,
@@ -409,15 +458,24 @@ export async function startCluster(options = {}) {
     nodes,
     detached: !!options.detached,
     classArchive,
+    security,
   });
   for (const node of nodes) {
     const dataDir = join(dir, 'data', `broker-${node.id}`);
-    writeFileSync(
-      cluster.configFile(node.id),
-      brokerProperties({ node, nodes, dataDir, overrides: options.brokerConfig ?? {} }),
-    );
+    const overrides = {
+      ...(security ? secureBrokerProperties(security, node.controllerPort) : {}),
+      ...options.brokerConfig,
+    };
+    writeFileSync(cluster.configFile(node.id), brokerProperties({ node, nodes, dataDir, overrides }), {
+      mode: 0o600,
+    });
     writeFileSync(cluster.logFile(node.id), '');
   }
+  if (!cluster.detached) {
+    installExitHook();
+    owned.add(cluster);
+  }
+  if (security) await startClusterTokenEndpoint(cluster);
 
   const started = Date.now();
   log(`Formatting storage for ${brokers} broker(s) (Kafka ${version}, cluster id ${cluster.clusterId})`);
@@ -436,22 +494,23 @@ export async function startCluster(options = {}) {
           cluster.clusterId,
           '-c',
           cluster.configFile(node.id),
+          ...(security ? scramFormatArgs(security) : []),
         ],
         dir,
       ).catch((error) => {
-        throw new Error(`Formatting Kafka storage for broker ${node.id} failed: ${error.message}`);
+        throw new Error(
+          `Formatting Kafka storage for broker ${node.id} failed: ${redact(error.message, security)}`,
+        );
       }),
     ),
   );
 
-  if (!cluster.detached) {
-    installExitHook();
-    owned.add(cluster);
-  }
   log(`Starting ${brokers} broker(s) on ${cluster.bootstrapServers}`);
   for (const node of nodes) cluster.spawnBroker(node.id);
   try {
     await cluster.waitForBrokers(cluster.brokerIds, { timeoutMs: options.startTimeoutMs ?? 90_000 });
+    const late = security ? lateScramCredentials(security) : [];
+    if (late.length > 0) await setScramCredentials(cluster.bootstrapServers, late, { version });
   } catch (error) {
     await cluster.destroy();
     throw error;
@@ -501,16 +560,15 @@ export async function processClusterDir(name) {
   return join(kafkaHome, `${name}-${process.pid}`);
 }
 
-async function ensurePortsFree(nodes, dir) {
-  for (const node of nodes) {
-    for (const port of [node.port, node.controllerPort]) {
-      if (await portIsFree(port)) continue;
-      const other = findHarnessJvms().find((p) => p.dir !== dir);
-      const hint = other
-        ? `A kafka-wire broker of ${other.dir} may hold it: stop it with \`npm run kafka:down\` or kill pid ${other.pid}.`
-        : 'Stop whatever listens there, or choose other ports.';
-      throw new Error(`Cannot start Kafka in ${dir}: port ${port} on 127.0.0.1 is in use. ${hint}`);
-    }
+async function ensurePortsFree(nodes, dir, extraPorts) {
+  const ports = [...nodes.flatMap((n) => [n.port, n.controllerPort]), ...extraPorts];
+  for (const port of new Set(ports)) {
+    if (await portIsFree(port)) continue;
+    const other = findHarnessJvms().find((p) => p.dir !== dir);
+    const hint = other
+      ? `A kafka-wire broker of ${other.dir} may hold it: stop it with \`npm run kafka:down\` or kill pid ${other.pid}.`
+      : 'Stop whatever listens there, or choose other ports.';
+    throw new Error(`Cannot start Kafka in ${dir}: port ${port} on 127.0.0.1 is in use. ${hint}`);
   }
 }
 
@@ -541,7 +599,83 @@ export async function attachCluster(dir = kafkaHome) {
     nodes,
     detached: true,
     classArchive: state.classArchive && existsSync(state.classArchive) ? state.classArchive : null,
+    security: state.security ?? null,
+    tokenEndpointPid:
+      state.tokenEndpointPid && isHarnessJvm(state.tokenEndpointPid, abs, TOKEN_ENDPOINT_NODE)
+        ? state.tokenEndpointPid
+        : null,
   });
+}
+
+/** The node id the token endpoint process carries in its marks (brokers count from 1). */
+const TOKEN_ENDPOINT_NODE = 0;
+const tokenEndpointScript = join(dirname(fileURLToPath(import.meta.url)), 'oidc-server.mjs');
+
+/**
+ * Starts the OAuth token endpoint of a secured cluster: inside this process, or, for a detached cluster that
+ * outlives it, as a process of its own that carries the brokers' marks (so destroy() and stopAll() end it
+ * like a broker JVM).
+ */
+async function startClusterTokenEndpoint(cluster) {
+  const { oauth } = cluster.security;
+  const settings = {
+    clients: { [oauth.clientId]: oauth.clientSecret },
+    lifetimeSeconds: oauth.tokenLifetimeSeconds,
+    scope: oauth.scope,
+  };
+  if (!cluster.detached) {
+    const endpoint = await startTokenEndpoint(settings);
+    oauth.tokenEndpointUrl = endpoint.url;
+    cluster.closeTokenEndpoint = endpoint.close;
+    return;
+  }
+  const settingsFile = join(cluster.dir, 'secure', 'token-endpoint.json');
+  writeFileSync(settingsFile, JSON.stringify(settings), { mode: 0o600 });
+  const log = openSync(join(cluster.dir, 'logs', 'token-endpoint.log'), 'a');
+  let child;
+  try {
+    child = spawn(
+      process.execPath,
+      [
+        tokenEndpointScript,
+        settingsFile,
+        `${CLUSTER_MARK}${cluster.dir}`,
+        `${NODE_MARK}${TOKEN_ENDPOINT_NODE}`,
+      ],
+      { detached: true, stdio: ['ignore', 'pipe', log] },
+    );
+  } finally {
+    closeSync(log);
+  }
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) resolveUrl(out.split('\n')[0]);
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      reject(
+        new Error(
+          `The token endpoint process for ${cluster.dir} ended (${signal ?? `exit code ${code}`}) before listening; ` +
+            `see ${join(cluster.dir, 'logs', 'token-endpoint.log')}`,
+        ),
+      ),
+    );
+  });
+  child.stdout.destroy();
+  child.unref();
+  oauth.tokenEndpointUrl = url;
+  cluster.tokenEndpointPid = child.pid ?? null;
+}
+
+/** An error message with the cluster's passwords (which a failed command line would show) blanked out. */
+function redact(message, security) {
+  if (!security) return message;
+  let out = message;
+  for (const value of [...Object.values(security.users), security.oauth.clientSecret])
+    out = out.split(value).join('***');
+  return out;
 }
 
 /**

@@ -31,7 +31,148 @@ export interface StartClusterOptions {
   detached?: boolean;
   /** Progress messages. */
   log?: (message: string) => void;
+  /**
+   * A secured broker (brokers must be 1): listeners PLAINTEXT (admin; principal ANONYMOUS is a super user),
+   * SSL (client certificate required), SASL_SSL and SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256/512, OAUTHBEARER),
+   * SSL_ONE_WAY, SSL_EXPIRED and SSL_WRONG_HOST on consecutive ports from basePort, ACLs enforced
+   * (StandardAuthorizer), certificates and passwords made fresh at start. See KafkaCluster.security.
+   */
+  secure?: boolean | SecureOptions;
 }
+
+export interface SecureOptions {
+  /** connections.max.reauth.ms of the broker: sessions older than this must re-authenticate. Default 10000. */
+  reauthMs?: number;
+  /** Lifetime (exp - iat) of the tokens the OAuth token endpoint issues. Default 3600. */
+  tokenLifetimeSeconds?: number;
+}
+
+export type SecureListener =
+  | 'PLAINTEXT'
+  | 'SSL'
+  | 'SASL_SSL'
+  | 'SASL_PLAINTEXT'
+  | 'SSL_ONE_WAY'
+  | 'SSL_EXPIRED'
+  | 'SSL_WRONG_HOST';
+export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER';
+/** Listener name -> offset of its port from the base port. */
+export declare const SECURE_LISTENERS: Record<SecureListener, number>;
+export declare const SASL_MECHANISMS: SaslMechanism[];
+/** Super user (SCRAM and PLAIN). */
+export declare const ADMIN_USER: 'admin';
+/** Ordinary user without ACLs (SCRAM and PLAIN). */
+export declare const PLAIN_USER: 'alice';
+/** SCRAM-only user whose name needs SCRAM escaping. */
+export declare const ODD_USER: 'odd,user=name';
+/** The OAuth client id (and so the OAUTHBEARER principal's name). */
+export declare const OAUTH_CLIENT: 'kafka-wire-oauth-client';
+
+/** What a secured cluster tells its users (JSON-serializable: handed to test workers as is). */
+export interface SecurityInfo {
+  /** host:port of every listener. */
+  listeners: Record<SecureListener, string>;
+  /** connections.max.reauth.ms */
+  reauthMs: number;
+  /** User name -> password. SCRAM-SHA-256 and -512 for all; PLAIN for those in plainUsers. */
+  users: Record<string, string>;
+  plainUsers: string[];
+  oauth: {
+    /** client-credentials grant; issues unsecured JWTs (sub = client id, scope, iat, exp). GET <origin>/issued counts them. */
+    tokenEndpointUrl: string;
+    clientId: string;
+    clientSecret: string;
+    /** Scope the broker requires (unsecuredValidatorRequiredScope) and the endpoint's default. */
+    scope: string;
+    tokenLifetimeSeconds: number;
+  };
+  /** PEM files. Keystores are key followed by certificate (Kafka's PEM key store layout). */
+  tls: {
+    ca: string;
+    clientCert: string;
+    clientKey: string;
+    clientKeystore: string;
+    /** The mTLS client's principal: User:<certificate CN>. */
+    clientPrincipal: string;
+    expiredClientCert: string;
+    expiredClientKey: string;
+    expiredClientKeystore: string;
+    brokerKeystore: string;
+    expiredBrokerKeystore: string;
+    wrongHostBrokerKeystore: string;
+  };
+}
+
+/** Who connects to which listener (for javaClientConfig). */
+export interface SecureClientSpec {
+  listener: SecureListener;
+  /** Required on SASL_* listeners. */
+  mechanism?: SaslMechanism;
+  /** PLAIN/SCRAM user (default admin) and password (default the user's). */
+  username?: string;
+  password?: string;
+  /** OAUTHBEARER client (default the cluster's). */
+  clientId?: string;
+  clientSecret?: string;
+  /** SSL listener: PEM key store (key then certificate). Default the valid client certificate. */
+  keystore?: string;
+}
+/** Java client settings (security.protocol, ssl.*, sasl.*) for `spec` on a secured cluster. */
+export declare function javaClientConfig(
+  security: SecurityInfo,
+  spec: SecureClientSpec,
+): Record<string, string>;
+
+export interface AclSpec {
+  /** e.g. 'User:alice' */
+  principal: string;
+  resourceType: 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID' | 'DELEGATION_TOKEN' | 'USER';
+  /** Default: 'kafka-cluster' for CLUSTER; '*' matches every name with LITERAL. */
+  resourceName?: string;
+  /** Default LITERAL. */
+  patternType?: 'LITERAL' | 'PREFIXED';
+  /** Kafka's AclOperation name: READ, WRITE, CREATE, DESCRIBE, IDEMPOTENT_WRITE, ALL, ... */
+  operation: string;
+  /** Default ALLOW. */
+  permission?: 'ALLOW' | 'DENY';
+  /** Default '*'. */
+  host?: string;
+}
+/** Adds ACLs with Kafka's Admin client; resolves once the broker's authorizer applies them. */
+export declare function addAcls(
+  bootstrap: string,
+  acls: AclSpec[],
+  options?: { version?: string },
+): Promise<{ added: number }>;
+/** Removes exactly these ACLs; resolves once the broker's authorizer dropped them. */
+export declare function deleteAcls(
+  bootstrap: string,
+  acls: AclSpec[],
+  options?: { version?: string },
+): Promise<{ deleted: number }>;
+/** Creates or replaces SCRAM credentials with Kafka's Admin client (any user name); resolves once the broker has them. */
+export declare function setScramCredentials(
+  bootstrap: string,
+  credentials: { mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string }[],
+  options?: { version?: string },
+): Promise<{ credentials: number }>;
+
+/** An unsecured JWT (alg "none", empty signature) with exactly these claims. */
+export declare function unsecuredJwt(claims: Record<string, unknown>): string;
+/** An OAuth client-credentials token endpoint on 127.0.0.1 issuing unsecured JWTs. */
+export declare function startTokenEndpoint(options: {
+  clients: Record<string, string>;
+  lifetimeSeconds?: number;
+  scope?: string;
+  port?: number;
+}): Promise<{ url: string; issued: () => number; close: () => Promise<void> }>;
+
+/** Serves a loopback URL whose first POST starts `start()` once; close() stops what was started. */
+export declare function serveOnDemand<T>(
+  start: () => Promise<{ info: T; stop: () => Promise<void> }>,
+): Promise<{ url: string; close: () => Promise<void> }>;
+/** The info of a serveOnDemand cluster, starting it if needed. */
+export declare function requestOnDemand<T>(url: string): Promise<T>;
 
 export interface ClusterNode {
   id: number;
@@ -53,6 +194,8 @@ export declare class KafkaCluster {
   readonly detached: boolean;
   /** The AppCDS archive the broker JVMs start with, or null. */
   readonly classArchive: string | null;
+  /** Listeners, users, OAuth client and TLS files of a secured cluster; null for a plaintext one. */
+  readonly security: SecurityInfo | null;
   /** e.g. "127.0.0.1:9092,127.0.0.1:9093" */
   get bootstrapServers(): string;
   get brokerIds(): number[];

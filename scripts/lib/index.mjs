@@ -1,12 +1,15 @@
 // The test harness: a local Kafka and Kafka's own Java clients as independent witnesses.
 // Types: index.d.mts. Used by scripts/kafka.mjs, scripts/demo.mjs and test/harness.
 export {
+  addAcls,
   createTopic,
+  deleteAcls,
   deleteTopic,
   describeCluster,
   describeTopic,
   endOffsets,
   listTopics,
+  setScramCredentials,
 } from './admin.mjs';
 export {
   attachCluster,
@@ -22,6 +25,17 @@ export { kafkaLibs } from './jars.mjs';
 export { javaHelpers, runJavaHelper } from './java-helpers.mjs';
 export { decodeWithKafka } from './messages.mjs';
 export { fetchMetadata } from './metadata.mjs';
+export { startTokenEndpoint, unsecuredJwt } from './oidc-server.mjs';
+export { requestOnDemand, serveOnDemand } from './on-demand.mjs';
 export { DEFAULT_KAFKA_VERSION, kafkaHome, kafkaVersion, repoRoot } from './paths.mjs';
 export { findHarnessJvms } from './processes.mjs';
 export { produceWithJava } from './produce.mjs';
+export {
+  ADMIN_USER,
+  javaClientConfig,
+  OAUTH_CLIENT,
+  ODD_USER,
+  PLAIN_USER,
+  SASL_MECHANISMS,
+  SECURE_LISTENERS,
+} from './secure.mjs';

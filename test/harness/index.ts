@@ -6,24 +6,35 @@ import { inject } from 'vitest';
 import * as lib from '../../scripts/lib/index.mjs';
 
 export type {
+  AclSpec,
   ClusterNode,
   ConsumedRecord,
   CreateTopicSpec,
   JavaProducedRecord,
   KafkaCluster,
   MetadataResponse,
+  SaslMechanism,
+  SecureClientSpec,
+  SecureListener,
+  SecurityInfo,
   StartClusterOptions,
   TopicDescription,
 } from '../../scripts/lib/index.mjs';
 export {
+  ADMIN_USER,
   decodeWithKafka,
   fetchMetadata,
   findFreeBasePort,
   findHarnessJvms,
   kafkaHome,
+  OAUTH_CLIENT,
+  ODD_USER,
+  PLAIN_USER,
   processClusterDir,
   repoRoot,
+  SASL_MECHANISMS,
   startCluster,
+  unsecuredJwt,
 } from '../../scripts/lib/index.mjs';
 
 declare module 'vitest' {
@@ -34,6 +45,8 @@ declare module 'vitest' {
     kafkaVersion: string;
     /** true when KAFKA_BOOTSTRAP_SERVERS pointed at a cluster the tests did not start. */
     kafkaExternal: boolean;
+    /** Where global-setup starts the shared secured broker on first request (see secureKafka()). */
+    kafkaSecureUrl: string;
   }
 }
 
@@ -108,4 +121,58 @@ export async function eventually<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** The shared secured broker (see secureKafka()): its facts plus helpers bound to it. */
+export interface SecureKafka extends lib.SecurityInfo {
+  /** The plaintext admin listener (principal ANONYMOUS, a super user): for setup, never for the test itself. */
+  adminBootstrap: string;
+  /** Java client settings for a listener / mechanism / user (for produceWithJava and consumeAll `config`). */
+  javaConfig(spec: lib.SecureClientSpec): Record<string, string>;
+  /** Creates a topic through the admin listener; resolves once every partition has a leader. */
+  createTopic(spec: lib.CreateTopicSpec): Promise<lib.TopicDescription>;
+  addAcls(acls: lib.AclSpec[]): Promise<{ added: number }>;
+  deleteAcls(acls: lib.AclSpec[]): Promise<{ deleted: number }>;
+  /** ACLs for `principal` to produce to and read `topic` (WRITE, READ, DESCRIBE; idempotent writes come with WRITE). */
+  allowTopic(principal: string, topic: string): Promise<{ added: number }>;
+  /** Tokens the OAuth endpoint has issued so far (re-authentication tests count refreshes). */
+  tokensIssued(): Promise<number>;
+}
+
+let secure: Promise<SecureKafka> | undefined;
+
+/**
+ * The secured broker the integration tests share, started by global-setup on the first call of a run
+ * (about 15-20 s) and stopped at its end. Listeners: PLAINTEXT (admin), SSL (client certificate required),
+ * SASL_SSL and SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER), SSL_ONE_WAY, SSL_EXPIRED,
+ * SSL_WRONG_HOST; ACLs enforced, super users ANONYMOUS and `admin`.
+ */
+export function secureKafka(): Promise<SecureKafka> {
+  secure ??= lib.requestOnDemand<lib.SecurityInfo>(inject('kafkaSecureUrl')).then((info) => {
+    const adminBootstrap = info.listeners.PLAINTEXT;
+    const version = kafkaVersion();
+    const addAcls = (acls: lib.AclSpec[]) => lib.addAcls(adminBootstrap, acls, { version });
+    return {
+      ...info,
+      adminBootstrap,
+      javaConfig: (spec) => lib.javaClientConfig(info, spec),
+      createTopic: (spec) => lib.createTopic(adminBootstrap, { version, ...spec }),
+      addAcls,
+      deleteAcls: (acls) => lib.deleteAcls(adminBootstrap, acls, { version }),
+      allowTopic: (principal, topic) =>
+        addAcls(
+          ['WRITE', 'READ', 'DESCRIBE'].map((operation) => ({
+            principal,
+            resourceType: 'TOPIC',
+            resourceName: topic,
+            operation,
+          })),
+        ),
+      tokensIssued: async () => {
+        const res = await fetch(new URL('/issued', info.oauth.tokenEndpointUrl));
+        return ((await res.json()) as { issued: number }).issued;
+      },
+    } satisfies SecureKafka;
+  });
+  return secure;
 }

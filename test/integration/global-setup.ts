@@ -2,17 +2,42 @@
 // uses the cluster KAFKA_BOOTSTRAP_SERVERS names, and hands its address to tests (test/harness: kafkaBootstrap()).
 // Free ports and a per-process folder let several test runs (other checkouts, CI, `npm run kafka:up` on 9092)
 // run side by side.
+//
+// The secured broker (TLS, SASL, ACLs) starts only when a test file first asks for it (test/harness:
+// secureKafka()), then serves every later file; most runs never pay for it.
 import type { TestProject } from 'vitest/node';
-import { kafkaVersion, processClusterDir, startCluster } from '../../scripts/lib/index.mjs';
+import {
+  kafkaVersion,
+  processClusterDir,
+  type SecurityInfo,
+  serveOnDemand,
+  startCluster,
+} from '../../scripts/lib/index.mjs';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.KAFKA_BOOTSTRAP_SERVERS?.trim();
   const version = kafkaVersion();
+  const secure = await serveOnDemand<SecurityInfo>(async () => {
+    const started = Date.now();
+    const cluster = await startCluster({
+      brokers: 1,
+      basePort: 'auto',
+      dir: await processClusterDir('vitest-secure'),
+      version,
+      secure: { reauthMs: 10_000 },
+    });
+    process.stderr.write(
+      `global-setup: secured Kafka ${version} up at ${cluster.bootstrapServers} in ${Date.now() - started} ms ` +
+        `(log: ${cluster.logFile(1)})\n`,
+    );
+    return { info: cluster.security as SecurityInfo, stop: () => cluster.destroy() };
+  });
+  project.provide('kafkaSecureUrl', secure.url);
+  project.provide('kafkaVersion', version);
   if (external) {
     project.provide('kafkaBootstrapServers', external);
-    project.provide('kafkaVersion', version);
     project.provide('kafkaExternal', true);
-    return async () => {};
+    return () => secure.close();
   }
   const started = Date.now();
   const cluster = await startCluster({
@@ -26,9 +51,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       `(log: ${cluster.logFile(1)})\n`,
   );
   project.provide('kafkaBootstrapServers', cluster.bootstrapServers);
-  project.provide('kafkaVersion', version);
   project.provide('kafkaExternal', false);
   return async () => {
-    await cluster.destroy();
+    await Promise.all([secure.close(), cluster.destroy()]);
   };
 }
