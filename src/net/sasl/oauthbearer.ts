@@ -56,7 +56,7 @@ export class OAuthBearerMechanism implements SaslMechanism {
     try {
       token = await this.#token();
     } catch (error) {
-      if (error instanceof AuthenticationError) throw error;
+      // Wrapped even when it is already an AuthenticationError (the OIDC provider's): only here is the broker known.
       throw fail(
         `the token provider failed (${(error as Error)?.message ?? String(error)}). Fix the provider.`,
         error,

@@ -78,6 +78,23 @@ describe('OAUTHBEARER', () => {
     );
   });
 
+  it('names the broker also when the provider fails with an AuthenticationError (the OIDC one does)', async () => {
+    const cause = new AuthenticationError('OIDC token request to https://idp/token failed: HTTP 401');
+    const mechanism = new OAuthBearerMechanism({
+      oauthBearerProvider: async () => {
+        throw cause;
+      },
+    });
+    const error = (await mechanism
+      .authenticate(scriptedContext([]).context)
+      .catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.message).toMatch(
+      /with node 1 .*the token provider failed \(OIDC token request .* HTTP 401\)/,
+    );
+    expect(error.cause).toBe(cause);
+  });
+
   it('asks the provider each time unless the token has a lifetime', async () => {
     let calls = 0;
     const mechanism = new OAuthBearerMechanism({ oauthBearerProvider: () => ({ value: `t${++calls}` }) });
