@@ -2,6 +2,7 @@
 // Local Apache Kafka for development and tests, straight from Maven Central's jars (no Docker needed).
 //
 //   node scripts/kafka.mjs up [--brokers N] [--port P] [--kafka-version V] [--timeout SECONDS]
+//                             [--secure [--reauth-ms MS]]
 //   node scripts/kafka.mjs down [--all]
 //   node scripts/kafka.mjs status
 //
@@ -10,6 +11,10 @@
 // reuses a healthy cluster of the same shape, otherwise replaces it. `down` kills the cluster's JVMs (found
 // by command line, whatever the pid file says) and those of test clusters whose test process is gone, and
 // deletes the data; logs stay. Clusters of test runs still in progress are spared unless --all.
+//
+// --secure: one broker with TLS, SASL and ACLs on P..P+6 (PLAINTEXT, SSL with client certificates, SASL_SSL,
+// SASL_PLAINTEXT, SSL_ONE_WAY, SSL_EXPIRED, SSL_WRONG_HOST) and an OAuth token endpoint; its passwords and
+// certificate paths are in .kafka/cluster.json ("security"), made fresh on every start.
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -29,6 +34,11 @@ const home = relativeHome.startsWith('..') ? kafkaHome : relativeHome || '.';
 
 async function up(options) {
   const brokers = Number(options.brokers);
+  const secure = options.secure;
+  const reauthMs = Number(options['reauth-ms']);
+  if (secure && brokers !== 1) throw new Error(`--secure runs exactly one broker, got --brokers ${brokers}`);
+  if (!Number.isInteger(reauthMs) || reauthMs < 1000)
+    throw new Error(`--reauth-ms must be at least 1000, got ${options['reauth-ms']}`);
   const basePort = Number(options.port);
   const version = kafkaVersion(options['kafka-version']);
   if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9)
@@ -41,12 +51,16 @@ async function up(options) {
     const sameShape =
       existing.version === version &&
       existing.nodes.length === brokers &&
-      existing.nodes[0]?.port === basePort;
-    const allRunning = existing.nodes.every((n) => n.pid !== null && !n.paused);
+      existing.nodes[0]?.port === basePort &&
+      (existing.security?.reauthMs ?? null) === (secure ? reauthMs : null);
+    const allRunning =
+      existing.nodes.every((n) => n.pid !== null && !n.paused) &&
+      (!secure || existing.tokenEndpointPid !== null);
     if (sameShape && allRunning) {
       try {
         await existing.waitForBrokers(existing.brokerIds, { timeoutMs: 5000 });
         say(`Kafka ${version} already runs: ${brokers} broker(s) at ${existing.bootstrapServers} (reused)`);
+        describeSecurity(existing);
         console.log(existing.bootstrapServers);
         return;
       } catch (error) {
@@ -66,12 +80,24 @@ async function up(options) {
     detached: true,
     startTimeoutMs: Number(options.timeout) * 1000,
     log: say,
+    ...(secure ? { secure: { reauthMs } } : {}),
   });
   say(
     `Kafka ${version} is up: ${brokers} broker(s) at ${cluster.bootstrapServers}; ` +
       `logs in ${home}/logs; stop with \`npm run kafka:down\``,
   );
+  describeSecurity(cluster);
   console.log(cluster.bootstrapServers);
+}
+
+/** Where a secured cluster listens and where its secrets are (never the secrets themselves). */
+function describeSecurity(cluster) {
+  const security = cluster.security;
+  if (!security) return;
+  for (const [name, address] of Object.entries(security.listeners)) say(`  ${name.padEnd(15)} ${address}`);
+  say(`  OAuth token endpoint ${security.oauth.tokenEndpointUrl} (client ${security.oauth.clientId})`);
+  say(`  users ${Object.keys(security.users).join(' | ')}; connections.max.reauth.ms=${security.reauthMs}`);
+  say(`  passwords, client secret and certificate paths: "security" in ${home}/cluster.json`);
 }
 
 async function down(options) {
@@ -90,7 +116,7 @@ async function down(options) {
 
 async function status() {
   const cluster = await attachCluster(kafkaHome);
-  const known = new Set(cluster?.nodes.map((n) => n.pid) ?? []);
+  const known = new Set([...(cluster?.nodes.map((n) => n.pid) ?? []), cluster?.tokenEndpointPid]);
   const strays = findHarnessJvms({ under: kafkaHome }).filter((j) => !known.has(j.pid));
   if (!cluster) {
     say(`no cluster recorded in ${home}`);
@@ -104,6 +130,10 @@ async function status() {
             : `running (pid ${node.pid})`;
       say(`broker ${node.id} at 127.0.0.1:${node.port}: ${state}`);
     }
+    if (cluster.security)
+      say(
+        `token endpoint: ${cluster.tokenEndpointPid === null ? 'not running' : `running (pid ${cluster.tokenEndpointPid})`}`,
+      );
     if (cluster.nodes.every((n) => n.pid !== null)) console.log(cluster.bootstrapServers);
   }
   for (const j of strays)
@@ -119,6 +149,8 @@ const { positionals, values } = parseArgs({
     'kafka-version': { type: 'string' },
     timeout: { type: 'string', default: '120' },
     all: { type: 'boolean', default: false },
+    secure: { type: 'boolean', default: false },
+    'reauth-ms': { type: 'string', default: '10000' },
   },
 });
 
@@ -126,7 +158,8 @@ const commands = { up: () => up(values), down: () => down(values), status };
 const command = commands[positionals[0] ?? ''];
 if (!command) {
   say(
-    'usage: node scripts/kafka.mjs up [--brokers N] [--port P] [--kafka-version V] [--timeout S] | down [--all] | status',
+    'usage: node scripts/kafka.mjs up [--brokers N] [--port P] [--kafka-version V] [--timeout S] [--secure [--reauth-ms MS]]' +
+      ' | down [--all] | status',
   );
   process.exit(2);
 }

@@ -196,6 +196,8 @@ export declare class KafkaCluster {
   readonly classArchive: string | null;
   /** Listeners, users, OAuth client and TLS files of a secured cluster; null for a plaintext one. */
   readonly security: SecurityInfo | null;
+  /** The OAuth token endpoint's own process (a detached secured cluster's), or null. */
+  readonly tokenEndpointPid: number | null;
   /** e.g. "127.0.0.1:9092,127.0.0.1:9093" */
   get bootstrapServers(): string;
   get brokerIds(): number[];
