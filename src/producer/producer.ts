@@ -2,36 +2,23 @@ import { KafkaWireError } from '../errors.js';
 import { ExponentialBackoff } from '../net/backoff.js';
 import { ClientClosedError } from '../net/errors.js';
 import { ConnectionPool } from '../net/pool.js';
-import { RECORD_BATCH_OVERHEAD, recordSizeInBatch } from '../records/index.js';
-import { type Serializer, serializePart } from '../serializers/types.js';
 import { RecordAccumulator } from './accumulator.js';
-import { Admission, RECORD_GROWTH_BOUND } from './admission.js';
+import { Admission } from './admission.js';
 import { BatchEncoder } from './batch-encoder.js';
 import { requestMetadata, requestProducerId } from './cluster-requests.js';
 import { type ProducerOptions, type ResolvedProducerConfig, resolveProducerConfig } from './config.js';
-import {
-  InvalidRecordError,
-  ProducerConfigError,
-  RecordTooLargeError,
-  UndeliveredRecordsError,
-} from './errors.js';
+import { UndeliveredRecordsError } from './errors.js';
 import { Idempotence } from './idempotence.js';
 import { MetadataCache, type TopicMetadata } from './metadata.js';
 import { Partitioning } from './partitioning.js';
-import { type DeliveryCallback, deliver, type PendingRecord, type RecordMetadata } from './producer-batch.js';
-import {
-  type KeyValue,
-  type ProducerRecord,
-  toBytes,
-  toHeaders,
-  toTimestamp,
-  validateTopic,
-} from './record-input.js';
+import { type DeliveryCallback, deliver, type RecordMetadata } from './producer-batch.js';
+import type { KeyValue, ProducerRecord } from './record-input.js';
+import { type PreparedRecord, RecordPreparation } from './record-preparation.js';
 import { Sender } from './sender.js';
 
-// The producer's public API (send, produce, flush, close, waitForRoom) and the preparation of each record
-// (validation, serialization, size checks). Where a record goes next is the job of the modules it wires
-// together: metadata, admission (bufferMemory), partitioning, the accumulator and the sender.
+// The producer's public API (send, produce, flush, close, waitForRoom): it takes each record through the
+// modules that do the work, in order: preparation (validation, serialization, size checks), its topic's
+// metadata, admission (bufferMemory), partitioning, the accumulator; the sender ships what is ready.
 
 export interface CloseOptions {
   /** How long close() waits for records already accepted to be delivered. Default: until they settle. */
@@ -62,8 +49,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private readonly waitingForMetadata = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
   private readonly idempotence: Idempotence | undefined;
-  private readonly keySerializer: Serializer<K> | undefined;
-  private readonly valueSerializer: Serializer<V> | undefined;
+  private readonly preparation: RecordPreparation<K, V>;
   /** The last record still being serialized asynchronously; later records wait behind it. */
   private serializing: Promise<void> | null = null;
   /** Bytes appended since the event loop last turned; past `yieldAfterBytes` produce() asks the caller to yield. */
@@ -77,10 +63,6 @@ export class Producer<K = KeyValue, V = KeyValue> {
   /** Failures of records produced without a callback, reported by the next flush() or close(). */
   private unreportedCount = 0;
   private unreportedFirst: Error | null = null;
-  /** Date.now() as a bigint, reused within one millisecond (a BigInt per record is garbage to collect). */
-  private lastNowMs = -1;
-  private lastValidTopic: string | undefined;
-  private lastNow = 0n;
   private readonly unreported: DeliveryCallback = (error) => {
     if (error === null) return;
     if (this.unreportedCount++ === 0) this.unreportedFirst = error;
@@ -89,9 +71,13 @@ export class Producer<K = KeyValue, V = KeyValue> {
   constructor(options: ProducerOptions<K, V>) {
     this.config = resolveProducerConfig(options);
     this.yieldAfterBytes = Math.max(this.config.batchSize, 65_536);
-    this.keySerializer = checkSerializer(options.keySerializer, 'keySerializer');
-    this.valueSerializer = checkSerializer(options.valueSerializer, 'valueSerializer');
     const config = this.config;
+    this.preparation = new RecordPreparation<K, V>({
+      maxRequestSize: config.maxRequestSize,
+      bufferMemory: config.bufferMemory,
+      keySerializer: options.keySerializer,
+      valueSerializer: options.valueSerializer,
+    });
     const now = Date.now;
     this.pool = new ConnectionPool({
       bootstrapServers: config.bootstrapServers,
@@ -235,7 +221,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     if (previous === null) {
       let prepared: PreparedRecord | Promise<PreparedRecord>;
       try {
-        prepared = this.prepare(record);
+        prepared = this.preparation.prepare(record);
       } catch (error) {
         failSoon(done, asError(error));
         return this.mayGoOn();
@@ -254,7 +240,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     }
     this.trackSerializing(
       previous
-        .then(() => this.prepare(record))
+        .then(() => this.preparation.prepare(record))
         .then(
           (p) => this.route(p, done),
           (error: unknown) => deliver(done, asError(error), null),
@@ -399,99 +385,6 @@ export class Producer<K = KeyValue, V = KeyValue> {
     this.throwUnreported();
   }
 
-  private prepare(record: ProducerRecord<K, V>): PreparedRecord | Promise<PreparedRecord> {
-    if (record === null || typeof record !== 'object') {
-      throw new InvalidRecordError(
-        `send() takes a record object like { topic, key, value }, got ${String(record)}.`,
-      );
-    }
-    // Most producers write to few topics: a name checked once needs no regular expression again.
-    const topic = record.topic === this.lastValidTopic ? this.lastValidTopic : validateTopic(record.topic);
-    this.lastValidTopic = topic;
-    const headers = toHeaders(record.headers as ProducerRecord['headers']);
-    if (this.keySerializer === undefined && this.valueSerializer === undefined) {
-      const key = toBytes(record.key, 'key');
-      const value = toBytes(record.value, 'value');
-      return this.finishPrepare(record, topic, key, value, headers);
-    }
-    // Serializers may add headers (a content type, a schema id): they get the list to push onto.
-    const list = headers ?? [];
-    const key =
-      this.keySerializer === undefined
-        ? toBytes(record.key, 'key')
-        : serializePart(this.keySerializer, record.key, { topic, headers: list, isKey: true });
-    const value =
-      this.valueSerializer === undefined
-        ? toBytes(record.value, 'value')
-        : serializePart(this.valueSerializer, record.value, { topic, headers: list, isKey: false });
-    const finish = (k: Uint8Array | null, v: Uint8Array | null) =>
-      this.finishPrepare(record, topic, k, v, list.length === 0 ? undefined : list);
-    if (key instanceof Promise || value instanceof Promise) {
-      return Promise.all([key, value]).then(([k, v]) => finish(k, v));
-    }
-    return finish(key, value);
-  }
-
-  private finishPrepare(
-    record: ProducerRecord<K, V>,
-    topic: string,
-    key: Uint8Array | null,
-    value: Uint8Array | null,
-    headers: Array<{ key: string; value: Uint8Array | null }> | undefined,
-  ): PreparedRecord {
-    const timestamp =
-      record.timestamp === undefined || record.timestamp === null
-        ? this.nowTimestamp()
-        : toTimestamp(record.timestamp, 0);
-    const prepared: PreparedRecord = {
-      topic,
-      key,
-      value,
-      headers,
-      timestamp,
-      partition: undefined,
-      reserve: 0,
-      size: 0,
-      callback: noCallback,
-    };
-    // The record alone in a batch is the smallest request it can travel in.
-    const alone = RECORD_BATCH_OVERHEAD + recordSizeInBatch(prepared, 0, 0n);
-    if (alone > this.config.maxRequestSize) {
-      throw new RecordTooLargeError(
-        `The record is ${alone} bytes when encoded, more than maxRequestSize (${this.config.maxRequestSize}). Raise maxRequestSize (and the topic's max.message.bytes) or make the record smaller.`,
-      );
-    }
-    const reserve = alone - RECORD_BATCH_OVERHEAD + RECORD_GROWTH_BOUND;
-    if (reserve > this.config.bufferMemory) {
-      throw new RecordTooLargeError(
-        `The record is ${alone - RECORD_BATCH_OVERHEAD} bytes when encoded, more than bufferMemory (${this.config.bufferMemory}) allows (${this.config.bufferMemory - RECORD_GROWTH_BOUND}). Raise bufferMemory or make the record smaller.`,
-      );
-    }
-    if (record.partition !== undefined && record.partition !== null) {
-      if (
-        typeof record.partition !== 'number' ||
-        !Number.isInteger(record.partition) ||
-        record.partition < 0
-      ) {
-        throw new InvalidRecordError(
-          `The record's partition must be a non-negative integer, got ${String(record.partition)}.`,
-        );
-      }
-    }
-    prepared.partition = record.partition ?? undefined;
-    prepared.reserve = reserve;
-    return prepared;
-  }
-
-  private nowTimestamp(): bigint {
-    const now = Date.now();
-    if (now !== this.lastNowMs) {
-      this.lastNowMs = now;
-      this.lastNow = BigInt(now);
-    }
-    return this.lastNow;
-  }
-
   private waitForTopic(topic: string): Promise<TopicMetadata> {
     let wait = this.metadataWaits.get(topic);
     if (wait === undefined) {
@@ -523,16 +416,6 @@ export class Producer<K = KeyValue, V = KeyValue> {
   }
 }
 
-/** A validated record; once appended, the accumulator keeps this very object (its callback and size set). */
-interface PreparedRecord extends PendingRecord {
-  topic: string;
-  partition: number | undefined;
-  /** Bytes this record may take in bufferMemory: its size alone in a batch plus RECORD_GROWTH_BOUND. */
-  reserve: number;
-}
-
-function noCallback(): void {}
-
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new KafkaWireError(String(error));
 }
@@ -540,15 +423,4 @@ function asError(error: unknown): Error {
 /** Errors found inside produce() reach the callback later, never from inside the call (no Zalgo). */
 function failSoon(callback: DeliveryCallback, error: Error): void {
   queueMicrotask(() => deliver(callback, error, null));
-}
-
-function checkSerializer<T>(
-  serializer: Serializer<T> | undefined,
-  option: string,
-): Serializer<T> | undefined {
-  if (serializer === undefined) return undefined;
-  if (serializer === null || typeof serializer.serialize !== 'function') {
-    throw new ProducerConfigError(option, 'expected an object with a serialize(data, context) method.');
-  }
-  return serializer;
 }

@@ -1,0 +1,158 @@
+import { RECORD_BATCH_OVERHEAD, recordSizeInBatch } from '../records/index.js';
+import { type Serializer, serializePart } from '../serializers/types.js';
+import { RECORD_GROWTH_BOUND } from './admission.js';
+import { InvalidRecordError, ProducerConfigError, RecordTooLargeError } from './errors.js';
+import type { PendingRecord } from './producer-batch.js';
+import {
+  type KeyValue,
+  type ProducerRecord,
+  toBytes,
+  toHeaders,
+  toTimestamp,
+  validateTopic,
+} from './record-input.js';
+
+// Turns what the caller passed to send()/produce() into the record the accumulator keeps: validated,
+// serialized (possibly asynchronously, by a schema registry serializer), timestamped, and checked against
+// maxRequestSize and bufferMemory. Runs once per record, so it allocates only the record itself.
+
+export interface RecordPreparationOptions<K, V> {
+  maxRequestSize: number;
+  bufferMemory: number;
+  keySerializer: Serializer<K> | undefined;
+  valueSerializer: Serializer<V> | undefined;
+}
+
+export class RecordPreparation<K = KeyValue, V = KeyValue> {
+  private readonly maxRequestSize: number;
+  private readonly bufferMemory: number;
+  private readonly keySerializer: Serializer<K> | undefined;
+  private readonly valueSerializer: Serializer<V> | undefined;
+  private lastValidTopic: string | undefined;
+  /** Date.now() as a bigint, reused within one millisecond (a BigInt per record is garbage to collect). */
+  private lastNowMs = -1;
+  private lastNow = 0n;
+
+  /** Throws ProducerConfigError for a serializer without a serialize method. */
+  constructor(options: RecordPreparationOptions<K, V>) {
+    this.maxRequestSize = options.maxRequestSize;
+    this.bufferMemory = options.bufferMemory;
+    this.keySerializer = checkSerializer(options.keySerializer, 'keySerializer');
+    this.valueSerializer = checkSerializer(options.valueSerializer, 'valueSerializer');
+  }
+
+  /** The prepared record; a promise while a serializer works asynchronously. Throws for bad input. */
+  prepare(record: ProducerRecord<K, V>): PreparedRecord | Promise<PreparedRecord> {
+    if (record === null || typeof record !== 'object') {
+      throw new InvalidRecordError(
+        `send() takes a record object like { topic, key, value }, got ${String(record)}.`,
+      );
+    }
+    // Most producers write to few topics: a name checked once needs no regular expression again.
+    const topic = record.topic === this.lastValidTopic ? this.lastValidTopic : validateTopic(record.topic);
+    this.lastValidTopic = topic;
+    const headers = toHeaders(record.headers as ProducerRecord['headers']);
+    if (this.keySerializer === undefined && this.valueSerializer === undefined) {
+      const key = toBytes(record.key, 'key');
+      const value = toBytes(record.value, 'value');
+      return this.finishPrepare(record, topic, key, value, headers);
+    }
+    // Serializers may add headers (a content type, a schema id): they get the list to push onto.
+    const list = headers ?? [];
+    const key =
+      this.keySerializer === undefined
+        ? toBytes(record.key, 'key')
+        : serializePart(this.keySerializer, record.key, { topic, headers: list, isKey: true });
+    const value =
+      this.valueSerializer === undefined
+        ? toBytes(record.value, 'value')
+        : serializePart(this.valueSerializer, record.value, { topic, headers: list, isKey: false });
+    const finish = (k: Uint8Array | null, v: Uint8Array | null) =>
+      this.finishPrepare(record, topic, k, v, list.length === 0 ? undefined : list);
+    if (key instanceof Promise || value instanceof Promise) {
+      return Promise.all([key, value]).then(([k, v]) => finish(k, v));
+    }
+    return finish(key, value);
+  }
+
+  private finishPrepare(
+    record: ProducerRecord<K, V>,
+    topic: string,
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: Array<{ key: string; value: Uint8Array | null }> | undefined,
+  ): PreparedRecord {
+    const timestamp =
+      record.timestamp === undefined || record.timestamp === null
+        ? this.nowTimestamp()
+        : toTimestamp(record.timestamp, 0);
+    const prepared: PreparedRecord = {
+      topic,
+      key,
+      value,
+      headers,
+      timestamp,
+      partition: undefined,
+      reserve: 0,
+      size: 0,
+      callback: noCallback,
+    };
+    // The record alone in a batch is the smallest request it can travel in.
+    const alone = RECORD_BATCH_OVERHEAD + recordSizeInBatch(prepared, 0, 0n);
+    if (alone > this.maxRequestSize) {
+      throw new RecordTooLargeError(
+        `The record is ${alone} bytes when encoded, more than maxRequestSize (${this.maxRequestSize}). Raise maxRequestSize (and the topic's max.message.bytes) or make the record smaller.`,
+      );
+    }
+    const reserve = alone - RECORD_BATCH_OVERHEAD + RECORD_GROWTH_BOUND;
+    if (reserve > this.bufferMemory) {
+      throw new RecordTooLargeError(
+        `The record is ${alone - RECORD_BATCH_OVERHEAD} bytes when encoded, more than bufferMemory (${this.bufferMemory}) allows (${this.bufferMemory - RECORD_GROWTH_BOUND}). Raise bufferMemory or make the record smaller.`,
+      );
+    }
+    if (record.partition !== undefined && record.partition !== null) {
+      if (
+        typeof record.partition !== 'number' ||
+        !Number.isInteger(record.partition) ||
+        record.partition < 0
+      ) {
+        throw new InvalidRecordError(
+          `The record's partition must be a non-negative integer, got ${String(record.partition)}.`,
+        );
+      }
+    }
+    prepared.partition = record.partition ?? undefined;
+    prepared.reserve = reserve;
+    return prepared;
+  }
+
+  private nowTimestamp(): bigint {
+    const now = Date.now();
+    if (now !== this.lastNowMs) {
+      this.lastNowMs = now;
+      this.lastNow = BigInt(now);
+    }
+    return this.lastNow;
+  }
+}
+
+/** A validated record; once appended, the accumulator keeps this very object (its callback and size set). */
+export interface PreparedRecord extends PendingRecord {
+  topic: string;
+  partition: number | undefined;
+  /** Bytes this record may take in bufferMemory: its size alone in a batch plus RECORD_GROWTH_BOUND. */
+  reserve: number;
+}
+
+function noCallback(): void {}
+
+function checkSerializer<T>(
+  serializer: Serializer<T> | undefined,
+  option: string,
+): Serializer<T> | undefined {
+  if (serializer === undefined) return undefined;
+  if (serializer === null || typeof serializer.serialize !== 'function') {
+    throw new ProducerConfigError(option, 'expected an object with a serialize(data, context) method.');
+  }
+  return serializer;
+}
