@@ -37,7 +37,7 @@ export interface AccumulatorOptions {
   compressed?: boolean;
   /**
    * buffer.memory: the most record bytes (exact encoded sizes) the accumulator holds at once, queued or in
-   * flight. `append` does not refuse records: the producer checks `hasRoom` first and waits.
+   * flight. `append` does not refuse records: admission checks `hasRoom` first and waits.
    */
   bufferMemory?: number;
   /**
@@ -70,7 +70,7 @@ export class RecordAccumulator {
   /** Per topic: the estimated compressed / uncompressed ratio for new batches (Java's, per topic and codec). */
   private readonly compressionRatios = new Map<string, number>();
   /**
-   * Set by the producer while records wait for room: every batch is then ready at once (as Java does when
+   * Set by admission while records wait for room: every batch is then ready at once (as Java does when
    * its buffer pool is exhausted), because lingering would only keep the waiters waiting longer.
    */
   exhausted = false;

@@ -45,7 +45,7 @@ export class Sender {
   // further request from this client until that time has passed (older versions hold the answer back
   // themselves). Java mutes the connection likewise.
   private readonly throttledUntil = new Map<number, number>();
-  // Per node, settles once the latest produce() has handed its request to the connection (or failed before).
+  // Per node, settles once the latest sendRequest() has handed its request to the connection (or failed before).
   // Encoding is asynchronous (gzip and native zstd on libuv's thread pool, lz4/snappy/WASM zstd in a worker),
   // so a later request can be ready first; written first, it would put a partition's batches out of
   // sequence (OUT_OF_ORDER_SEQUENCE_NUMBER with idempotence, reordered records without). Requests are
@@ -60,6 +60,7 @@ export class Sender {
   private stopped = false;
   private readonly idempotence: Idempotence | undefined;
   private readonly encoder: BatchEncoder;
+
   constructor(options: SenderOptions) {
     this.config = options.config;
     this.accumulator = options.accumulator;
