@@ -31,7 +31,6 @@ import { decodeResponse, encodeRequest, REQUEST_CORRELATION_ID_OFFSET } from '..
 import type { ApiVersionTable, VersionedApi } from './api-version-table.js';
 import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION, toClientSoftwareField } from './client-software.js';
 import {
-  AuthenticationError,
   BrokerProtocolError,
   ConnectionSetupTimeoutError,
   NetworkError,
@@ -42,6 +41,7 @@ import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './frame-decoder.js';
 import { negotiateApiVersions } from './negotiate.js';
 import { authenticateSasl, type SaslChannel } from './sasl/authenticate.js';
 import type { SaslMechanism } from './sasl/mechanism.js';
+import { socketError } from './socket-errors.js';
 
 export interface ConnectionOptions {
   host: string;
@@ -189,6 +189,8 @@ export class Connection {
   #apiVersionsResponse: Complete<ApiVersionsResponse> | undefined;
   /** Requests waiting for a re-authentication to finish; undefined when none runs. */
   #held: HeldSend[] | undefined;
+  /** Whether the broker answered any request since connect() finished (see #listenerHint). */
+  #answered = false;
   #reauthTimer: NodeJS.Timeout | undefined;
   /** Resolves the wait for in-flight requests to drain before a re-authentication. */
   #onDrained: (() => void) | undefined;
@@ -646,6 +648,7 @@ export class Connection {
       );
     }
     this.#inFlight.shift();
+    if (this.#state === 'ready') this.#answered = true;
     clearTimeout(head.timer);
     head.resolve(frame);
     this.#closeIfDrained();
@@ -697,23 +700,41 @@ export class Connection {
   }
 
   #socketError(error: Error): KafkaWireError {
-    // Before 'secureConnect', an error without a syscall comes from the TLS layer itself (certificate rejected,
-    // handshake alert), not from the network: retrying cannot fix a wrong CA, certificate or hostname.
-    if (this.#options.tls !== undefined && this.#state === 'connecting' && !('syscall' in error)) {
-      return new AuthenticationError(
-        `TLS handshake with ${this.description} failed: ${error.message}. Check the tls options (ca, cert, key, ` +
-          'servername) against the broker listener.',
-        { cause: error },
-      );
-    }
-    return new NetworkError(`connection to ${this.description} failed: ${error.message}`, { cause: error });
+    return socketError(error, {
+      broker: this.description,
+      host: this.host,
+      port: this.port,
+      tls: this.#options.tls !== undefined,
+      connecting: this.#state === 'connecting',
+    });
   }
 
   #peerClosedError(): NetworkError {
     const midResponse = this.#decoder.bufferedBytes > 0 ? ' in the middle of a response' : '';
     const lost =
       this.#inFlight.length > 0 ? ` with ${this.#inFlight.length} request(s) awaiting a response` : '';
-    return new NetworkError(`connection to ${this.description} was closed by the peer${midResponse}${lost}`);
+    return new NetworkError(
+      `connection to ${this.description} was closed by the peer${midResponse}${lost}${this.#listenerHint()}`,
+    );
+  }
+
+  /** Why a broker may close a connection before answering anything: the client speaks the wrong protocol. */
+  #listenerHint(): string {
+    if (this.#answered || this.#inFlight.length === 0) return '';
+    if (this.#apiVersions === undefined) {
+      // A TLS listener reads our first request as a broken TLS record and hangs up.
+      return this.#options.tls === undefined
+        ? ' before answering anything. If this port is a TLS listener (SSL or SASL_SSL), enable the ssl option'
+        : '';
+    }
+    if (this.#state === 'ready' && this.#options.sasl === undefined) {
+      // A SASL listener answers ApiVersions, then hangs up on the first request that is not SaslHandshake.
+      return (
+        ' before answering its first request after ApiVersions. If this port is a SASL listener (SASL_PLAINTEXT ' +
+        'or SASL_SSL), set the sasl option'
+      );
+    }
+    return '';
   }
 
   #closedError(): NetworkError {

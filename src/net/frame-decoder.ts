@@ -139,7 +139,7 @@ export class FrameDecoder {
     // talking to a TLS listener gets an alert back.
     const hint =
       size >>> 16 === 0x1503 || size >>> 16 === 0x1603
-        ? ' The bytes look like a TLS record: the listener expects TLS, so enable the tls option.'
+        ? ' The bytes look like a TLS record: this is a TLS listener (SSL or SASL_SSL), so enable the ssl option.'
         : '';
     throw new BrokerProtocolError(
       `${this.source} sent a frame size of ${size} bytes, outside 0..${this.maxFrameBytes}: it does not speak the ` +

@@ -135,7 +135,7 @@ describe('FrameDecoder', () => {
   it('names TLS when the size is really a TLS alert record', () => {
     const { decoder } = collect();
     expect(() => decoder.push(Uint8Array.of(0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46))).toThrow(
-      /enable the tls/,
+      /this is a TLS listener \(SSL or SASL_SSL\), so enable the ssl option/,
     );
   });
 

@@ -333,4 +333,28 @@ describe('ConnectionPool', () => {
     expect(p.leastLoadedNodeId()).toBe(1);
     hold = false;
   });
+
+  it('remembers why the last attempt to reach a node failed, until a connection succeeds', async () => {
+    const port = await freePort();
+    const p = pool({
+      bootstrapServers: [`127.0.0.1:${port}`],
+      reconnectBackoffMs: 1,
+      reconnectBackoffMaxMs: 1,
+    });
+    const id = p.bootstrapNodeIds[0]!;
+    expect(p.lastConnectError(id)).toBeUndefined();
+    const error = await failure(p.get(id));
+    expect(error.retriable).toBe(true);
+    expect(p.lastConnectError(id)).toBe(error);
+    expect(error.message).toMatch(new RegExp(`127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
+    expect(p.lastConnectErrors()).toEqual([{ nodeId: id, address: `127.0.0.1:${port}`, error }]);
+    const s = createServer(echo);
+    s.listen(port, '127.0.0.1');
+    await once(s, 'listening');
+    cleanups.push(() => new Promise((resolve) => s.close(resolve)));
+    await p.get(id);
+    expect(p.lastConnectError(id)).toBeUndefined();
+    expect(p.lastConnectErrors()).toEqual([]);
+    await p.close(); // before the server's cleanup, which waits for its connections to end
+  });
 });

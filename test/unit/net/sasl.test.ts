@@ -163,7 +163,8 @@ describe('ConnectionPool with SASL', () => {
 
 describe('SASL re-authentication (KIP-368)', () => {
   it('re-authenticates before the session ends, without losing, duplicating or reordering requests', async () => {
-    const b = await broker({ sessionLifetimeMs: 150, responseDelayMs: 5 });
+    // The broker tolerates 50 ms past the session end: timers run late on a loaded machine.
+    const b = await broker({ sessionLifetimeMs: 400, responseDelayMs: 5, expiryGraceMs: 50 });
     const mechanism = plain();
     const c = connection(b, { sasl: mechanism });
     await c.connect();
@@ -173,7 +174,7 @@ describe('SASL re-authentication (KIP-368)', () => {
     const started = performance.now();
     let n = 0;
     // Requests keep flowing (several in flight at once) across several session lifetimes.
-    while (performance.now() - started < 700) {
+    while (performance.now() - started < 1300) {
       for (let i = 0; i < 3; i++) {
         const text = `request ${n++}`;
         sent.push(text);
@@ -187,7 +188,7 @@ describe('SASL re-authentication (KIP-368)', () => {
     expect(arrived).toEqual(sent);
     expect(b.violations).toEqual([]);
     expect(b.sockets.length).toBe(1);
-    expect(mechanism.runs).toBeGreaterThanOrEqual(4); // 700 ms / (at most 95 % of 150 ms), plus the first
+    expect(mechanism.runs).toBeGreaterThanOrEqual(3); // every 340-380 ms, plus the first
     expect(c.isReady).toBe(true);
   });
 
