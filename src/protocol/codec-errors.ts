@@ -23,52 +23,65 @@ function joinPath(segments: readonly string[]): string {
   return path;
 }
 
-function describe(context: CodecContext): string {
-  return `${context.api} v${context.apiVersion} ${context.messageType}`;
+/** What both codec errors carry: the message's context and the path of the field at fault. */
+abstract class KafkaCodecError extends KafkaWireError {
+  readonly api: string;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly messageType: MessageType;
+  /** What was wrong, without the context. */
+  readonly reason: string;
+  private readonly pathSegments: string[] = [];
+
+  constructor(context: CodecContext, reason: string, options: { cause?: unknown } = {}) {
+    super('', options);
+    this.api = context.api;
+    this.apiKey = context.apiKey;
+    this.apiVersion = context.apiVersion;
+    this.messageType = context.messageType;
+    this.reason = reason;
+  }
+
+  /** The field at fault, e.g. `Responses[0].PartitionResponses[2].BaseOffset`; empty for the whole message. */
+  get field(): string {
+    return joinPath(this.pathSegments);
+  }
+
+  /** @internal Codecs add the enclosing field names as the error travels up through nested structs. */
+  prependField(segment: string): void {
+    this.pathSegments.unshift(segment);
+    this.message = this.compose();
+  }
+
+  /** `Produce v9 request` */
+  protected get described(): string {
+    return `${this.api} v${this.apiVersion} ${this.messageType}`;
+  }
+
+  /** The message (set by subclass constructors once their own fields are, and after every prependField). */
+  protected abstract compose(): string;
 }
 
 /**
  * Bytes that are not a valid encoding of the message we expected: truncated, corrupt, or of another version.
  * Thrown as the single error of a failed decode; no partial object is ever returned.
  */
-export class KafkaDecodeError extends KafkaWireError {
+export class KafkaDecodeError extends KafkaCodecError {
   override name = 'KafkaDecodeError';
-  readonly api: string;
-  readonly apiKey: number;
-  readonly apiVersion: number;
-  readonly messageType: MessageType;
   /** Offset into the decoded buffer (the frame without its size prefix, or the body) where decoding failed. */
   readonly offset: number;
-  /** What was wrong, without the context (e.g. `needed 4 bytes but only 2 remain`). */
-  readonly reason: string;
-  private readonly pathSegments: string[] = [];
 
+  /** `reason`: what was wrong, e.g. `needed 4 bytes but only 2 remain`. */
   constructor(context: CodecContext, offset: number, reason: string, options: { cause?: unknown } = {}) {
-    super('', options);
-    this.api = context.api;
-    this.apiKey = context.apiKey;
-    this.apiVersion = context.apiVersion;
-    this.messageType = context.messageType;
+    super(context, reason, options);
     this.offset = offset;
-    this.reason = reason;
     this.message = this.compose();
   }
 
-  /** The field being decoded when it failed, e.g. `Responses[0].PartitionResponses[2].BaseOffset`. */
-  get field(): string {
-    return joinPath(this.pathSegments);
-  }
-
-  /** @internal Decoders add the enclosing field names as the error travels up through nested structs. */
-  prependField(segment: string): void {
-    this.pathSegments.unshift(segment);
-    this.message = this.compose();
-  }
-
-  private compose(): string {
-    const field = this.pathSegments.length > 0 ? ` in field ${joinPath(this.pathSegments)}` : '';
+  protected compose(): string {
+    const field = this.field === '' ? '' : ` in field ${this.field}`;
     return (
-      `Could not decode a ${describe(this)}: ${this.reason} at byte offset ${this.offset}${field}. ` +
+      `Could not decode a ${this.described}: ${this.reason} at byte offset ${this.offset}${field}. ` +
       'The bytes are truncated or corrupt, or are not this message at this version (a version negotiation or ' +
       'framing bug). Close the connection, since its byte stream can no longer be trusted; if it happens ' +
       'again with the same broker, report it to kafka-wire with the broker version.'
@@ -89,46 +102,24 @@ export type EncodeProblem =
  * A request or response that cannot be written at the chosen version. Like Java's
  * UnsupportedVersionException for fields, we refuse rather than silently drop data. Nothing was sent.
  */
-export class KafkaEncodeError extends KafkaWireError {
+export class KafkaEncodeError extends KafkaCodecError {
   override name = 'KafkaEncodeError';
-  readonly api: string;
-  readonly apiKey: number;
-  readonly apiVersion: number;
-  readonly messageType: MessageType;
   readonly problem: EncodeProblem;
-  readonly reason: string;
-  private readonly pathSegments: string[] = [];
 
   constructor(context: CodecContext, problem: EncodeProblem, reason: string) {
-    super('');
-    this.api = context.api;
-    this.apiKey = context.apiKey;
-    this.apiVersion = context.apiVersion;
-    this.messageType = context.messageType;
+    super(context, reason);
     this.problem = problem;
-    this.reason = reason;
     this.message = this.compose();
   }
 
-  /** The offending field, e.g. `TopicData[0].TopicId`; empty when the whole message is at fault. */
-  get field(): string {
-    return joinPath(this.pathSegments);
-  }
-
-  /** @internal */
-  prependField(segment: string): void {
-    this.pathSegments.unshift(segment);
-    this.message = this.compose();
-  }
-
-  private compose(): string {
-    const field = this.pathSegments.length > 0 ? ` field ${joinPath(this.pathSegments)}` : '';
+  protected compose(): string {
+    const field = this.field === '' ? '' : ` field ${this.field}`;
     const advice =
       this.problem === 'unsupported-field'
         ? 'Leave the field unset (or at its default) for this version, or negotiate a version that carries it.'
         : this.problem === 'unsupported-version'
           ? `Use a version between the codec's minVersion and maxVersion (negotiated with ApiVersions).`
           : 'Fix the value passed in; nothing was sent.';
-    return `Cannot encode a ${describe(this)}:${field} ${this.reason}. ${advice}`;
+    return `Cannot encode a ${this.described}:${field} ${this.reason}. ${advice}`;
   }
 }
