@@ -11,6 +11,7 @@
 
 import { type ApiCodec, type Complete, readWhole } from './api.js';
 import { type CodecContext, KafkaDecodeError, KafkaEncodeError, type MessageType } from './codec-errors.js';
+import { INT32_MAX, INT32_MIN } from './int-limits.js';
 import { skipTaggedFields } from './message-codec.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
@@ -46,7 +47,7 @@ function checkCorrelationId(
   messageType: MessageType,
   correlationId: number,
 ): void {
-  if (!Number.isInteger(correlationId) || correlationId < -0x80000000 || correlationId > 0x7fffffff) {
+  if (!Number.isInteger(correlationId) || correlationId < INT32_MIN || correlationId > INT32_MAX) {
     throw new KafkaEncodeError(
       context(api, version, messageType),
       'invalid-value',
@@ -69,7 +70,7 @@ function clientIdLength(api: AnyApi, version: number, clientId: string | null): 
 }
 
 function checkFrameSize(api: AnyApi, version: number, messageType: MessageType, size: number): void {
-  if (size > 0x7fffffff) {
+  if (size > INT32_MAX) {
     throw new KafkaEncodeError(
       context(api, version, messageType),
       'invalid-value',

@@ -5,6 +5,7 @@
 
 import type { EncodeProblem } from './codec-errors.js';
 import { KafkaDecodeError } from './codec-errors.js';
+import { INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN } from './int-limits.js';
 import type { Reader } from './reader.js';
 import { isUuidString } from './uuid.js';
 import { uvarintSize } from './varint.js';
@@ -97,14 +98,11 @@ export const UINT16 = intCodec(
 export const INT32 = intCodec(
   'int32',
   4,
-  -0x80000000,
-  0x7fffffff,
+  INT32_MIN,
+  INT32_MAX,
   (w, v) => w.int32(v),
   (r) => r.int32(),
 );
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 export const INT64: Codec = {
   minSize: 8,

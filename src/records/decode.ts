@@ -10,6 +10,7 @@
 // counts are checked against the smallest size their items can take, so bogus lengths never drive an
 // allocation. Keys, values and header values are views (subarray) of the input or of the decompressed
 // records, not copies: copy them if the input buffer will be reused.
+import { INT32_MAX } from '../protocol/int-limits.js';
 import { readVarint, readVarlong, type VarintResult, type VarlongResult } from '../protocol/varint.js';
 import {
   codecFromId,
@@ -50,8 +51,6 @@ import type {
   DecodeOptions,
   RecordHeader,
 } from './types.js';
-
-const INT32_MAX = 2 ** 31 - 1;
 
 /** The header of one complete batch, plus where its records are. */
 interface BatchHeader {

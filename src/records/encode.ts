@@ -8,6 +8,7 @@
 //                                              and recompute the CRC (Java stamps at drain time, and a
 //                                              retry after an epoch bump stamps again).
 
+import { INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN } from '../protocol/int-limits.js';
 import { varintSize } from '../protocol/varint.js';
 import {
   CODEC_IDS,
@@ -56,10 +57,6 @@ import {
   writeRecord,
 } from './record.js';
 import type { CompressionType, RecordBatchInput, RecordInput, TimestampType } from './types.js';
-
-const INT32_MAX = 2 ** 31 - 1;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 /** Everything about a batch except its records. */
 export type RecordBatchOptions = Omit<RecordBatchInput, 'records'>;
@@ -118,7 +115,7 @@ function headerFields(options: RecordBatchOptions, codec: CompressionType): Head
     baseOffset: checkInt64(options.baseOffset ?? 0n, 'baseOffset'),
     partitionLeaderEpoch: checkInt(
       options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH,
-      -(2 ** 31),
+      INT32_MIN,
       INT32_MAX,
       'partitionLeaderEpoch',
     ),
