@@ -2,9 +2,13 @@
 //
 // The facts (code, name, Java's message, whether Java retries it, whether it refreshes metadata) are
 // generated from Kafka's own Errors enum into error-table.generated.ts. Two things are our policy and live
-// here: which errors are fatal for a producer (NOTES.md §6-7: Java's TransactionManager treats these as
-// fatal and the producer must be closed), and the advice added to the most common producer errors.
-// Codes we do not know are fatal: we cannot tell whether retrying is safe.
+// here: which errors are fatal for a producer (the ones Java's TransactionManager and Sender treat as fatal:
+// after PRODUCER_FENCED, UNSUPPORTED_VERSION, CLUSTER_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+// or INVALID_PRODUCER_ID_MAPPING the producer can only be closed), and the advice added to the most common
+// producer errors. Codes we do not know are fatal: we cannot tell whether retrying is safe.
+//
+// Authorization failures become an AuthorizationError that names the ACL to grant, since the fix is always on
+// the broker side: an operation on a resource for the client's principal.
 
 import { KafkaWireError } from '../errors.js';
 import { JAVA_ERRORS, KAFKA_VERSION_OF_ERROR_TABLE } from './error-table.generated.js';
@@ -177,6 +181,19 @@ export interface KafkaErrorContext {
   partition?: number;
   /** The broker's own error message when the response has one (e.g. Produce v8+ ErrorMessage). */
   brokerMessage?: string | null;
+  /** The consumer group a request named (TxnOffsetCommit, AddOffsetsToTxn). */
+  group?: string;
+  /** The producer's transactional id, for transactional requests. */
+  transactionalId?: string;
+}
+
+/** " from Produce for topic "t" partition 3": where a code came from, for messages. */
+function describeOrigin(context: KafkaErrorContext): string {
+  return (
+    (context.api === undefined ? '' : ` from ${context.api}`) +
+    (context.topic === undefined ? '' : ` for topic ${JSON.stringify(context.topic)}`) +
+    (context.partition === undefined ? '' : ` partition ${context.partition}`)
+  );
 }
 
 /** A Kafka error code from a broker response, with the flags that say what the caller can do. */
@@ -192,10 +209,7 @@ export class KafkaProtocolError extends KafkaWireError {
 
   constructor(code: number, context: KafkaErrorContext = {}) {
     const entry = KAFKA_ERRORS.get(code);
-    const where =
-      (context.api === undefined ? '' : ` from ${context.api}`) +
-      (context.topic === undefined ? '' : ` for topic ${JSON.stringify(context.topic)}`) +
-      (context.partition === undefined ? '' : ` partition ${context.partition}`);
+    const where = describeOrigin(context);
     const broker = context.brokerMessage ? ` Broker says: ${context.brokerMessage}` : '';
     const message =
       entry === undefined
@@ -215,16 +229,91 @@ export class KafkaProtocolError extends KafkaWireError {
   }
 }
 
+/** The ACL a refused request lacked: Kafka's operation and resource type names, as kafka-acls.sh spells them. */
+export interface MissingAcl {
+  readonly operation: 'WRITE' | 'DESCRIBE' | 'READ' | 'IDEMPOTENT_WRITE' | 'CLUSTER_ACTION';
+  readonly resourceType: 'TOPIC' | 'CLUSTER' | 'GROUP' | 'TRANSACTIONAL_ID';
+  /** The topic, group or transactional id; 'kafka-cluster' for the cluster. */
+  readonly resourceName: string | undefined;
+}
+
+const AUTHORIZATION_CODES = new Set<number>([
+  JAVA_ERRORS.TOPIC_AUTHORIZATION_FAILED.code,
+  JAVA_ERRORS.CLUSTER_AUTHORIZATION_FAILED.code,
+  JAVA_ERRORS.GROUP_AUTHORIZATION_FAILED.code,
+  JAVA_ERRORS.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code,
+]);
+
+/** Which ACL each authorization failure asks for, given the request that met it. */
+function missingAcl(code: number, context: KafkaErrorContext): MissingAcl {
+  switch (code) {
+    case JAVA_ERRORS.TOPIC_AUTHORIZATION_FAILED.code:
+      // Produce needs WRITE; Metadata (and everything that only looks a topic up) needs DESCRIBE.
+      return {
+        operation: context.api === 'Produce' ? 'WRITE' : 'DESCRIBE',
+        resourceType: 'TOPIC',
+        resourceName: context.topic,
+      };
+    case JAVA_ERRORS.GROUP_AUTHORIZATION_FAILED.code:
+      return { operation: 'READ', resourceType: 'GROUP', resourceName: context.group };
+    case JAVA_ERRORS.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code:
+      return { operation: 'WRITE', resourceType: 'TRANSACTIONAL_ID', resourceName: context.transactionalId };
+    default:
+      // CLUSTER_AUTHORIZATION_FAILED: what a producer meets is InitProducerId without a transactional id, which
+      // brokers before 3.0 (and 3.x without WRITE on any topic) authorize by IDEMPOTENT_WRITE on the cluster.
+      return { operation: 'IDEMPOTENT_WRITE', resourceType: 'CLUSTER', resourceName: 'kafka-cluster' };
+  }
+}
+
+function describeAcl(acl: MissingAcl): string {
+  const resource =
+    acl.resourceType === 'CLUSTER'
+      ? 'the cluster'
+      : `${acl.resourceType === 'TRANSACTIONAL_ID' ? 'transactional id' : acl.resourceType.toLowerCase()} ` +
+        (acl.resourceName === undefined ? '(the one requested)' : `'${acl.resourceName}'`);
+  const alsoDescribe = acl.operation === 'WRITE' ? ' (and DESCRIBE)' : '';
+  const orDisable =
+    acl.resourceType === 'CLUSTER' ? ', or disable idempotence (enableIdempotence: false)' : '';
+  return (
+    `grant ${acl.operation}${alsoDescribe} on ${resource} to the client's principal ` +
+    `(kafka-acls.sh --add --allow-principal User:<name> --operation ${acl.operation} ...)${orDisable}`
+  );
+}
+
 /**
- * The typed error for a non-zero Kafka error code (unknown codes give a fatal error that says so).
- * Code 0 (NONE) is not an error; passing it is a bug, reported as a TypeError.
+ * The broker refused a request because the client's principal lacks an ACL: TOPIC_, CLUSTER_, GROUP_ or
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED. The message (and `acl`) says which ACL to grant; retrying without that
+ * grant cannot help.
+ */
+export class AuthorizationError extends KafkaProtocolError {
+  override name = 'AuthorizationError';
+  readonly acl: MissingAcl;
+
+  constructor(code: number, context: KafkaErrorContext = {}) {
+    super(code, context);
+    this.acl = missingAcl(code, context);
+    const broker = context.brokerMessage ? ` Broker says: ${context.brokerMessage}` : '';
+    const where = describeOrigin(context);
+    const fatal = this.fatal
+      ? ' The producer cannot continue: close it, grant the ACL, and start a new one.'
+      : '';
+    this.message = `${this.errorName} (${code})${where}: the client's principal is not authorized.${broker} To fix it, ${describeAcl(this.acl)}.${fatal}`;
+  }
+}
+
+/**
+ * The typed error for a non-zero Kafka error code (unknown codes give a fatal error that says so);
+ * authorization failures are AuthorizationErrors. Code 0 (NONE) is not an error; passing it is a bug, reported
+ * as a TypeError.
  */
 export function kafkaErrorFor(code: number, context?: KafkaErrorContext): KafkaProtocolError {
   if (code === 0) throw new TypeError('kafkaErrorFor(0): error code 0 (NONE) means success, not an error');
-  return new KafkaProtocolError(code, context);
+  return AUTHORIZATION_CODES.has(code)
+    ? new AuthorizationError(code, context)
+    : new KafkaProtocolError(code, context);
 }
 
 /** Throws the typed error when `code` is non-zero. */
 export function throwIfKafkaError(code: number, context?: KafkaErrorContext): void {
-  if (code !== 0) throw new KafkaProtocolError(code, context);
+  if (code !== 0) throw kafkaErrorFor(code, context);
 }
