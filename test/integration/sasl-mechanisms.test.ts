@@ -90,6 +90,18 @@ describe('kafka-wire SASL mechanisms against a secured broker', () => {
         },
       }),
     ],
+    [
+      'a custom mechanism (PLAIN written by the user)',
+      'SASL_PLAINTEXT',
+      () => ({
+        mechanism: 'custom',
+        name: 'PLAIN',
+        principal: PLAIN_USER,
+        async authenticate(context) {
+          await context.exchange(new TextEncoder().encode(`\0${PLAIN_USER}\0${password(PLAIN_USER)}`));
+        },
+      }),
+    ],
   ];
   it.each(cases)('%s authenticates as its user', async (_, listener, option) => {
     const connection = await connect(listener, option());
