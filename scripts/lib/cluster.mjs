@@ -475,39 +475,39 @@ export async function startCluster(options = {}) {
     installExitHook();
     owned.add(cluster);
   }
-  if (security) await startClusterTokenEndpoint(cluster);
-
   const started = Date.now();
-  log(`Formatting storage for ${brokers} broker(s) (Kafka ${version}, cluster id ${cluster.clusterId})`);
-  await Promise.all(
-    nodes.map((node) =>
-      execJava(
-        [
-          // The broker's own flags, so the broker class archive fits this JVM too.
-          ...BROKER_JVM_FLAGS,
-          ...(cluster.classArchive ? [`-XX:SharedArchiveFile=${cluster.classArchive}`] : []),
-          '-cp',
-          `${libs}/*`,
-          'kafka.tools.StorageTool',
-          'format',
-          '-t',
-          cluster.clusterId,
-          '-c',
-          cluster.configFile(node.id),
-          ...(security ? scramFormatArgs(security) : []),
-        ],
-        dir,
-      ).catch((error) => {
-        throw new Error(
-          `Formatting Kafka storage for broker ${node.id} failed: ${redact(error.message, security)}`,
-        );
-      }),
-    ),
-  );
-
-  log(`Starting ${brokers} broker(s) on ${cluster.bootstrapServers}`);
-  for (const node of nodes) cluster.spawnBroker(node.id);
+  // Whatever fails from here on must not leave a JVM or a token endpoint behind.
   try {
+    if (security) await startClusterTokenEndpoint(cluster);
+    log(`Formatting storage for ${brokers} broker(s) (Kafka ${version}, cluster id ${cluster.clusterId})`);
+    await Promise.all(
+      nodes.map((node) =>
+        execJava(
+          [
+            // The broker's own flags, so the broker class archive fits this JVM too.
+            ...BROKER_JVM_FLAGS,
+            ...(cluster.classArchive ? [`-XX:SharedArchiveFile=${cluster.classArchive}`] : []),
+            '-cp',
+            `${libs}/*`,
+            'kafka.tools.StorageTool',
+            'format',
+            '-t',
+            cluster.clusterId,
+            '-c',
+            cluster.configFile(node.id),
+            ...(security ? scramFormatArgs(security) : []),
+          ],
+          dir,
+        ).catch((error) => {
+          throw new Error(
+            `Formatting Kafka storage for broker ${node.id} failed: ${redact(error.message, security)}`,
+          );
+        }),
+      ),
+    );
+
+    log(`Starting ${brokers} broker(s) on ${cluster.bootstrapServers}`);
+    for (const node of nodes) cluster.spawnBroker(node.id);
     await cluster.waitForBrokers(cluster.brokerIds, { timeoutMs: options.startTimeoutMs ?? 90_000 });
     const late = security ? lateScramCredentials(security) : [];
     if (late.length > 0) await setScramCredentials(cluster.bootstrapServers, late, { version });

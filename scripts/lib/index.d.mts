@@ -403,6 +403,12 @@ export declare function decodeWithKafka(
 export declare function javaHelpers(
   version?: string,
 ): Promise<{ classpath: string; jvmFlags: string[]; archiveDir: string }>;
+/**
+ * The Kafka version whose Java client logs in with the test token endpoint's unsecured JWTs (Kafka's own
+ * client refuses unsigned tokens unless given the helpers' UnsecuredJwtValidator, which needs 4.1+): `version`
+ * from 4.1 on, else DEFAULT_KAFKA_VERSION.
+ */
+export declare function oauthJavaClientVersion(version?: string): string;
 /** Runs a helper main class; rejects with its stderr on a non-zero exit or timeout. */
 export declare function runJavaHelper(
   mainClass: string,

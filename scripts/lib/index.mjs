@@ -22,7 +22,7 @@ export {
 export { consumeAll } from './consume.mjs';
 export { consumeDigest } from './digest.mjs';
 export { kafkaLibs } from './jars.mjs';
-export { javaHelpers, runJavaHelper } from './java-helpers.mjs';
+export { javaHelpers, oauthJavaClientVersion, runJavaHelper } from './java-helpers.mjs';
 export { decodeWithKafka } from './messages.mjs';
 export { fetchMetadata } from './metadata.mjs';
 export { startTokenEndpoint, unsecuredJwt } from './oidc-server.mjs';

@@ -15,7 +15,7 @@ import {
 import { join } from 'node:path';
 import { kafkaLibs } from './jars.mjs';
 import { writeLoggingConfig } from './logging.mjs';
-import { cacheDir, javaSourceDir, kafkaVersion } from './paths.mjs';
+import { cacheDir, DEFAULT_KAFKA_VERSION, javaSourceDir, kafkaVersion } from './paths.mjs';
 
 /** The helpers this harness owns; other files in scripts/java belong to other tools and are not compiled here. */
 export const HELPER_SOURCES = [
@@ -38,6 +38,15 @@ function sourcesFor(version) {
   const [major, minor] = version.split('.').map(Number);
   const atLeast = ([a, b]) => major > a || (major === a && minor >= b);
   return [...HELPER_SOURCES, ...VERSIONED_SOURCES.filter((s) => atLeast(s.since)).map((s) => s.name)];
+}
+
+/**
+ * The Kafka version whose Java client can log in with the test token endpoint's unsecured JWTs: `version`
+ * itself from 4.1 on, else the default one (a newer client talks to an older broker just as well).
+ */
+export function oauthJavaClientVersion(version) {
+  const v = kafkaVersion(version);
+  return sourcesFor(v).includes('UnsecuredJwtValidator.java') ? v : DEFAULT_KAFKA_VERSION;
 }
 
 // Short-lived client JVMs: C1 only and serial GC start faster and use less CPU on a small box.

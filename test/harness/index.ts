@@ -129,6 +129,11 @@ export interface SecureKafka extends lib.SecurityInfo {
   adminBootstrap: string;
   /** Java client settings for a listener / mechanism / user (for produceWithJava and consumeAll `config`). */
   javaConfig(spec: lib.SecureClientSpec): Record<string, string>;
+  /**
+   * The Kafka version whose Java client to run for `spec` (pass as `version`): OAUTHBEARER needs a 4.1+
+   * client, so an older shared version is replaced by the default one there.
+   */
+  javaVersion(spec: lib.SecureClientSpec): string;
   /** Creates a topic through the admin listener; resolves once every partition has a leader. */
   createTopic(spec: lib.CreateTopicSpec): Promise<lib.TopicDescription>;
   addAcls(acls: lib.AclSpec[]): Promise<{ added: number }>;
@@ -156,6 +161,8 @@ export function secureKafka(): Promise<SecureKafka> {
       ...info,
       adminBootstrap,
       javaConfig: (spec) => lib.javaClientConfig(info, spec),
+      javaVersion: (spec) =>
+        spec.mechanism === 'OAUTHBEARER' ? lib.oauthJavaClientVersion(version) : version,
       createTopic: (spec) => lib.createTopic(adminBootstrap, { version, ...spec }),
       addAcls,
       deleteAcls: (acls) => lib.deleteAcls(adminBootstrap, acls, { version }),

@@ -38,8 +38,9 @@ const failFast = { 'max.block.ms': '15000', 'default.api.timeout.ms': '15000' };
 async function roundTrip(spec: SecureClientSpec, value: string): Promise<void> {
   const config = { ...kafka.javaConfig(spec), ...failFast };
   const bootstrap = kafka.listeners[spec.listener];
-  const [written] = await produceWithJava({ bootstrap, topic, records: [{ value }], config });
-  const records = await consumeAll({ bootstrap, topic, config });
+  const version = kafka.javaVersion(spec);
+  const [written] = await produceWithJava({ bootstrap, topic, records: [{ value }], config, version });
+  const records = await consumeAll({ bootstrap, topic, config, version });
   const found = records.find((r) => r.offset === written?.offset);
   expect(found?.value?.toString()).toBe(value);
 }
@@ -77,6 +78,7 @@ describe('secured broker: Java clients are turned away', () => {
       topic: forTopic,
       records: [{ value: 'must not land' }],
       config: { ...kafka.javaConfig(spec), ...failFast },
+      version: kafka.javaVersion(spec),
     });
 
   it('with a wrong SCRAM password', async () => {
