@@ -54,42 +54,33 @@ async function topicError(connection: Connection, name = topic): Promise<number>
 }
 
 const password = (user: string): string => kafka.users[user]!;
+const userOption = (
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512',
+  username: string = PLAIN_USER,
+): SaslOption => ({ mechanism, username, password: password(username) });
+/** OAUTHBEARER through the built-in OIDC provider with the test endpoint's client, `change`d. */
+const oidcOption = (change: { clientSecret?: string; scope?: string } = {}): SaslOption => ({
+  mechanism: 'oauthbearer',
+  oidc: {
+    tokenEndpointUrl: kafka.oauth.tokenEndpointUrl,
+    clientId: kafka.oauth.clientId,
+    clientSecret: kafka.oauth.clientSecret,
+    scope: kafka.oauth.scope,
+    ...change,
+  },
+});
 
 describe('kafka-wire SASL mechanisms against a secured broker', () => {
   const cases: [string, 'SASL_PLAINTEXT' | 'SASL_SSL', () => SaslOption][] = [
-    [
-      'PLAIN',
-      'SASL_PLAINTEXT',
-      () => ({ mechanism: 'plain', username: PLAIN_USER, password: password(PLAIN_USER) }),
-    ],
-    [
-      'SCRAM-SHA-256',
-      'SASL_PLAINTEXT',
-      () => ({ mechanism: 'scram-sha-256', username: PLAIN_USER, password: password(PLAIN_USER) }),
-    ],
-    [
-      'SCRAM-SHA-512 over TLS',
-      'SASL_SSL',
-      () => ({ mechanism: 'scram-sha-512', username: PLAIN_USER, password: password(PLAIN_USER) }),
-    ],
+    ['PLAIN', 'SASL_PLAINTEXT', () => userOption('plain')],
+    ['SCRAM-SHA-256', 'SASL_PLAINTEXT', () => userOption('scram-sha-256')],
+    ['SCRAM-SHA-512 over TLS', 'SASL_SSL', () => userOption('scram-sha-512')],
     [
       'SCRAM-SHA-512, a user name with , and =',
       'SASL_PLAINTEXT',
-      () => ({ mechanism: 'scram-sha-512', username: ODD_USER, password: password(ODD_USER) }),
+      () => userOption('scram-sha-512', ODD_USER),
     ],
-    [
-      'OAUTHBEARER with the OIDC client-credentials provider',
-      'SASL_PLAINTEXT',
-      () => ({
-        mechanism: 'oauthbearer',
-        oidc: {
-          tokenEndpointUrl: kafka.oauth.tokenEndpointUrl,
-          clientId: kafka.oauth.clientId,
-          clientSecret: kafka.oauth.clientSecret,
-          scope: kafka.oauth.scope,
-        },
-      }),
-    ],
+    ['OAUTHBEARER with the OIDC client-credentials provider', 'SASL_PLAINTEXT', () => oidcOption()],
     [
       'a custom mechanism (PLAIN written by the user)',
       'SASL_PLAINTEXT',
@@ -109,11 +100,7 @@ describe('kafka-wire SASL mechanisms against a secured broker', () => {
   });
 
   it('the same user is refused a topic it has no ACLs for (so the checks above mean something)', async () => {
-    const connection = await connect('SASL_PLAINTEXT', {
-      mechanism: 'scram-sha-256',
-      username: PLAIN_USER,
-      password: password(PLAIN_USER),
-    });
+    const connection = await connect('SASL_PLAINTEXT', userOption('scram-sha-256'));
     expect(await topicError(connection, closedTopic)).toBe(29); // TOPIC_AUTHORIZATION_FAILED
   });
 
@@ -130,30 +117,18 @@ describe('kafka-wire SASL mechanisms against a secured broker', () => {
   });
 
   it('OAUTHBEARER: a token without the required scope is refused with the broker JSON status', async () => {
-    const error = await connect('SASL_PLAINTEXT', {
-      mechanism: 'oauthbearer',
-      oidc: {
-        tokenEndpointUrl: kafka.oauth.tokenEndpointUrl,
-        clientId: kafka.oauth.clientId,
-        clientSecret: kafka.oauth.clientSecret,
-        scope: 'not-the-required-scope',
-      },
-    }).catch((e: unknown) => e);
+    const error = await connect('SASL_PLAINTEXT', oidcOption({ scope: 'not-the-required-scope' })).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toMatch(/the broker refused the token \(status '[a-z_]+'/);
     expect((error as Error).message).not.toContain(kafka.oauth.clientSecret);
   });
 
   it('OAUTHBEARER: a wrong client secret fails at the token endpoint with its HTTP status', async () => {
-    const error = await connect('SASL_PLAINTEXT', {
-      mechanism: 'oauthbearer',
-      oidc: {
-        tokenEndpointUrl: kafka.oauth.tokenEndpointUrl,
-        clientId: kafka.oauth.clientId,
-        clientSecret: 'wrong-secret',
-        scope: kafka.oauth.scope,
-      },
-    }).catch((e: unknown) => e);
+    const error = await connect('SASL_PLAINTEXT', oidcOption({ clientSecret: 'wrong-secret' })).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toMatch(/OIDC token request to .* failed: HTTP 40[01]/);
     expect((error as Error).message).not.toContain('wrong-secret');
