@@ -157,6 +157,9 @@ export declare function setScramCredentials(
   options?: { version?: string },
 ): Promise<{ credentials: number }>;
 
+/** Java properties file text for `config`, escaped so Properties.load reads every key and value back as given. */
+export declare function propertiesText(config: Record<string, string>): string;
+
 /** An unsecured JWT (alg "none", empty signature) with exactly these claims. */
 export declare function unsecuredJwt(claims: Record<string, unknown>): string;
 /** An OAuth client-credentials token endpoint on 127.0.0.1 issuing unsecured JWTs. */

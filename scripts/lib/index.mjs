@@ -11,6 +11,7 @@ export {
   listTopics,
   setScramCredentials,
 } from './admin.mjs';
+export { propertiesText } from './client-config.mjs';
 export {
   attachCluster,
   findFreeBasePort,
