@@ -9,6 +9,7 @@ import {
   NetworkError,
   RequestTimeoutError,
 } from '../../../src/net/errors.js';
+import { failure } from '../../fake/failure.js';
 import {
   correlationIdOf,
   echo,
@@ -47,16 +48,6 @@ const text = (s: string) => new TextEncoder().encode(s);
 const bodyOf = (response: Uint8Array) => Buffer.from(response.subarray(4)).toString();
 
 /** Awaits a rejection and returns the error, failing the test if the promise fulfils. */
-async function failure(promise: Promise<unknown>): Promise<KafkaWireError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KafkaWireError);
-  return error as KafkaWireError;
-}
 
 function expectRetriableNetworkError(error: KafkaWireError): void {
   expect(error).toBeInstanceOf(NetworkError);

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KafkaWireError } from '../../../src/errors.js';
 import { CLIENT_SOFTWARE_VERSION } from '../../../src/net/client-software.js';
 import { Connection, type ConnectionOptions } from '../../../src/net/connection.js';
 import {
@@ -18,6 +17,7 @@ import {
   ProduceApi,
 } from '../../../src/protocol/index.js';
 import { type FakeBroker, type FakeBrokerOptions, KAFKA_4_APIS, startFakeBroker } from '../../fake/broker.js';
+import { failure } from '../../fake/failure.js';
 import { startServer } from '../../fake/server.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -35,17 +35,6 @@ function connection(b: { port: number }, options: Partial<ConnectionOptions> = {
   const c = new Connection({ host: '127.0.0.1', port: b.port, label: 'node 1', ...options });
   cleanups.push(() => c.close());
   return c;
-}
-
-async function failure(promise: Promise<unknown>): Promise<KafkaWireError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KafkaWireError);
-  return error as KafkaWireError;
 }
 
 const metadataResponse: MetadataResponse = {

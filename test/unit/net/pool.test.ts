@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { KafkaWireError } from '../../../src/errors.js';
 import type { Connection } from '../../../src/net/connection.js';
 import { ClientClosedError, NetworkError } from '../../../src/net/errors.js';
 import {
@@ -10,6 +9,7 @@ import {
   FIRST_BOOTSTRAP_NODE_ID,
   parseHostPort,
 } from '../../../src/net/pool.js';
+import { failure } from '../../fake/failure.js';
 import {
   correlationIdOf,
   echo,
@@ -39,17 +39,6 @@ function pool(options: ConnectionPoolOptions): ConnectionPool {
   });
   cleanups.push(() => p.close());
   return p;
-}
-
-async function failure(promise: Promise<unknown>): Promise<KafkaWireError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KafkaWireError);
-  return error as KafkaWireError;
 }
 
 async function freePort(): Promise<number> {

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KafkaWireError } from '../../../src/errors.js';
+import type { KafkaWireError } from '../../../src/errors.js';
 import { Connection, type ConnectionOptions } from '../../../src/net/connection.js';
 import { AuthenticationError, NetworkError } from '../../../src/net/errors.js';
 import { ConnectionPool, type ConnectionPoolOptions } from '../../../src/net/pool.js';
 import type { SaslMechanism } from '../../../src/net/sasl/mechanism.js';
+import { failure } from '../../fake/failure.js';
 import {
   echoedText,
   type SaslBroker,
@@ -49,17 +50,6 @@ function pool(b: { port: number }, options: Partial<ConnectionPoolOptions>): Con
   const p = new ConnectionPool({ bootstrapServers: [`127.0.0.1:${b.port}`], ...options });
   cleanups.push(() => p.close());
   return p;
-}
-
-async function failure(promise: Promise<unknown>): Promise<KafkaWireError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KafkaWireError);
-  return error as KafkaWireError;
 }
 
 async function roundTrip(c: Connection, text: string): Promise<string> {

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaWireError } from '../../../src/errors.js';
 import { Connection, type ConnectionOptions } from '../../../src/net/connection.js';
 import { AuthenticationError, NetworkError } from '../../../src/net/errors.js';
 import { makeCertificates, type TestCertificates } from '../../fake/certificates.js';
+import { failure } from '../../fake/failure.js';
 import { echo, type FakeServer, requestFrame, startServer } from '../../fake/server.js';
 
 // A throwaway self-signed certificate for localhost and 127.0.0.1, made by the openssl CLI.
@@ -64,17 +64,6 @@ function connection(options: ConnectionOptions): Connection {
   const c = new Connection({ negotiateApiVersions: false, ...options });
   cleanups.push(() => c.close());
   return c;
-}
-
-async function failure(promise: Promise<unknown>): Promise<KafkaWireError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KafkaWireError);
-  return error as KafkaWireError;
 }
 
 describe('Connection over TLS', () => {
