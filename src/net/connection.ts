@@ -392,6 +392,10 @@ export class Connection {
   send(frame: Uint8Array, options?: SendOptions): Promise<Uint8Array | undefined>;
   send(frame: Uint8Array, options: SendOptions = {}): Promise<Uint8Array | undefined> {
     return new Promise((resolve, reject) => {
+      if (this.#closeWhenIdle && this.#state !== 'closed') {
+        reject(new NetworkError(`connection to ${this.description} is closing; use a new connection`));
+        return;
+      }
       const held = this.#held;
       if (held !== undefined && this.#state !== 'closed') {
         // Settled by the same callbacks as an unheld send, so responses complete in the order they arrive.
@@ -402,7 +406,10 @@ export class Connection {
     });
   }
 
-  /** send() past the hold of a re-authentication: for the SASL exchange itself. */
+  /**
+   * send() past the hold of a re-authentication and past closeWhenIdle(): for the SASL exchange itself, which
+   * the held requests (accepted before any closeWhenIdle()) wait for.
+   */
   #sendNow(frame: Uint8Array, options: SendOptions): Promise<Uint8Array | undefined> {
     return new Promise((resolve, reject) => this.#dispatch(frame, options, resolve, reject));
   }
@@ -419,10 +426,6 @@ export class Connection {
           ? this.#closedError()
           : new NetworkError(`connection to ${this.description} is not connected yet; await connect() first`),
       );
-      return;
-    }
-    if (this.#closeWhenIdle) {
-      reject(new NetworkError(`connection to ${this.description} is closing; use a new connection`));
       return;
     }
     if (frame.length < CORRELATION_ID_OFFSET + 4) {

@@ -230,4 +230,34 @@ describe('SASL re-authentication (KIP-368)', () => {
     const error = await failure(p.get(id));
     expect(error).toBeInstanceOf(AuthenticationError);
   });
+
+  it('sends the requests held during a re-authentication even when the connection is retired meanwhile', async () => {
+    const b = await broker({ sessionLifetimeMs: 100 });
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const inner = plain();
+    const mechanism: SaslMechanism = {
+      name: 'PLAIN',
+      principal: 'alice',
+      async authenticate(context) {
+        if (inner.runs === 1) await gate; // the re-authentication waits until the test has queued requests
+        await inner.authenticate(context);
+      },
+    };
+    const c = connection(b, { sasl: mechanism });
+    await c.connect();
+    while (b.events.filter((e) => e.kind === 'handshake').length < 2) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const held = [roundTrip(c, 'held 1'), roundTrip(c, 'held 2')];
+    expect(c.inFlightCount).toBe(2);
+    c.closeWhenIdle();
+    openGate();
+    expect(await Promise.all(held)).toEqual(['held 1', 'held 2']);
+    await c.closed;
+    expect(c.closedCleanly).toBe(true);
+    expect(b.violations).toEqual([]);
+  });
 });
