@@ -1,6 +1,6 @@
-// kafka-wire network layer: broker connections (framing, correlation, timeouts, TLS, ApiVersions negotiation,
-// SASL authentication and re-authentication)
-// and the connection pool. Knows Kafka's wire format (src/protocol) but nothing of the producer.
+// kafka-wire network layer: broker connections (framing, correlation, timeouts, TLS, ApiVersions negotiation, SASL
+// authentication and re-authentication) and the connection pool. Knows Kafka's wire format (src/protocol) but
+// nothing of the producer.
 
 export { type ApiVersionRange, ApiVersionTable, type VersionedApi } from './api-version-table.js';
 export {
