@@ -37,23 +37,20 @@ type Range<S extends string> = S extends `${infer Lo extends number}+`
       ? [Lo, Lo]
       : never;
 
-/** Whether the version range `S` shares a version with [Min, Max] (`none` shares none). */
-type Overlaps<S extends string, Min extends number, Max extends number> = S extends 'none'
+/** With `S` as [Lo, H]: whether Lo <= A and B <= H (`none`, the empty range: never). */
+type Spans<S extends string, A extends number, B extends number> = S extends 'none'
   ? false
   : Range<S> extends [infer Lo extends number, infer H extends Hi]
-    ? Lte<Lo, Max> extends true
-      ? Lte<Min, H>
+    ? Lte<Lo, A> extends true
+      ? Lte<B, H>
       : false
     : false;
 
+/** Whether the version range `S` shares a version with [Min, Max]. */
+type Overlaps<S extends string, Min extends number, Max extends number> = Spans<S, Max, Min>;
+
 /** Whether the version range `S` holds every version of [Min, Max]. */
-type Covers<S extends string, Min extends number, Max extends number> = S extends 'none'
-  ? false
-  : Range<S> extends [infer Lo extends number, infer H extends Hi]
-    ? Lte<Lo, Min> extends true
-      ? Lte<Max, H>
-      : false
-    : false;
+type Covers<S extends string, Min extends number, Max extends number> = Spans<S, Min, Max>;
 
 // --- fields -------------------------------------------------------------------------------------------
 
