@@ -352,12 +352,11 @@ export class Sender {
         this.succeed(batch, -1n, -1n);
         continue;
       }
+      const error = kafkaErrorFor(result.errorCode, { topic: batch.topic, partition: batch.partition });
       if (judged === 'retry') {
-        const error = kafkaErrorFor(result.errorCode, { topic: batch.topic, partition: batch.partition });
         this.handleFailure(batch, error, { retriable: true });
         continue;
       }
-      const error = kafkaErrorFor(result.errorCode, { topic: batch.topic, partition: batch.partition });
       const leader = result.currentLeader;
       let leaderHinted = false;
       if (error.refreshMetadata && leader !== undefined && (leader.leaderId ?? -1) >= 0) {
