@@ -15,31 +15,11 @@ import {
   parseVersions,
 } from '../../../src/protocol/index.js';
 
-interface KafkaField {
-  name: string;
-  type: string;
-  versions: string;
-  nullableVersions?: string;
-  taggedVersions?: string;
-  tag?: number;
-  default?: string | number | boolean;
-  flexibleVersions?: string;
-  fields?: KafkaField[];
-}
-
-interface KafkaMessage {
-  apiKey: number;
-  type: string;
-  name: string;
-  validVersions: string;
-  flexibleVersions: string;
-  fields: KafkaField[];
-}
-
-function loadKafkaSpec(name: string): KafkaMessage {
+/** One of Kafka's JSON specs; it has the shape of our MessageSpec, plus documentation keys we ignore. */
+function loadKafkaSpec(name: string): MessageSpec {
   const text = readFileSync(fileURLToPath(new URL(`./kafka-specs/${name}.json`, import.meta.url)), 'utf8');
   // Kafka's spec files are JSON with // line comments.
-  return JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as KafkaMessage;
+  return JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as MessageSpec;
 }
 
 function overlaps(versions: string, lo: number, hi: number): boolean {
@@ -47,19 +27,14 @@ function overlaps(versions: string, lo: number, hi: number): boolean {
   return range.lo <= hi && range.hi >= lo;
 }
 
-interface Normalized {
-  name: string;
-  type: string;
-  versions: string;
-  nullableVersions?: string;
-  taggedVersions?: string;
-  tag?: number;
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+/** A field reduced to its wire-relevant keys, the default as a string. */
+type Normalized = Writable<Omit<FieldSpec, 'default' | 'fields'>> & {
   default?: string;
-  flexibleVersions?: string;
   fields?: Normalized[];
-}
+};
 
-function normalize(fields: readonly (KafkaField | FieldSpec)[], lo: number, hi: number): Normalized[] {
+function normalize(fields: readonly FieldSpec[], lo: number, hi: number): Normalized[] {
   return fields
     .filter((f) => overlaps(f.versions, lo, hi))
     .map((f) => {
