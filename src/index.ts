@@ -9,6 +9,17 @@ export {
   RequestTimeoutError,
   UnsupportedVersionError,
 } from './net/errors.js';
+export type { SaslAuthenticationContext, SaslMechanism } from './net/sasl/mechanism.js';
+export type { OidcClientCredentialsOptions } from './net/sasl/oidc.js';
+export type {
+  CustomSaslOption,
+  OAuthBearerSaslOption,
+  PlainSaslOption,
+  ProvidedSaslOption,
+  SaslOption,
+  ScramSaslOption,
+} from './net/sasl/options.js';
+export type { OAuthBearerToken, OAuthBearerTokenProvider } from './net/sasl/token-cache.js';
 export { murmur2, partitionForKey } from './partition/index.js';
 export type {
   Acks,
@@ -31,5 +42,5 @@ export { type CloseOptions, Producer } from './producer/producer.js';
 export type { DeliveryCallback, RecordMetadata } from './producer/producer-batch.js';
 export type { ProducerRecord } from './producer/record-input.js';
 export { KafkaDecodeError, KafkaEncodeError } from './protocol/codec-errors.js';
-export { KafkaProtocolError } from './protocol/errors.js';
+export { AuthorizationError, KafkaProtocolError } from './protocol/errors.js';
 export * from './serializers/index.js';

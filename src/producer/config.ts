@@ -1,9 +1,13 @@
 import type { ConnectionOptions } from 'node:tls';
+import { SaslConfigError } from '../net/sasl/config-error.js';
+import type { SaslMechanism } from '../net/sasl/mechanism.js';
+import { resolveSaslMechanism, type SaslOption } from '../net/sasl/options.js';
 import type { TopicPartitionsView } from '../partition/types.js';
 import type { CompressionType } from '../records/types.js';
 import type { Serializer } from '../serializers/types.js';
 import { ProducerConfigError } from './errors.js';
 import type { KeyValue } from './record-input.js';
+import { withSecretsHidden } from './redacted.js';
 
 export { ProducerConfigError };
 
@@ -102,6 +106,14 @@ export interface ProducerOptions<K = KeyValue, V = KeyValue> {
   allowAutoCreateTopics?: boolean;
   /** TLS: `true` for default options, or Node's `tls.connect` options (ca, cert, key, servername, ...). Default off. */
   ssl?: boolean | ConnectionOptions;
+  /**
+   * SASL authentication on every connection (with `ssl`: Java's SASL_SSL, without: SASL_PLAINTEXT), kafkajs's shape:
+   * `{ mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512', username, password }`,
+   * `{ mechanism: 'oauthbearer', oauthBearerProvider }` or `{ mechanism: 'oauthbearer', oidc: { tokenEndpointUrl,
+   * clientId, clientSecret, scope? } }`, `{ mechanism: 'custom', name, authenticate }`, or `awsMskIam()` from
+   * kafka-wire/aws. Default none.
+   */
+  sasl?: SaslOption;
 }
 
 /** Options with serializers of any type: validation does not look at what they take. */
@@ -134,7 +146,10 @@ export interface ResolvedProducerConfig {
   partitionerIgnoreKeys: boolean;
   partitionerAdaptivePartitioningEnable: boolean;
   allowAutoCreateTopics: boolean;
+  /** TLS options as given (`{}` for `ssl: true`); the private key and passphrase show as `[redacted]` when logged. */
   ssl: ConnectionOptions | undefined;
+  /** The SASL mechanism built from the `sasl` option; it keeps its secrets to itself (logs show name and principal). */
+  sasl: SaslMechanism | undefined;
 }
 
 let clientIdCounter = 0;
@@ -223,6 +238,7 @@ export const PRODUCER_OPTIONS = {
   socketConnectionSetupTimeoutMs: { java: 'socket.connection.setup.timeout.ms', default: 10000 },
   connectionsMaxIdleMs: { java: 'connections.max.idle.ms', default: 540000 },
   ssl: { java: 'security.protocol=SSL', default: false },
+  sasl: { java: 'sasl.mechanism, sasl.jaas.config', defaultText: 'none' },
   keySerializer: { java: 'key.serializer', defaultText: 'none' },
   valueSerializer: { java: 'value.serializer', defaultText: 'none' },
 } as const satisfies OptionTable;
@@ -367,7 +383,14 @@ export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): Resol
     throw new ProducerConfigError('ssl', 'expected true, false or tls.connect options.');
   }
   const wantSsl = rawSsl ?? PRODUCER_OPTIONS.ssl.default;
-  const ssl = wantSsl === true ? {} : wantSsl === false ? undefined : wantSsl;
+  // A copy, so that hiding the secrets from logs leaves the caller's object as it was.
+  const ssl =
+    wantSsl === true
+      ? {}
+      : wantSsl === false
+        ? undefined
+        : withSecretsHidden({ ...wantSsl }, ['key', 'pfx', 'passphrase']);
+  const sasl = options.sasl === undefined ? undefined : saslMechanism(options.sasl);
 
   const retries = integer(options, 'retries', 0);
   const maxInFlightRequestsPerConnection = integer(options, 'maxInFlightRequestsPerConnection', 1);
@@ -404,7 +427,18 @@ export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): Resol
     partitionerAdaptivePartitioningEnable: boolean(options, 'partitionerAdaptivePartitioningEnable'),
     allowAutoCreateTopics: boolean(options, 'allowAutoCreateTopics'),
     ssl,
+    sasl,
   };
+}
+
+/** The mechanism for the `sasl` option; a wrong option is a ProducerConfigError naming the field at fault. */
+function saslMechanism(option: SaslOption): SaslMechanism {
+  try {
+    return resolveSaslMechanism(option);
+  } catch (error) {
+    if (error instanceof SaslConfigError) throw new ProducerConfigError(error.option, error.reason, error);
+    throw error;
+  }
 }
 
 // Java's rule: idempotence is on unless something conflicts; an explicit `true` with a conflict is an error

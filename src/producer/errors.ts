@@ -9,8 +9,9 @@ export class ProducerConfigError extends KafkaWireError {
   constructor(
     readonly option: string,
     message: string,
+    cause?: unknown,
   ) {
-    super(`Invalid producer option '${option}': ${message}`, { fatal: true });
+    super(`Invalid producer option '${option}': ${message}`, { fatal: true, cause });
   }
 }
 

@@ -87,6 +87,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
         requestTimeoutMs: config.requestTimeoutMs,
         connectionsMaxIdleMs: config.connectionsMaxIdleMs,
       },
+      ...(config.sasl === undefined ? {} : { sasl: config.sasl }),
       reconnectBackoffMs: config.reconnectBackoffMs,
       reconnectBackoffMaxMs: config.reconnectBackoffMaxMs,
       socketConnectionSetupTimeoutMs: config.socketConnectionSetupTimeoutMs,

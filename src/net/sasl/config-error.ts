@@ -10,10 +10,13 @@ export class SaslConfigError extends KafkaWireError {
 
   /** The option at fault, as the user spells it: 'sasl.username', 'sasl.mechanism', ... */
   readonly option: string;
+  /** What is wrong and what to write instead, without the option's name (a client layer states that its way). */
+  readonly reason: string;
 
   constructor(option: string, message: string) {
     super(`Invalid option '${option}': ${message}`, { fatal: true });
     this.option = option;
+    this.reason = message;
   }
 }
 
