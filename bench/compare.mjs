@@ -4,9 +4,12 @@
 //   npm run bench:compare                       # everything: 24 workloads x 6 contestants (~7 min here)
 //   node bench/compare.mjs --quick              # 1M x 100 B and 200k x 1 KiB, 6 partitions, acks=all, none/lz4
 //   node bench/compare.mjs --contestants kafka-wire,java --workloads '100B.*p6'   # a subset (regexps on ids)
+//   node bench/compare.mjs --tls --rounds 2      # what TLS costs each client: 1M x 100 B, 6 partitions, acks=all,
+//                                                # over PLAINTEXT and over TLS on the same secured broker (~10 min)
 //
 // Writes bench/compare.json (every run, with the settings each client used), the tables between the
-// `compare:` markers in bench/README.md and the chart bench/compare.png (unless --no-write). Installs what it
+// `compare:` markers in bench/README.md and the chart bench/compare.png (unless --no-write); with --tls,
+// bench/compare-tls.json and the table between the `compare-tls:` markers instead (no chart). Installs what it
 // needs on first use: Kafka's jars (broker 4.4.0, ProducerPerformance from kafka-tools 4.3.1, the newest
 // kafka-tools on Maven Central), rdkafka_performance (bench/compare/rdkafka.sh), Node 24 (bench/node24.mjs) and
 // matplotlib in a virtualenv under .cache (bench/compare/chart.py).
@@ -18,6 +21,10 @@
 // - MB/s: value bytes acknowledged per second (1 MB = 10^6 bytes).
 // - CPU s per 1M records: user + system CPU of the whole client process, start-up included, from wait4()
 //   (bench/compare/rusage.py), divided by the records.
+// - with --tls: the same workload over the broker's plaintext listener and over its one-way TLS listener (server
+//   certificate checked against the test CA, no client certificate), both on one broker started with
+//   startCluster({ secure: true }), so the ratio TLS / plaintext is what encryption costs each client; the
+//   secured broker's authorizer and extra listeners weigh on both sides alike.
 // - peak RSS: the client process's maximum resident set, from the same wait4().
 // - p50/p99 latency: from handing a record to the client to its acknowledgement. Java and kafka-wire time each
 //   record; librdkafka writes a timestamp into each payload (its -l mode); kafkajs and platformatic have no
@@ -48,6 +55,8 @@ const { values: args } = parseArgs({
     'timeout-s': { type: 'string', default: '600' },
     'no-write': { type: 'boolean', default: false },
     bootstrap: { type: 'string' },
+    tls: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '1' },
   },
 });
 
@@ -89,7 +98,19 @@ const STARTUP = {
   compression: 'none',
 };
 const startupCpu = new Map();
-let workloads = allWorkloads();
+// The TLS comparison: one workload, twice on the same secured broker; `tls` picks the client's listener.
+const TLS_BASE = allWorkloads().find((w) => w.id === '1M-100B-p6-acksall-none');
+const TLS_WORKLOADS = [
+  { ...TLS_BASE, id: `${TLS_BASE.id}-plaintext`, label: `${TLS_BASE.label}, PLAINTEXT`, tls: false },
+  { ...TLS_BASE, id: `${TLS_BASE.id}-tls`, label: `${TLS_BASE.label}, TLS`, tls: true },
+];
+const rounds = Number(args.rounds);
+if (!Number.isInteger(rounds) || rounds < 1)
+  throw new Error(`--rounds must be a whole number >= 1, got ${args.rounds}`);
+if (args.tls && args.bootstrap) {
+  throw new Error('--tls starts its own secured broker (its TLS listener and CA); leave out --bootstrap');
+}
+let workloads = args.tls ? TLS_WORKLOADS : allWorkloads();
 if (args.quick) {
   workloads = workloads.filter((w) => w.partitions === 6 && w.acks === 'all' && w.compression !== 'zstd');
 }
@@ -174,7 +195,7 @@ function setUp() {
     status(`setup: Node ${NODE24_VERSION}`);
     tools.node24 = node24();
   }
-  if (!args['no-write']) tools.python = chartPython();
+  if (!args['no-write'] && !args.tls) tools.python = chartPython();
 }
 
 /** A virtualenv with matplotlib for the chart, made once in .cache (PyPI wheels, nothing compiles). */
@@ -198,7 +219,11 @@ function payloadFile(size) {
   return file;
 }
 
-function commandFor(contestant, workload, topic, bootstrap, latencyFile) {
+/**
+ * The client's command line. `ca`: the CA certificate (PEM) to trust when the workload runs over TLS, else null:
+ * every client then checks the broker's certificate and host name against it, as a user's would.
+ */
+function commandFor(contestant, workload, topic, bootstrap, latencyFile, ca) {
   switch (contestant.kind) {
     case 'node':
       return [
@@ -207,6 +232,7 @@ function commandFor(contestant, workload, topic, bootstrap, latencyFile) {
         ...['--bootstrap', bootstrap, '--topic', topic, '--records', String(workload.records)],
         ...['--size', String(workload.size), '--acks', workload.acks, '--compression', workload.compression],
         ...['--batch-size', String(BATCH_SIZE), '--linger', String(LINGER_MS), '--pattern', PATTERN],
+        ...(ca ? ['--ssl-ca', ca] : []),
       ];
     case 'java':
       // The JVM options are those kafka-producer-perf-test.sh runs it with (kafka-run-class.sh's defaults and
@@ -222,6 +248,7 @@ function commandFor(contestant, workload, topic, bootstrap, latencyFile) {
         // One flag, all properties after it (a repeated flag keeps only its last list).
         ...['--command-property', `bootstrap.servers=${bootstrap}`, `acks=${workload.acks}`],
         ...[`batch.size=${BATCH_SIZE}`, `linger.ms=${LINGER_MS}`, `compression.type=${workload.compression}`],
+        ...(ca ? ['security.protocol=SSL', 'ssl.truststore.type=PEM', `ssl.truststore.location=${ca}`] : []),
       ];
     case 'rdkafka':
       // Idempotence as Java has it by default: on with acks=all (librdkafka's default is off).
@@ -232,6 +259,7 @@ function commandFor(contestant, workload, topic, bootstrap, latencyFile) {
         ...['-X', `compression.codec=${workload.compression}`, '-X', `linger.ms=${LINGER_MS}`],
         ...['-X', `batch.size=${BATCH_SIZE}`, '-X', `enable.idempotence=${workload.acks === 'all'}`],
         ...['-l', '-A', latencyFile],
+        ...(ca ? ['-X', 'security.protocol=ssl', '-X', `ssl.ca.location=${ca}`] : []),
       ];
     default:
       throw new Error(`unknown contestant kind ${contestant.kind}`);
@@ -296,17 +324,24 @@ function percentile(sorted, fraction) {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * fraction) - 1)];
 }
 
-async function runOne(contestant, workload, bootstrap, index, total) {
+/**
+ * One contestant on one workload. `broker`: `bootstrap` (plaintext: topics are made, counted and deleted there,
+ * and clients of plaintext workloads connect to it), and for --tls `tlsBootstrap` and `ca`.
+ */
+async function runOne(contestant, workload, broker, round, index, total) {
+  const { bootstrap } = broker;
   const runDir = join(root, '.cache', 'bench-compare', 'runs');
   mkdirSync(runDir, { recursive: true });
-  const name = `${workload.id}-${contestant.id}`;
+  const name = `${workload.id}-${contestant.id}${round > 1 ? `-round${round}` : ''}`;
   const topic = `cmp-${name}-${Date.now()}`;
   const latencyFile = join(runDir, `${name}.latency`);
   const usageFile = join(runDir, `${name}.rusage.json`);
   rmSync(usageFile, { force: true });
   await createTopic(bootstrap, { topic, partitions: workload.partitions });
 
-  const command = commandFor(contestant, workload, topic, bootstrap, latencyFile);
+  const command = workload.tls
+    ? commandFor(contestant, workload, topic, broker.tlsBootstrap, latencyFile, broker.ca)
+    : commandFor(contestant, workload, topic, bootstrap, latencyFile, null);
   const log = [];
   const parser = outputParser(contestant);
   const started = Date.now();
@@ -349,6 +384,7 @@ async function runOne(contestant, workload, bootstrap, index, total) {
     workload: workload.id,
     contestant: contestant.id,
     label: contestant.label,
+    round,
     runtime:
       contestant.runtime === 'node24'
         ? `Node ${NODE24_VERSION}`
@@ -444,17 +480,13 @@ function contestantName(run) {
 
 function markdown(report) {
   const lines = [];
-  const byWorkload = new Map();
-  for (const run of report.runs) {
-    if (!byWorkload.has(run.workload)) byWorkload.set(run.workload, []);
-    byWorkload.get(run.workload).push(run);
-  }
-  const workloadLabel = (id) => allWorkloads().find((w) => w.id === id)?.label ?? id;
+  const byWorkload = runsByWorkload(report);
   lines.push(
     `\`${report.command}\`, ${report.startedAt} → ${report.finishedAt} UTC, ${report.machine.cpu}, ${report.machine.memoryGiB} GiB; load average ${report.loadBefore} before, ${report.loadAfter} after. Kafka ${report.broker} (one broker, same machine). batch.size ${BATCH_SIZE} and linger.ms ${LINGER_MS} for every client that has them.`,
     '',
   );
-  // Summary: kafka-wire's records/s over each other contestant's, per workload, and CPU against Java's.
+  // Summary: kafka-wire's records/s over each other contestant's, per workload, and CPU against Java's (with
+  // --rounds, the first round's; every round is under "Every run").
   const ours = (runs) => runs.find((r) => r.contestant === 'kafka-wire' && !r.failed && !r.unsupported);
   const ours24 = (runs) =>
     runs.find((r) => r.contestant === 'kafka-wire-node24' && !r.failed && !r.unsupported);
@@ -472,14 +504,31 @@ function markdown(report) {
       `| ${workloadLabel(id)} | ${fmt(mine?.recordsPerSecond)} | ${ratio(mine, java)} | ${ratio(mine, other(runs, 'librdkafka'))} | ${ratio(mine, other(runs, 'kafkajs'))} | ${ratio(ours24(runs), other(runs, 'platformatic'))} | ${cpuRatio(mine, java, 'cpuSecondsPer1M')} | ${cpuRatio(mine, java, 'cpuSecondsPer1MAfterStartup')} |`,
     );
   }
-  lines.push('', '<details><summary>Every run</summary>', '');
+  lines.push('', ...everyRun(report));
+  return lines.join('\n');
+}
+
+const workloadLabel = (id) => [...allWorkloads(), ...TLS_WORKLOADS].find((w) => w.id === id)?.label ?? id;
+
+function runsByWorkload(report) {
+  const byWorkload = new Map();
+  for (const run of report.runs) {
+    if (!byWorkload.has(run.workload)) byWorkload.set(run.workload, []);
+    byWorkload.get(run.workload).push(run);
+  }
+  return byWorkload;
+}
+
+/** Every run's figures, folded away under the summary. */
+function everyRun(report) {
+  const lines = ['<details><summary>Every run</summary>', ''];
   lines.push(
     '| workload | client | records/s | MB/s | CPU s / 1M | same, start-up excluded | peak RSS MiB | p50 ms | p99 ms | event-loop p99 ms |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
-  for (const [id, runs] of byWorkload) {
+  for (const [id, runs] of runsByWorkload(report)) {
     for (const run of runs) {
-      const name = contestantName(run);
+      const name = `${contestantName(run)}${report.rounds > 1 ? `, round ${run.round}` : ''}`;
       if (run.unsupported) {
         lines.push(`| ${workloadLabel(id)} | ${name} | n/a: ${run.unsupported} | | | | | | | |`);
       } else if (run.failed && run.recordsPerSecond === undefined) {
@@ -492,22 +541,63 @@ function markdown(report) {
     }
   }
   lines.push('', '</details>');
+  return lines;
+}
+
+/**
+ * The --tls table: per client, records/s and CPU per 1M records over PLAINTEXT and over TLS, and TLS ÷
+ * PLAINTEXT, one value per round (a spread, since the machine is shared) joined by " / ".
+ */
+function tlsMarkdown(report) {
+  const [plain, tls] = TLS_WORKLOADS;
+  const ok = (run) => run && !run.failed && !run.unsupported;
+  const find = (workload, contestant, round) =>
+    report.runs.find((r) => r.workload === workload.id && r.contestant === contestant && r.round === round);
+  const perRound = (contestant, figure) =>
+    Array.from({ length: report.rounds }, (_, i) => {
+      const a = find(plain, contestant, i + 1);
+      const b = find(tls, contestant, i + 1);
+      return figure(ok(a) ? a : null, ok(b) ? b : null);
+    }).join(' / ');
+  const value = (field, digits) => (run) => (run ? fmt(run[field], digits) : 'n/a');
+  const ratio = (field) => (a, b) => (a && b ? (b[field] / a[field]).toFixed(2) : 'n/a');
+  const lines = [
+    `\`${report.command}\`, ${report.startedAt} → ${report.finishedAt} UTC, ${report.machine.cpu}, ${report.machine.memoryGiB} GiB; load average ${report.loadBefore} before, ${report.loadAfter} after. Kafka ${report.broker} (one secured broker, same machine): ${plain.label.replace(/, PLAINTEXT$/, '')}, once over its PLAINTEXT listener and once over its one-way TLS listener (server certificate from a test CA, which every client is given and checks, host name included; no client certificate). batch.size ${BATCH_SIZE} and linger.ms ${LINGER_MS} for every client that has them. ${report.rounds} round(s); values per round, separated by " / ".`,
+    '',
+    '| client | records/s PLAINTEXT | records/s TLS | TLS ÷ PLAINTEXT | CPU s / 1M PLAINTEXT | CPU s / 1M TLS | TLS ÷ PLAINTEXT |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const seen = new Set();
+  for (const run of report.runs) {
+    if (seen.has(run.contestant)) continue;
+    seen.add(run.contestant);
+    const id = run.contestant;
+    lines.push(
+      `| ${contestantName(run)} | ${perRound(id, (a) => value('recordsPerSecond', 0)(a))} | ${perRound(id, (_, b) => value('recordsPerSecond', 0)(b))} | ${perRound(id, ratio('recordsPerSecond'))} | ${perRound(id, (a) => value('cpuSecondsPer1M', 2)(a))} | ${perRound(id, (_, b) => value('cpuSecondsPer1M', 2)(b))} | ${perRound(id, ratio('cpuSecondsPer1M'))} |`,
+    );
+  }
+  lines.push('', ...everyRun(report));
   return lines.join('\n');
 }
 
 function writeReport(report) {
-  const json = join(root, 'bench', 'compare.json');
+  const name = args.tls ? 'compare-tls' : 'compare';
+  const json = join(root, 'bench', `${name}.json`);
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   const readme = join(root, 'bench', 'README.md');
   const text = readFileSync(readme, 'utf8');
-  const begin = '<!-- compare:begin -->';
-  const end = '<!-- compare:end -->';
-  const table = `${begin}\n${markdown(report)}\n${end}`;
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const table = `${begin}\n${args.tls ? tlsMarkdown(report) : markdown(report)}\n${end}`;
   const updated =
     text.includes(begin) && text.includes(end)
       ? text.slice(0, text.indexOf(begin)) + table + text.slice(text.indexOf(end) + end.length)
       : `${text.trimEnd()}\n\n${table}\n`;
   writeFileSync(readme, updated);
+  if (args.tls) {
+    status(`wrote ${json} and bench/README.md`);
+    return;
+  }
   const png = join(root, 'bench', 'compare.png');
   step('chart (bench/compare.png)', tools.python, [join(root, 'bench', 'compare', 'chart.py'), json, png]);
   status(`wrote ${json}, bench/README.md and ${png}`);
@@ -517,15 +607,21 @@ function writeReport(report) {
 
 setUp();
 let cluster = null;
-let bootstrap = args.bootstrap;
-if (!bootstrap) {
-  status('setup: starting Kafka (one KRaft broker)');
+const broker = { bootstrap: args.bootstrap, tlsBootstrap: null, ca: null };
+if (!broker.bootstrap) {
+  status(`setup: starting Kafka (one KRaft broker${args.tls ? ' with TLS listeners' : ''})`);
   cluster = await startCluster({
     basePort: 'auto',
     dir: join(root, '.kafka', `bench-compare-${process.pid}`),
+    ...(args.tls ? { secure: true } : {}),
   });
-  bootstrap = cluster.bootstrapServers;
+  broker.bootstrap = cluster.bootstrapServers;
+  if (args.tls) {
+    broker.tlsBootstrap = cluster.security.listeners.SSL_ONE_WAY;
+    broker.ca = cluster.security.tls.ca;
+  }
 }
+const { bootstrap } = broker;
 const report = {
   command: `node bench/compare.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
   startedAt: new Date().toISOString().slice(0, 16).replace('T', ' '),
@@ -535,23 +631,28 @@ const report = {
   broker: cluster?.version ?? `external ${bootstrap}`,
   machine: machine(),
   settings: { batchSize: BATCH_SIZE, lingerMs: LINGER_MS, pattern: PATTERN },
+  rounds,
   startup: [],
   runs: [],
 };
 try {
-  const total = (workloads.length + 1) * contestants.length;
+  const total = (workloads.length * rounds + 1) * contestants.length;
   let index = 0;
   for (const contestant of contestants) {
-    const run = await runOne(contestant, STARTUP, bootstrap, ++index, total);
+    const run = await runOne(contestant, STARTUP, broker, 1, ++index, total);
     report.startup.push(run);
     if (run.cpuSeconds !== undefined) startupCpu.set(contestant.id, run.cpuSeconds);
   }
-  for (const [w, workload] of workloads.entries()) {
-    // Rotate the order per workload, so no contestant always runs first (warm broker page cache, log roll).
-    const order = contestants.map((_, i) => contestants[(i + w) % contestants.length]);
-    for (const contestant of order) {
-      index++;
-      report.runs.push(await runOne(contestant, workload, bootstrap, index, total));
+  for (let round = 1; round <= rounds; round++) {
+    for (const [w, workload] of workloads.entries()) {
+      // Rotate the order per workload and round, so no contestant always runs first (warm broker page cache,
+      // log roll, a neighbour's burst of CPU).
+      const shift = w + (round - 1) * workloads.length;
+      const order = contestants.map((_, i) => contestants[(i + shift) % contestants.length]);
+      for (const contestant of order) {
+        index++;
+        report.runs.push(await runOne(contestant, workload, broker, round, index, total));
+      }
     }
   }
 } finally {
@@ -563,7 +664,7 @@ report.loadAfter = loadavg()
   .join(' ');
 const failed = report.runs.filter((r) => r.failed);
 if (!args['no-write']) writeReport(report);
-else process.stdout.write(`${markdown(report)}\n`);
+else process.stdout.write(`${args.tls ? tlsMarkdown(report) : markdown(report)}\n`);
 if (failed.length > 0) {
   status(`${failed.length} run(s) failed: ${failed.map((r) => `${r.workload}/${r.contestant}`).join(', ')}`);
   process.exitCode = 1;

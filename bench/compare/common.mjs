@@ -2,13 +2,16 @@
 // event-loop delay measurement, the progress lines the orchestrator shows, and the one result line it reads.
 //
 // A contestant is started as `node <contestant>.mjs --bootstrap H:P --topic T --records N --size B
-// --acks all|1 --compression none|lz4|zstd|gzip|snappy --batch-size B --linger MS --pattern P` and must:
+// --acks all|1 --compression none|lz4|zstd|gzip|snappy --batch-size B --linger MS --pattern P [--ssl-ca FILE]`
+// and must:
 //   - send N keyless records whose value is `payload(size, pattern)` (the same bytes for every record and
 //     every contestant, as Java's ProducerPerformance and rdkafka_performance do) to topic T;
 //   - call `meter.sent(count)` when it hands records to its client and `meter.acked(count, sentAt)` when the
 //     broker acknowledged them (sentAt = the `meter.now()` taken when those records were handed over);
+//   - with --ssl-ca, connect over TLS with `tlsOptions(args)` (trusting that CA, checking the broker's name);
 //   - call `meter.finish()` once every record is acknowledged; it prints the result line and returns.
 // stdout carries only the result line (`RESULT {json}`); progress goes to stderr as `PROGRESS acked`.
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
@@ -25,6 +28,7 @@ export function contestantArgs() {
       'batch-size': { type: 'string', default: '262144' },
       linger: { type: 'string', default: '10' },
       pattern: { type: 'string', default: 'kafka-wire benchmark payload ' },
+      'ssl-ca': { type: 'string' },
     },
   });
   for (const name of ['bootstrap', 'topic', 'records', 'size']) {
@@ -41,7 +45,16 @@ export function contestantArgs() {
     batchSize: Number(values['batch-size']),
     lingerMs: Number(values.linger),
     pattern: values.pattern,
+    sslCa: values['ssl-ca'] ?? null,
   };
+}
+
+/**
+ * Node `tls.connect` options for a TLS run (null: plaintext): every Node client here takes them as they are
+ * (kafka-wire's `ssl`, kafkajs's `ssl`, platformatic's `tls`).
+ */
+export function tlsOptions(args) {
+  return args.sslCa ? { ca: readFileSync(args.sslCa) } : null;
 }
 
 /** `size` bytes of `pattern` repeated: what rdkafka_performance's `-m pattern -s size` sends. */

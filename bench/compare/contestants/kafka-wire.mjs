@@ -3,7 +3,7 @@
 // Settings: batchSize/lingerMs from the orchestrator (the same batch.size/linger.ms Java and librdkafka get),
 // everything else the defaults, so idempotence is on with acks=all and off with acks=1, exactly as in Java.
 import { Producer } from '../../../dist/index.js';
-import { contestantArgs, Meter, payload } from '../common.mjs';
+import { contestantArgs, Meter, payload, tlsOptions } from '../common.mjs';
 
 const args = contestantArgs();
 const value = new Uint8Array(payload(args.size, args.pattern));
@@ -19,6 +19,7 @@ const producer = new Producer({
   compressionType: args.compression,
   batchSize: args.batchSize,
   lingerMs: args.lingerMs,
+  ssl: tlsOptions(args) ?? false,
 });
 const meter = new Meter(args.records);
 const record = { topic: args.topic, value };
@@ -34,5 +35,12 @@ for (let i = 0; i < args.records; i++) {
 await producer.flush().catch(() => {
   // Each record's callback already counted its own failure.
 });
-meter.finish({ settings: { ...settings, enableIdempotence: args.acks === 'all', bufferMemory: 33554432 } });
+meter.finish({
+  settings: {
+    ...settings,
+    enableIdempotence: args.acks === 'all',
+    bufferMemory: 33554432,
+    tls: args.sslCa !== null,
+  },
+});
 await producer.close();

@@ -17,7 +17,7 @@
 // Node 20 has no zlib zstd). snappy has no codec installed here, so it is reported unsupported.
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
-import { contestantArgs, Meter, payload, sendInChunks } from '../common.mjs';
+import { contestantArgs, Meter, payload, sendInChunks, tlsOptions } from '../common.mjs';
 
 const { Kafka, CompressionTypes, CompressionCodecs, Partitioners, logLevel } = kafkajs;
 const require = createRequire(import.meta.url);
@@ -79,6 +79,7 @@ const logCreator =
 const kafka = new Kafka({
   clientId: 'bench-compare-kafkajs',
   brokers: args.bootstrap.split(','),
+  ...(args.sslCa ? { ssl: tlsOptions(args) } : {}),
   logLevel: logLevel.WARN,
   logCreator,
 });
@@ -122,6 +123,7 @@ meter.finish({
             ? 'node:zlib (kafkajs built-in)'
             : null,
     idempotent: 'false (kafkajs default; true would force maxInFlightRequests 1)',
+    tls: args.sslCa !== null,
     maxInFlightRequests: 'unlimited (kafkajs default)',
     partitioner: 'DefaultPartitioner (keyless: round-robin per message)',
     'batch.size / linger.ms': 'ignored: kafkajs has neither (one batch per partition per send() call)',

@@ -16,7 +16,7 @@
 // Codecs are the client's own: gzip (node:zlib), snappy and lz4 (@platformatic/wasm-utils, WASM), zstd
 // (node:zlib, built into Node >= 22.15; level 3, zlib's default).
 import { ProduceAcks, Producer } from '@platformatic/kafka';
-import { contestantArgs, Meter, payload, sendInChunks } from '../common.mjs';
+import { contestantArgs, Meter, payload, sendInChunks, tlsOptions } from '../common.mjs';
 
 const IN_FLIGHT = Number(process.env.BENCH_PLATFORMATIC_IN_FLIGHT ?? 10);
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -39,6 +39,7 @@ const options = {
   idempotent: false,
   maxInflights: IN_FLIGHT,
   autocreateTopics: false,
+  ...(args.sslCa ? { tls: tlsOptions(args) } : {}),
 };
 const producer = new Producer(options);
 // Fetch the topic's metadata and connect to its leaders before the clock starts (send() would do it lazily).
@@ -65,6 +66,7 @@ meter.finish({
     compression: args.compression === 'zstd' ? 'zstd (node:zlib, level 3)' : args.compression,
     idempotent: 'false (default; true would force maxInflights 1)',
     maxInflights: IN_FLIGHT,
+    tls: args.sslCa !== null,
     partitioner: 'default (keyless: round-robin per message)',
     'batch.size / linger.ms': 'ignored: send() has neither (one batch per partition per send() call)',
   },
