@@ -10,6 +10,7 @@ export {
   type MessageType,
 } from './codec-errors.js';
 export * from './errors.js';
+export * from './find-coordinator.js';
 export * from './frame.js';
 export * from './init-producer-id.js';
 export {

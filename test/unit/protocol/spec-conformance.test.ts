@@ -19,7 +19,16 @@ import {
 function loadKafkaSpec(name: string): MessageSpec {
   const text = readFileSync(fileURLToPath(new URL(`./kafka-specs/${name}.json`, import.meta.url)), 'utf8');
   // Kafka's spec files are JSON with // line comments.
-  return JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as MessageSpec;
+  const spec = JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as MessageSpec & { commonStructs?: FieldSpec[] };
+  // Struct types shared by several fields are declared once under commonStructs; ours spell them out inline.
+  const common = new Map((spec.commonStructs ?? []).map((s) => [s.name, s.fields]));
+  const inline = (fields: readonly FieldSpec[]): FieldSpec[] =>
+    fields.map((f) => {
+      const shared = f.fields === undefined ? common.get(f.type.replace(/^\[\]/, '')) : undefined;
+      const members = f.fields ?? shared;
+      return members === undefined ? f : { ...f, fields: inline(members) };
+    });
+  return { ...spec, fields: inline(spec.fields) };
 }
 
 function overlaps(versions: string, lo: number, hi: number): boolean {
