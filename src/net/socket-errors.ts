@@ -43,6 +43,8 @@ const UNTRUSTED_CHAIN = new Set([
 /** What the broker's TLS alert means when it refuses our (missing) client certificate (ssl.client.auth). */
 const CLIENT_CERT_REFUSED = new Set([
   'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  // The same alert under BoringSSL's name (Bun's TLS).
+  'ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED',
   'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
   'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
   'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
