@@ -1,6 +1,7 @@
 import { KafkaWireError } from '../errors.js';
 import type { ExponentialBackoff } from '../net/backoff.js';
-import { KafkaErrorCode } from '../protocol/errors.js';
+import { AuthenticationError } from '../net/errors.js';
+import { AuthorizationError, KafkaErrorCode } from '../protocol/errors.js';
 import { incrementSequence } from '../records/index.js';
 import type { RecordAccumulator } from './accumulator.js';
 import type { ProducerBatch } from './producer-batch.js';
@@ -316,7 +317,17 @@ export class Idempotence {
           this.sequences.setIdentity(identity);
         },
         (error: unknown) => {
-          if (error instanceof KafkaWireError && (error.fatal || !error.retriable)) {
+          if (error instanceof AuthorizationError) {
+            // Typed as it is: its message says what to grant (CLUSTER_AUTHORIZATION_FAILED: IDEMPOTENT_WRITE on the
+            // cluster, or enableIdempotence: false).
+            this.sequences.failFatally(error);
+          } else if (
+            error instanceof KafkaWireError &&
+            // Credentials or TLS refused by the broker asked: another may take them (a certificate expired on one
+            // broker), and the pool tries each broker once per reconnect backoff, so this is retried, not fatal.
+            !(error instanceof AuthenticationError) &&
+            (error.fatal || !error.retriable)
+          ) {
             this.sequences.failFatally(
               new KafkaWireError(
                 `The idempotent producer could not get a producer id: ${error.message} Fix the cause (e.g. grant IdempotentWrite on the cluster) or set enableIdempotence: false.`,

@@ -1,8 +1,8 @@
 import { KafkaWireError } from '../errors.js';
-import { ClientClosedError } from '../net/errors.js';
+import { AuthenticationError, ClientClosedError } from '../net/errors.js';
 import type { BrokerAddress } from '../net/pool.js';
 import type { TopicPartitionsView } from '../partition/types.js';
-import { kafkaErrorFor } from '../protocol/errors.js';
+import { AuthorizationError, kafkaErrorFor } from '../protocol/errors.js';
 import { ZERO_UUID } from '../protocol/uuid.js';
 import { TopicNotAvailableError } from './errors.js';
 
@@ -40,8 +40,16 @@ export type MetadataFetcher = (
   allowAutoTopicCreation: boolean,
 ) => Promise<MetadataSnapshot>;
 
+/** A broker address the client could not connect to, and why (refused, unresolvable, TLS, timeout...). */
+export interface ConnectFailure {
+  address: string;
+  error: Error;
+}
+
 export interface MetadataCacheOptions {
   fetch: MetadataFetcher;
+  /** Why the last connection attempts failed, per address: what a metadata wait that ran out reports. */
+  connectFailures?: () => readonly ConnectFailure[];
   allowAutoCreateTopics: boolean;
   metadataMaxAgeMs: number;
   retryBackoffMs: number;
@@ -68,6 +76,11 @@ export class MetadataCache {
   constructor(options: MetadataCacheOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
+  }
+
+  /** True once any broker answered a Metadata request. */
+  private get answered(): boolean {
+    return Number.isFinite(this.lastRefreshMs);
   }
 
   get brokers(): ReadonlyMap<number, BrokerAddress> {
@@ -123,6 +136,11 @@ export class MetadataCache {
   /**
    * Resolves with the topic's metadata once it has partitions, refreshing as needed. Rejects with a clear
    * error when the topic cannot be used (authorization, invalid name) or is still missing at `deadlineMs`.
+   *
+   * Refused credentials or TLS (an AuthenticationError from the connection) reject at once rather than at the
+   * deadline, as Java's producer throws an AuthenticationException from send(): waiting cannot fix a
+   * configuration, and the connection pool makes one attempt per reconnect backoff, so a later send tries again
+   * without a storm of connections.
    */
   async waitForTopic(topic: string, deadlineMs: number): Promise<TopicMetadata> {
     const known = this.topics.get(topic);
@@ -138,7 +156,9 @@ export class MetadataCache {
       if (current !== undefined) return current;
       const code = this.topicErrors.get(topic);
       if (code !== undefined && code !== 0) {
-        const error = kafkaErrorFor(code, { topic });
+        const error = kafkaErrorFor(code, { api: 'Metadata', topic });
+        // Its message already names the topic and the ACL to grant.
+        if (error instanceof AuthorizationError) throw error;
         // Missing topics (being auto-created) and leaderless ones are worth waiting for; the rest are final.
         if (!error.retriable) {
           throw new TopicNotAvailableError(
@@ -150,22 +170,42 @@ export class MetadataCache {
         lastError = error;
       }
       const remaining = deadlineMs - this.now();
-      if (remaining <= 0) {
-        const reason =
-          lastError instanceof Error ? ` Last error: ${lastError.message}` : ' No broker answered in time.';
-        throw new TopicNotAvailableError(
-          topic,
-          `Topic '${topic}' is not present in the cluster's metadata after waiting maxBlockMs.${reason} Create the topic (or enable auto.create.topics.enable on the brokers), check the bootstrapServers, or raise maxBlockMs.`,
-          lastError,
-        );
-      }
+      if (remaining <= 0) throw this.notAvailable(topic, lastError);
       try {
         await withTimeout(this.refresh(), remaining);
       } catch (error) {
         lastError = error;
+        if (error instanceof AuthenticationError) throw error;
         if (error instanceof KafkaWireError && error.fatal) throw error;
       }
     }
+  }
+
+  /**
+   * Why a topic's metadata did not come within maxBlockMs. When no broker answered, the brokers the client
+   * could not connect to, each with its cause, rather than the wait that ran out.
+   */
+  private notAvailable(topic: string, lastError: unknown): TopicNotAvailableError {
+    const unreachable = this.options.connectFailures?.() ?? [];
+    if (!this.answered && unreachable.length > 0) {
+      const causes = unreachable.map(({ address, error }) => {
+        const text = error.message.trimEnd();
+        const sentence = /[.?!]$/.test(text) ? text : `${text}.`;
+        return sentence.includes(address) ? sentence : `${address}: ${sentence}`;
+      });
+      return new TopicNotAvailableError(
+        topic,
+        `No metadata for topic '${topic}' within maxBlockMs: the client could not connect to any broker. ${causes.join(' ')} Once that is fixed, send again (or raise maxBlockMs to wait longer for the brokers).`,
+        unreachable[unreachable.length - 1]!.error,
+      );
+    }
+    const reason =
+      lastError instanceof Error ? ` Last error: ${lastError.message}` : ' No broker answered in time.';
+    return new TopicNotAvailableError(
+      topic,
+      `Topic '${topic}' is not present in the cluster's metadata after waiting maxBlockMs.${reason} Create the topic (or enable auto.create.topics.enable on the brokers), check the bootstrapServers, or raise maxBlockMs.`,
+      lastError,
+    );
   }
 
   /**

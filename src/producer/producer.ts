@@ -94,6 +94,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     });
     this.metadata = new MetadataCache({
       fetch: (topics, allow) => requestMetadata(this.pool, topics, allow),
+      connectFailures: () => this.pool.lastConnectErrors(),
       allowAutoCreateTopics: config.allowAutoCreateTopics,
       metadataMaxAgeMs: config.metadataMaxAgeMs,
       retryBackoffMs: config.retryBackoffMs,

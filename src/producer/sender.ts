@@ -1,8 +1,8 @@
 import { KafkaWireError } from '../errors.js';
 import { ExponentialBackoff } from '../net/backoff.js';
-import { NetworkError } from '../net/errors.js';
+import { AuthenticationError, NetworkError } from '../net/errors.js';
 import type { ConnectionPool } from '../net/pool.js';
-import { KafkaErrorCode, kafkaErrorFor } from '../protocol/errors.js';
+import { AuthorizationError, KafkaErrorCode, kafkaErrorFor } from '../protocol/errors.js';
 import { ProduceApi, type ProduceResponse } from '../protocol/produce.js';
 import type { RecordAccumulator } from './accumulator.js';
 import type { BatchEncoder } from './batch-encoder.js';
@@ -352,7 +352,11 @@ export class Sender {
         this.succeed(batch, -1n, -1n);
         continue;
       }
-      const error = kafkaErrorFor(result.errorCode, { topic: batch.topic, partition: batch.partition });
+      const error = kafkaErrorFor(result.errorCode, {
+        api: 'Produce',
+        topic: batch.topic,
+        partition: batch.partition,
+      });
       if (judged === 'retry') {
         this.handleFailure(batch, error, { retriable: true });
         continue;
@@ -416,6 +420,11 @@ export class Sender {
     if (canRetry) {
       batch.retryAtMs = this.now() + this.retryBackoff.backoff(batch.attempts - 1);
       this.accumulator.release(batch);
+      return;
+    }
+    if (error instanceof AuthenticationError || error instanceof AuthorizationError) {
+      // Their messages say what to change (credentials, TLS, the ACL to grant) and callers catch them by type.
+      this.fail(batch, error);
       return;
     }
     const errorName = (wire as { errorName?: string } | undefined)?.errorName ?? wire?.name ?? 'Error';

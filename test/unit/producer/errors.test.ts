@@ -16,42 +16,41 @@ function produceError(outcome: unknown): ProduceError {
 }
 
 describe('non-retriable Produce errors', () => {
-  it.each([
-    'TOPIC_AUTHORIZATION_FAILED',
-    'UNKNOWN_SERVER_ERROR',
-    'INVALID_TIMESTAMP',
-    'INVALID_RECORD',
-  ] as const)('%s rejects the records of that partition only, after one attempt', async (name) => {
-    // The table says so; a test that retried these would be testing the wrong thing.
-    expect(kafkaErrorEntry(KafkaErrorCode[name])?.retriable).toBe(false);
-    const cluster = await startCluster({ topics: { t: { partitions: 2, leaders: [0, 0] } } });
-    cluster.onProduce(
-      { topic: 't', partition: 0 },
-      { error: name, errorMessage: 'the broker log says more' },
-    );
-    const producer = producerFor(cluster);
+  // TOPIC_AUTHORIZATION_FAILED keeps its own type (AuthorizationError): see access-errors.test.ts.
+  it.each(['UNKNOWN_SERVER_ERROR', 'INVALID_TIMESTAMP', 'INVALID_RECORD'] as const)(
+    '%s rejects the records of that partition only, after one attempt',
+    async (name) => {
+      // The table says so; a test that retried these would be testing the wrong thing.
+      expect(kafkaErrorEntry(KafkaErrorCode[name])?.retriable).toBe(false);
+      const cluster = await startCluster({ topics: { t: { partitions: 2, leaders: [0, 0] } } });
+      cluster.onProduce(
+        { topic: 't', partition: 0 },
+        { error: name, errorMessage: 'the broker log says more' },
+      );
+      const producer = producerFor(cluster);
 
-    const results = await outcomes([
-      ...sendAll(producer, 't', 0, ['a', 'b']),
-      producer.send({ topic: 't', partition: 1, value: 'other' }),
-    ]);
+      const results = await outcomes([
+        ...sendAll(producer, 't', 0, ['a', 'b']),
+        producer.send({ topic: 't', partition: 1, value: 'other' }),
+      ]);
 
-    for (const result of results.slice(0, 2)) {
-      const error = produceError(result);
-      expect(error.errorName).toBe(name);
-      expect(error.topic).toBe('t');
-      expect(error.partition).toBe(0);
-      expect(error.retriable).toBe(false);
-      expect(error.message).toContain('Failed to write 2 record(s) to t-0');
-      expect(error.message).toContain(name);
-      expect(error.message).toContain('Broker says: the broker log says more');
-    }
-    expect(results[2]).toEqual({ offset: 0n, partition: 1 });
-    // Both partitions travelled in one request (same leader); only t-0 failed, and it was not retried.
-    expect(cluster.requestsFor('Produce')).toHaveLength(1);
-    expect(cluster.values('t', 0)).toEqual([]);
-    expect(cluster.values('t', 1)).toEqual(['other']);
-  });
+      for (const result of results.slice(0, 2)) {
+        const error = produceError(result);
+        expect(error.errorName).toBe(name);
+        expect(error.topic).toBe('t');
+        expect(error.partition).toBe(0);
+        expect(error.retriable).toBe(false);
+        expect(error.message).toContain('Failed to write 2 record(s) to t-0');
+        expect(error.message).toContain(name);
+        expect(error.message).toContain('Broker says: the broker log says more');
+      }
+      expect(results[2]).toEqual({ offset: 0n, partition: 1 });
+      // Both partitions travelled in one request (same leader); only t-0 failed, and it was not retried.
+      expect(cluster.requestsFor('Produce')).toHaveLength(1);
+      expect(cluster.values('t', 0)).toEqual([]);
+      expect(cluster.values('t', 1)).toEqual(['other']);
+    },
+  );
 
   it('INVALID_RECORD with record_errors names the refused record; its batch mates fail with their own reason', async () => {
     const cluster = await startCluster({ topics: { t: { partitions: 2, leaders: [0, 1] } } });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { KafkaWireError } from '../../../src/errors.js';
 import { ExponentialBackoff } from '../../../src/net/backoff.js';
+import { AuthenticationError } from '../../../src/net/errors.js';
 import { RecordAccumulator } from '../../../src/producer/accumulator.js';
 import { Idempotence, type ProducerIdAndEpoch } from '../../../src/producer/idempotence.js';
 import type { ProducerBatch } from '../../../src/producer/producer-batch.js';
-import { KafkaErrorCode, kafkaErrorFor } from '../../../src/protocol/errors.js';
+import { AuthorizationError, KafkaErrorCode, kafkaErrorFor } from '../../../src/protocol/errors.js';
 
 // The idempotent producer's decisions without a socket: InitProducerId is a function the test answers,
 // time is a fake clock, batches come from a real accumulator.
@@ -79,9 +79,25 @@ describe('Idempotence', () => {
     expect(asks).toHaveLength(2);
     asks[1]!.reject(kafkaErrorFor(KafkaErrorCode.CLUSTER_AUTHORIZATION_FAILED, { api: 'InitProducerId' }));
     await settled();
-    expect(idempotence.fatal).toBeInstanceOf(KafkaWireError);
-    expect(idempotence.fatal!.message).toMatch(/could not get a producer id.*enableIdempotence: false/s);
+    expect(idempotence.fatal).toBeInstanceOf(AuthorizationError);
+    expect(idempotence.fatal!.message).toMatch(/IDEMPOTENT_WRITE.*enableIdempotence: false/s);
     expect(idempotence.mayDrain).toBe(false);
+  });
+
+  it('retries InitProducerId after refused credentials or TLS (another broker may accept them) instead of failing for good', async () => {
+    const { idempotence, asks, settled, advance } = setup();
+    idempotence.advance();
+    asks[0]!.reject(
+      new AuthenticationError('TLS handshake with node 2 (b2:9093) failed: certificate has expired'),
+    );
+    await settled();
+    expect(idempotence.fatal).toBeNull();
+    expect(idempotence.initRetryInMs()).toBe(100);
+    advance(100);
+    idempotence.advance();
+    asks[1]!.resolve({ producerId: 7n, producerEpoch: 0 });
+    await settled();
+    expect(idempotence.mayDrain).toBe(true);
   });
 
   it('judges sequence errors: duplicate is success, a gap at the expected sequence bumps the epoch once nothing is in flight', async () => {

@@ -1,6 +1,11 @@
 import { createHook } from 'node:async_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeliveryTimeoutError, ProduceError, ProducerConfigError } from '../../../src/index.js';
+import {
+  AuthorizationError,
+  DeliveryTimeoutError,
+  ProduceError,
+  ProducerConfigError,
+} from '../../../src/index.js';
 import type { FakeCluster, LoggedRequest, ProducedPartition } from '../../fake/index.js';
 import { cleanup, offsetsOf, outcomes, producerFor, sendAll, startCluster } from './harness.js';
 
@@ -370,8 +375,14 @@ describe('idempotent producer: fatal errors', () => {
 
     for (const result of results) {
       const error = (result as { error: Error }).error;
+      expect(error).toBeInstanceOf(AuthorizationError);
+      expect((error as AuthorizationError).acl).toEqual({
+        operation: 'IDEMPOTENT_WRITE',
+        resourceType: 'CLUSTER',
+        resourceName: 'kafka-cluster',
+      });
       expect(error.message).toMatch(
-        /^The idempotent producer could not get a producer id: CLUSTER_AUTHORIZATION_FAILED .*enableIdempotence: false/s,
+        /^CLUSTER_AUTHORIZATION_FAILED \(31\) from InitProducerId: .*grant IDEMPOTENT_WRITE on the cluster .*or disable idempotence \(enableIdempotence: false\)/s,
       );
     }
     await expect(producer.send({ topic: 't', value: 'later' })).rejects.toBe(
@@ -402,8 +413,9 @@ describe('idempotent producer: fatal errors', () => {
       const queued = await outcomes([producer.send({ topic: 't', partition: 0, value: 'c' })]);
 
       const first = (results[0] as { error: Error }).error;
-      expect(first).toBeInstanceOf(ProduceError);
-      expect((first as ProduceError).errorName).toBe(code);
+      // An authorization failure keeps its own type: its message names the ACL to grant.
+      expect(first).toBeInstanceOf(code === 'PRODUCER_FENCED' ? ProduceError : AuthorizationError);
+      expect((first as ProduceError | AuthorizationError).errorName).toBe(code);
       expect(first.message).toContain('The producer cannot continue');
       // 'b' was already at its broker: it is written (the broker had nothing against it).
       expect(results[1]).toEqual({ offset: 0n, partition: 1 });

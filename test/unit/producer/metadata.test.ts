@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TopicNotAvailableError } from '../../../src/index.js';
+import { AuthorizationError, TopicNotAvailableError } from '../../../src/index.js';
 import { cleanup, producerFor, since, startCluster } from './harness.js';
 
 // Topic metadata: send() waits up to maxBlockMs for a topic to exist, refreshing at the retry backoff;
@@ -74,8 +74,10 @@ describe('topic metadata', () => {
     const producer = producerFor(cluster, { maxBlockMs: 10_000 });
 
     const start = performance.now();
-    await expect(producer.send({ topic: 'secret', value: 'x' })).rejects.toThrow(
-      /^Cannot write to topic 'secret': TOPIC_AUTHORIZATION_FAILED/,
+    const error = await producer.send({ topic: 'secret', value: 'x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthorizationError);
+    expect((error as Error).message).toMatch(
+      /^TOPIC_AUTHORIZATION_FAILED \(29\) from Metadata for topic "secret": .*grant DESCRIBE on topic 'secret'/,
     );
     expect(since(start)).toBeLessThan(2_000);
     expect(cluster.requests.filter(asksFor('secret'))).toHaveLength(1);
