@@ -1,5 +1,6 @@
 // kafka-wire/protocol: Kafka's wire primitives and the request/response codecs we speak.
 
+export * from './add-offsets-to-txn.js';
 export * from './add-partitions-to-txn.js';
 export { type ApiCodec, type ApiDefinition, type Complete, defineApi, readWhole } from './api.js';
 export * from './api-versions.js';
