@@ -35,6 +35,7 @@ export {
   propertyName,
   type VersionRange,
 } from './schema.js';
+export * from './txn-offset-commit.js';
 export { isUuidString, uuidToBytes, uuidToString, writeUuid, ZERO_UUID } from './uuid.js';
 export * from './varint.js';
 export { Writer } from './writer.js';
