@@ -31,6 +31,9 @@ if (!existsSync(resultsFile)) {
 }
 const rows = JSON.parse(readFileSync(resultsFile, 'utf8'));
 
+/** The case as the table names it: over SASL_SSL, the listener is part of the name. */
+const caseName = (r) => (r.listener && r.listener !== 'PLAINTEXT' ? `${r.case} over ${r.listener}` : r.case);
+const saslRow = rows.find((r) => r.sasl);
 const s = (ms) => (ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
 const n = (x) => x.toLocaleString('en-US');
 const lines = [
@@ -42,25 +45,33 @@ const lines = [
     '`requestTimeoutMs: 10000`; 600 keys, ~100-byte values, at most 10,000 sends outstanding, paced at 10,000 ' +
     `records/s. Idempotent pass: at least ${n(Number(env.FAULTS_RECORDS))} records per case; ` +
     `\`enableIdempotence: false\` pass: at least ${n(Number(env.FAULTS_RECORDS_NO_IDEMPOTENCE))} per case. ` +
-    `Whole suite (cluster start, 10 cases, read-back): ${tookS} s on a busy 2-core machine.`,
+    (saslRow
+      ? `Rows \`over SASL_SSL\`: one secured broker of their own (the harness's secured cluster has one), so ` +
+        'replication factor 1 and `min.insync.replicas=1`; the producer authenticates as an ordinary user (ACLs ' +
+        'for the topic only) with SCRAM-SHA-512 over TLS, the broker ends sessions after ' +
+        `${s(saslRow.sasl.sessionMs)} (\`connections.max.reauth.ms=${saslRow.sasl.sessionMs}\`, so ` +
+        "re-authentications and cuts interleave), and Kafka's Java consumer reads back over the same listener " +
+        'and mechanism. '
+      : '') +
+    `Whole suite (cluster starts, ${rows.length} runs, read-back): ${tookS} s on a busy 2-core machine.`,
   '',
   '| case | idempotence | sent | acknowledged | rejected | found | lost | duplicated | out of order | recovery (longest ack gap) | first ack after fault |',
   '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map(
     (r) =>
-      `| ${r.case} | ${r.idempotence ? 'on' : 'off'} | ${n(r.sent)} | ${n(r.acknowledged)} | ${n(r.rejected)} | ` +
+      `| ${caseName(r)} | ${r.idempotence ? 'on' : 'off'} | ${n(r.sent)} | ${n(r.acknowledged)} | ${n(r.rejected)} | ` +
       `${n(r.found)} | ${n(r.lost)} | ${n(r.duplicated)} | ${n(r.outOfOrder)} | ${s(r.maxAckGapMs)} | ${s(r.firstAckAfterFaultMs)} |`,
   ),
   '',
   'Cases:',
   '',
-  ...[...new Map(rows.map((r) => [r.case, r])).values()].map((r) => `- ${r.case}: ${r.title}.`),
+  ...[...new Map(rows.map((r) => [caseName(r), r])).values()].map((r) => `- ${caseName(r)}: ${r.title}.`),
   '',
   'What happened per run:',
   '',
   ...rows.map(
     (r) =>
-      `- ${r.case}, idempotence ${r.idempotence ? 'on' : 'off'}: ${r.note}; took ${s(r.durationMs)}` +
+      `- ${caseName(r)}, idempotence ${r.idempotence ? 'on' : 'off'}: ${r.note}; took ${s(r.durationMs)}` +
       (r.rejectedButWritten > 0 ? `; ${n(r.rejectedButWritten)} rejected records were written anyway` : '') +
       Object.entries(r.rejections)
         .map(([reason, count]) => `; rejected ${n(count)}x: ${reason}`)

@@ -1,6 +1,6 @@
 // The faults, each a script that runs beside the load: it waits until some records are out, marks the moment
 // the fault starts, does it, undoes it, and returns once the cluster is whole again (every partition's ISR
-// back to 3 replicas).
+// back to all replicas: 3 on the plaintext cluster, 1 on the secured one).
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,12 @@ export interface FaultCase {
   run(ctx: FaultContext): Promise<void>;
 }
 
-const until = async (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 120_000) => {
+/** Polls `condition` every 100 ms until it holds; throws naming `what` after `timeoutMs`. */
+export const until = async (
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 120_000,
+) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
@@ -55,17 +60,20 @@ async function busiestLeader(ctx: FaultContext): Promise<[number, number]> {
   return counts[0]!;
 }
 
-/** Until every partition of the topic has a leader and all 3 replicas in sync. */
+/** Until every partition of the topic has a leader and a replica in sync on every broker of the cluster. */
 export async function waitForFullIsr(cluster: KafkaCluster, topic: string): Promise<void> {
+  const replicas = cluster.nodes.length;
   await until(async () => {
     try {
       const meta = await cluster.metadata([topic]);
       const partitions = meta.topics[0]?.partitions ?? [];
-      return partitions.length > 0 && partitions.every((p) => p.leaderId >= 0 && p.isrNodes.length === 3);
+      return (
+        partitions.length > 0 && partitions.every((p) => p.leaderId >= 0 && p.isrNodes.length === replicas)
+      );
     } catch {
       return false;
     }
-  }, `every partition of ${topic} to have 3 in-sync replicas`);
+  }, `every partition of ${topic} to have ${replicas} in-sync replicas`);
 }
 
 const sentAtLeast = (ctx: FaultContext, n: number) =>

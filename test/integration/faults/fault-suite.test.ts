@@ -1,20 +1,28 @@
 // The fault-injection suite: one 3-broker cluster (RF 3, min.insync.replicas 2), a fresh 6-partition topic per
 // case, at least 200,000 keyed records per case while the fault happens, then everything read back with
 // Kafka's own Java consumer. Every case runs twice: idempotent (the default) and with enableIdempotence false.
+// Some cases run once more over SASL_SSL (SCRAM-SHA-512, TLS) on a secured broker of their own (the harness's
+// secured cluster has one broker, so RF 1 there) whose sessions last only 3 s: the producer must reconnect with
+// a full TLS + SASL handshake after each cut, and re-authenticate (KIP-368) the connections it keeps, so cuts and
+// re-authentications interleave.
 // `npm run faults` runs this file alone and turns the rows it writes (FAULTS_RESULTS) into the fault table.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Producer } from '../../../src/index.js';
+import { addAcls, javaClientConfig } from '../../../scripts/lib/index.mjs';
+import { Producer, type ProducerOptions } from '../../../src/index.js';
 import {
   consumeAll,
   createTopic,
   type KafkaCluster,
+  kafkaVersion,
+  PLAIN_USER,
   processClusterDir,
   startCluster,
   uniqueTopic,
 } from '../../harness/index.js';
 import { FAULT_CASES, type FaultCase, waitForFullIsr } from './cases.js';
+import { countedSasl } from './counted-sasl.js';
 import { SocketCutter } from './socket-cutter.js';
 import { Load, type LoadOptions, runLoad, type Verdict, verify } from './workload.js';
 
@@ -22,10 +30,23 @@ const RECORDS = Number(process.env.FAULTS_RECORDS ?? 200_000);
 /** Idempotence-off pass (the same by default; lower it to save time). */
 const RECORDS_NO_IDEMPOTENCE = Number(process.env.FAULTS_RECORDS_NO_IDEMPOTENCE ?? RECORDS);
 const RESULTS_FILE = process.env.FAULTS_RESULTS;
+/** Cases that also run over SASL_SSL. */
+const SASL_SSL_CASES = ['connection-cut'];
+/** connections.max.reauth.ms of the secured broker: shorter than the cases, so sessions end during them. */
+const SASL_SESSION_MS = 3_000;
+
+type Listener = 'PLAINTEXT' | 'SASL_SSL';
 
 interface FaultRow extends Verdict {
   case: string;
   title: string;
+  /** How the producer reached the brokers. */
+  listener: Listener;
+  /**
+   * SASL listeners: the broker's session length (connections.max.reauth.ms), connections opened,
+   * re-authentications on open connections, failed authentications.
+   */
+  sasl: { sessionMs: number; connections: number; reauthentications: number; failed: number } | null;
   idempotence: boolean;
   note: string;
   rejections: Record<string, number>;
@@ -33,42 +54,99 @@ interface FaultRow extends Verdict {
 }
 
 const rows: FaultRow[] = [];
-let cluster: KafkaCluster;
+let cluster: KafkaCluster | undefined;
+let securedCluster: KafkaCluster | undefined;
 
-beforeAll(async () => {
-  cluster = await startCluster({
+/** The 3-broker cluster, started by the first block that needs it (a run filtered to SASL_SSL never does). */
+async function plaintextCluster(): Promise<KafkaCluster> {
+  cluster ??= await startCluster({
     brokers: 3,
     basePort: 'auto',
     dir: await processClusterDir('fault-suite'),
     brokerConfig: { 'min.insync.replicas': 2 },
   });
-}, 300_000);
+  return cluster;
+}
 
 afterAll(async () => {
-  await cluster?.destroy();
+  await Promise.all([cluster?.destroy(), securedCluster?.destroy()]);
 });
 
 /** Whatever a failed case left broken (a paused or stopped broker) is undone before the next one. */
-async function heal(): Promise<void> {
+async function heal(cluster: KafkaCluster): Promise<void> {
   for (const node of cluster.nodes) if (node.paused) cluster.resumeBroker(node.id);
   const down = cluster.nodes.filter((n) => n.pid === null || !cluster.runningIds().includes(n.id));
   for (const node of down) await cluster.startBroker(node.id);
   await cluster.waitForBrokers(cluster.brokerIds, { timeoutMs: 90_000 });
 }
 
-async function runCase(fault: FaultCase, idempotence: boolean): Promise<FaultRow> {
+/**
+ * How the producer and the Java reader reach `cluster` over `listener`: bootstrap address, the producer's
+ * security options, the port whose connections the cutter watches, Java client settings, and the SASL
+ * mechanism's count of authentications.
+ */
+async function access(cluster: KafkaCluster, listener: Listener, topic: string) {
+  if (listener === 'PLAINTEXT')
+    return {
+      bootstrap: cluster.bootstrapServers,
+      producer: {} satisfies Partial<ProducerOptions>,
+      ports: cluster.nodes.map((n) => n.port),
+      javaConfig: undefined,
+      sasl: undefined,
+    };
+  const security = cluster.security!;
+  await addAcls(
+    security.listeners.PLAINTEXT,
+    ['WRITE', 'READ', 'DESCRIBE'].map((operation) => ({
+      principal: `User:${PLAIN_USER}`,
+      resourceType: 'TOPIC' as const,
+      resourceName: topic,
+      operation,
+    })),
+    { version: kafkaVersion() },
+  );
+  const bootstrap = security.listeners.SASL_SSL;
+  const sasl = countedSasl({
+    mechanism: 'scram-sha-512',
+    username: PLAIN_USER,
+    password: security.users[PLAIN_USER]!,
+  });
+  return {
+    bootstrap,
+    producer: {
+      ssl: { ca: readFileSync(security.tls.ca) },
+      sasl: sasl.option,
+    } satisfies Partial<ProducerOptions>,
+    ports: [Number(bootstrap.split(':')[1])],
+    javaConfig: javaClientConfig(security, {
+      listener: 'SASL_SSL',
+      mechanism: 'SCRAM-SHA-512',
+      username: PLAIN_USER,
+    }),
+    sasl,
+  };
+}
+
+async function runCase(
+  fault: FaultCase,
+  idempotence: boolean,
+  cluster: KafkaCluster,
+  listener: Listener = 'PLAINTEXT',
+): Promise<FaultRow> {
   const started = performance.now();
-  await heal();
-  const bootstrap = cluster.bootstrapServers;
-  const topic = uniqueTopic(`faults-${fault.id}-${idempotence ? 'idem' : 'noidem'}`);
+  await heal(cluster);
+  const replicas = cluster.nodes.length;
+  const listenerTag = listener === 'PLAINTEXT' ? '' : `-${listener.toLowerCase().replace('_', '')}`;
+  const topic = uniqueTopic(`faults-${fault.id}-${idempotence ? 'idem' : 'noidem'}${listenerTag}`);
   await createTopic({
     topic,
     partitions: 6,
-    replicationFactor: 3,
-    configs: { 'min.insync.replicas': '2' },
-    bootstrap,
+    replicationFactor: replicas,
+    configs: { 'min.insync.replicas': String(Math.min(2, replicas)) },
+    bootstrap: cluster.bootstrapServers,
   });
   await waitForFullIsr(cluster, topic);
+  const via = await access(cluster, listener, topic);
   await fault.prepare?.(cluster, topic);
   const minRecords = idempotence ? RECORDS : RECORDS_NO_IDEMPOTENCE;
   const options: LoadOptions = {
@@ -79,9 +157,10 @@ async function runCase(fault: FaultCase, idempotence: boolean): Promise<FaultRow
     tailRecords: 2_000,
   };
   const load = new Load(minRecords + 400_000);
-  const cutter = new SocketCutter(cluster.nodes.map((n) => n.port));
+  const cutter = new SocketCutter(via.ports);
   const producer = new Producer({
-    bootstrapServers: bootstrap,
+    ...via.producer,
+    bootstrapServers: via.bootstrap,
     enableIdempotence: idempotence,
     // 10 s instead of Java's 30 s: a hung broker is given up on sooner (the hang case holds it 12 s).
     requestTimeoutMs: 10_000,
@@ -106,11 +185,32 @@ async function runCase(fault: FaultCase, idempotence: boolean): Promise<FaultRow
     cutter.uninstall();
     await producer.close({ timeoutMs: 1_000 }).catch(() => {});
   }
-  const consumed = await consumeAll({ topic, bootstrap, timeoutMs: 180_000 });
+  // Each connection authenticates once when it opens, so the rest of the runs were re-authentications.
+  const sasl = via.sasl
+    ? {
+        sessionMs: cluster.security!.reauthMs,
+        connections: cutter.opened,
+        reauthentications: Math.max(0, via.sasl.succeeded - cutter.opened),
+        failed: via.sasl.failed,
+      }
+    : null;
+  if (sasl)
+    notes.push(
+      `${sasl.connections} connections opened (each a TLS + SCRAM-SHA-512 handshake), ` +
+        `${sasl.reauthentications} re-authentications on open connections, ${sasl.failed} failed authentications`,
+    );
+  const consumed = await consumeAll({
+    topic,
+    bootstrap: via.bootstrap,
+    timeoutMs: 180_000,
+    ...(via.javaConfig ? { config: via.javaConfig } : {}),
+  });
   const verdict = verify(load, consumed, faultAt);
   const row: FaultRow = {
     case: fault.id,
     title: fault.title,
+    listener,
+    sasl,
     idempotence,
     note: notes.join('; '),
     rejections: Object.fromEntries(load.rejections),
@@ -120,7 +220,7 @@ async function runCase(fault: FaultCase, idempotence: boolean): Promise<FaultRow
   rows.push(row);
   if (RESULTS_FILE) writeFileSync(RESULTS_FILE, `${JSON.stringify(rows, null, 2)}\n`);
   process.stderr.write(
-    `faults: ${fault.id} idempotence=${idempotence} sent=${row.sent} acked=${row.acknowledged} ` +
+    `faults: ${fault.id} listener=${listener} idempotence=${idempotence} sent=${row.sent} acked=${row.acknowledged} ` +
       `rejected=${row.rejected} found=${row.found} lost=${row.lost} dup=${row.duplicated} ` +
       `ooo=${row.outOfOrder} misplaced=${row.misplaced} maxAckGap=${row.maxAckGapMs}ms ` +
       `firstAckAfterFault=${row.firstAckAfterFaultMs}ms took=${row.durationMs}ms (${row.note})\n`,
@@ -145,9 +245,32 @@ describe.each([
   { idempotence: true, label: 'idempotent (default)' },
   { idempotence: false, label: 'enableIdempotence: false' },
 ])('fault suite, $label: 3 brokers, RF 3, min.insync.replicas 2, 6 partitions', ({ idempotence }) => {
+  beforeAll(async () => {
+    await plaintextCluster();
+  }, 300_000);
+
   for (const fault of FAULT_CASES) {
     it(`${fault.title}: no acknowledged record lost, none out of order${idempotence ? ', none duplicated' : ''}`, async () => {
-      expectClean(await runCase(fault, idempotence));
+      expectClean(await runCase(fault, idempotence, await plaintextCluster()));
+    }, 600_000);
+  }
+});
+
+describe(`fault suite over SASL_SSL (SCRAM-SHA-512, sessions of ${SASL_SESSION_MS} ms), idempotent: 1 secured broker, 6 partitions`, () => {
+  beforeAll(async () => {
+    securedCluster = await startCluster({
+      basePort: 'auto',
+      dir: await processClusterDir('fault-suite-secure'),
+      secure: { reauthMs: SASL_SESSION_MS },
+    });
+  }, 300_000);
+
+  for (const fault of FAULT_CASES.filter((f) => SASL_SSL_CASES.includes(f.id))) {
+    it(`${fault.title}: no acknowledged record lost, none out of order, none duplicated`, async () => {
+      const row = await runCase(fault, true, securedCluster!, 'SASL_SSL');
+      expectClean(row);
+      expect(row.sasl?.failed).toBe(0);
+      expect(row.sasl?.reauthentications).toBeGreaterThan(0);
     }, 600_000);
   }
 });

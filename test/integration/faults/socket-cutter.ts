@@ -7,6 +7,7 @@
 // - 'response': the next chunk a broker sends back is swallowed and the socket destroyed: the broker has
 //   appended the batch, the producer never learns it (the case idempotence exists for).
 // - 'reset': every open socket is destroyed at once, whatever is in flight.
+// TLS sockets are cut the same way: the wrappers sit on the TLSSocket, so they see (and cut) the plaintext frames.
 import { Socket } from 'node:net';
 
 export type CutKind = 'request' | 'response' | 'reset';
@@ -26,6 +27,8 @@ export class SocketCutter {
   #onCut: (() => void) | null = null;
   /** Cuts that actually happened, by kind. */
   readonly done: Record<CutKind, number> = { request: 0, response: 0, reset: 0 };
+  /** Connections opened to the ports so far (TLS ones included: tls.connect goes through Socket.connect). */
+  opened = 0;
 
   constructor(ports: number[]) {
     this.#ports = new Set(ports);
@@ -97,6 +100,7 @@ export class SocketCutter {
   }
 
   #track(socket: Socket): void {
+    this.opened++;
     this.#sockets.add(socket);
     socket.once('close', () => this.#sockets.delete(socket));
     const cutter = this;
