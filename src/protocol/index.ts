@@ -11,6 +11,7 @@ export {
   KafkaEncodeError,
   type MessageType,
 } from './codec-errors.js';
+export * from './end-txn.js';
 export * from './errors.js';
 export * from './find-coordinator.js';
 export * from './frame.js';
