@@ -13,6 +13,7 @@ export {
 } from './codec-errors.js';
 export * from './end-txn.js';
 export * from './errors.js';
+export * from './finalized-features.js';
 export * from './find-coordinator.js';
 export * from './frame.js';
 export * from './init-producer-id.js';
