@@ -6,15 +6,20 @@
 
 import fc from 'fast-check';
 import {
+  AddOffsetsToTxnApi,
+  AddPartitionsToTxnApi,
   type ApiCodec,
   ApiVersionsApi,
+  EndTxnApi,
   type FieldSpec,
+  FindCoordinatorApi,
   InitProducerIdApi,
   inVersions,
   MetadataApi,
   ProduceApi,
   parseVersions,
   propertyName,
+  TxnOffsetCommitApi,
   uuidToString,
   ZERO_UUID,
 } from '../../../src/protocol/index.js';
@@ -22,7 +27,17 @@ import {
 // biome-ignore lint/suspicious/noExplicitAny: tests drive every API through one loop.
 export type AnyApi = ApiCodec<any, any>;
 
-export const ALL_APIS: readonly AnyApi[] = [ApiVersionsApi, MetadataApi, ProduceApi, InitProducerIdApi];
+export const ALL_APIS: readonly AnyApi[] = [
+  ApiVersionsApi,
+  MetadataApi,
+  ProduceApi,
+  InitProducerIdApi,
+  FindCoordinatorApi,
+  AddPartitionsToTxnApi,
+  AddOffsetsToTxnApi,
+  TxnOffsetCommitApi,
+  EndTxnApi,
+];
 
 export function versionsOf(api: AnyApi): number[] {
   const versions: number[] = [];

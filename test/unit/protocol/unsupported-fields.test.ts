@@ -93,6 +93,17 @@ function fieldPath(path: string[]): string {
   return path.join('.').replaceAll('.[', '[');
 }
 
+// The messages whose fields all exist at every version we implement, so have nothing to check here.
+const SAME_FIELDS_AT_EVERY_VERSION = new Set([
+  'InitProducerId response',
+  'AddPartitionsToTxn request',
+  'AddPartitionsToTxn response',
+  'AddOffsetsToTxn request',
+  'AddOffsetsToTxn response',
+  'TxnOffsetCommit response',
+  'EndTxn request',
+]);
+
 describe('fields a version cannot carry throw', () => {
   for (const api of ALL_APIS as AnyApi[]) {
     for (const [kind, codec] of [
@@ -119,8 +130,7 @@ describe('fields a version cannot carry throw', () => {
             checked++;
           }
         }
-        // Only the InitProducerId response has the same fields in all of v0-5.
-        if (!(api.name === 'InitProducerId' && kind === 'response')) expect(checked).toBeGreaterThan(0);
+        if (!SAME_FIELDS_AT_EVERY_VERSION.has(`${api.name} ${kind}`)) expect(checked).toBeGreaterThan(0);
       });
     }
   }
