@@ -342,7 +342,9 @@ export class Connection {
   }
 
   async #afterSocketUp(): Promise<void> {
-    if (this.#state !== 'connecting') throw this.#closedError();
+    // The socket can fail before this continuation runs (Deno delivers a broker's TLS 1.3 alert that early):
+    // connect() then rejects with that failure and its advice, not a bare "is closed".
+    if (this.#state !== 'connecting') throw await this.closed;
     this.#state = 'handshake';
     const handshake = this.#options.handshake;
     try {
