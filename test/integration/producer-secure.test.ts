@@ -63,16 +63,10 @@ const setups: Omit<Case, 'idempotent'>[] = [
     name: 'SASL_SSL OAUTHBEARER (OIDC client credentials)',
     java: { listener: 'SASL_SSL', mechanism: 'OAUTHBEARER' },
     principal: () => `User:${kafka.oauth.clientId}`,
-    options: () =>
-      saslSsl({
-        mechanism: 'oauthbearer',
-        oidc: {
-          tokenEndpointUrl: kafka.oauth.tokenEndpointUrl,
-          clientId: kafka.oauth.clientId,
-          clientSecret: kafka.oauth.clientSecret,
-          scope: kafka.oauth.scope,
-        },
-      }),
+    options: () => {
+      const { tokenEndpointUrl, clientId, clientSecret, scope } = kafka.oauth;
+      return saslSsl({ mechanism: 'oauthbearer', oidc: { tokenEndpointUrl, clientId, clientSecret, scope } });
+    },
   },
   {
     name: 'SSL with a client certificate (mTLS)',

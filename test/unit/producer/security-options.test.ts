@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { awsMskIam } from '../../../src/aws/index.js';
 import type { SaslOption } from '../../../src/net/sasl/options.js';
 import { ProducerConfigError, resolveProducerConfig } from '../../../src/producer/config.js';
 import { Producer } from '../../../src/producer/producer.js';
@@ -13,7 +14,9 @@ const CLIENT_SECRET = 'oidc-client-secret-never-shown';
 const TOKEN = 'eyJhbGciOiJub25lIn0.token-never-shown.';
 const TLS_KEY = '-----BEGIN PRIVATE KEY-----\nkey-never-shown\n-----END PRIVATE KEY-----\n';
 const PASSPHRASE = 'passphrase-never-shown';
-const SECRETS = [PASSWORD, CLIENT_SECRET, TOKEN, 'key-never-shown', PASSPHRASE];
+const AWS_SECRET = 'aws-secret-access-key-never-shown';
+const AWS_SESSION = 'aws-session-token-never-shown';
+const SECRETS = [PASSWORD, CLIENT_SECRET, TOKEN, 'key-never-shown', PASSPHRASE, AWS_SECRET, AWS_SESSION];
 
 const BASE = { bootstrapServers: '127.0.0.1:9' } as const;
 
@@ -147,6 +150,10 @@ describe('secrets of the ssl and sasl options', () => {
       oidc: { tokenEndpointUrl: 'https://idp.example/token', clientId: 'svc', clientSecret: CLIENT_SECRET },
     },
     { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: TOKEN }) },
+    awsMskIam({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: AWS_SECRET, sessionToken: AWS_SESSION },
+    }),
   ] as const;
 
   it('never show in util.inspect of the producer or its config, nor in the config as JSON', () => {
