@@ -97,3 +97,66 @@ export class ProduceError extends KafkaWireError {
     super(message, { retriable: false, cause });
   }
 }
+
+/**
+ * A transactional method called in a state that does not allow it (send() outside a transaction, commit without
+ * begin, two begins, another method while one is still running): a bug in the calling code, as Java's
+ * IllegalStateException. The transaction itself is unaffected.
+ */
+export class TransactionStateError extends KafkaWireError {
+  override name = 'TransactionStateError';
+  constructor(message: string) {
+    super(message, { retriable: false });
+  }
+}
+
+/**
+ * The transaction cannot commit (a record failed, the coordinator said TRANSACTION_ABORTABLE, an ACL is missing,
+ * the consumer group moved on): call `abortTransaction()`, then begin a new transaction. Everything but abort
+ * rejects with this until then.
+ */
+export class TransactionAbortableError extends KafkaWireError {
+  override name = 'TransactionAbortableError';
+  constructor(message: string, cause?: unknown) {
+    super(message, { retriable: false, cause });
+  }
+}
+
+/** A record of a transaction that was aborted before it reached the broker (Java's TransactionAbortedException). */
+export class TransactionAbortedError extends KafkaWireError {
+  override name = 'TransactionAbortedError';
+  constructor(message: string, cause?: unknown) {
+    super(message, { retriable: false, cause });
+  }
+}
+
+/**
+ * The transactional producer cannot go on (not authorized for its transactional id, an error the coordinator
+ * should never send, a broker too old): close it, fix the cause, create a new one. Every later call rejects
+ * with this.
+ */
+export class TransactionFatalError extends KafkaWireError {
+  override name = 'TransactionFatalError';
+  constructor(message: string, cause?: unknown) {
+    super(message, { fatal: true, cause });
+  }
+}
+
+/**
+ * Another producer started with the same transactional id (PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH from a
+ * coordinator): this one is a zombie and may not write again. Close it.
+ */
+export class ProducerFencedError extends TransactionFatalError {
+  override name = 'ProducerFencedError';
+}
+
+/**
+ * A transactional method did not finish within maxBlockMs (coordinator unavailable, earlier records still being
+ * delivered). The operation goes on in the background: call the same method again to keep waiting for it.
+ */
+export class TransactionTimeoutError extends KafkaWireError {
+  override name = 'TransactionTimeoutError';
+  constructor(message: string) {
+    super(message, { retriable: true });
+  }
+}
