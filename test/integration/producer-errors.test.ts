@@ -155,31 +155,76 @@ describe('TLS that does not match', () => {
   });
 });
 
+type User = { username: string; password: string };
+
+/** A SCRAM user of its own, so no other test's grants (WRITE anywhere allows idempotence) reach it. */
+async function newUser(): Promise<User> {
+  const user = {
+    username: `p1-${randomBytes(4).toString('hex')}`,
+    password: randomBytes(12).toString('hex'),
+  };
+  await setPassword(user);
+  return user;
+}
+
+const setPassword = (user: User) =>
+  setScramCredentials(kafka.adminBootstrap, [{ mechanism: 'SCRAM-SHA-256', ...user }], {
+    version: kafkaVersion(),
+  });
+
+/** Creates the topics through the admin listener (its principal is a super user) by auto-creation. */
+async function createTopics(...topics: string[]): Promise<void> {
+  const admin = producer({ bootstrapServers: kafka.adminBootstrap });
+  await Promise.all(topics.map((topic) => admin.send({ topic, value: 'created' })));
+}
+
+const asUser = (user: User) =>
+  producer({
+    bootstrapServers: kafka.listeners.SASL_PLAINTEXT,
+    sasl: { mechanism: 'scram-sha-256', ...user },
+  });
+
+describe('credentials changed under a running producer', () => {
+  it('records fail with an AuthenticationError once the session ends, each at once, not at deliveryTimeoutMs', async () => {
+    const user = await newUser();
+    const topic = uniqueTopic('password-changed');
+    await createTopics(topic);
+    await kafka.allowTopic(`User:${user.username}`, topic);
+    const p = asUser(user);
+    await p.send({ topic, value: 'before' });
+
+    await setPassword({ ...user, password: randomBytes(12).toString('hex') });
+    // The broker keeps the session until connections.max.reauth.ms ends it; the re-authentication with the old
+    // password is refused, and so is every new connection. Records keep flowing until then.
+    const giveUpAt = performance.now() + kafka.reauthMs + 30_000;
+    let refused: { error: Error; ms: number } | undefined;
+    let delivered = 0;
+    while (refused === undefined) {
+      expect(performance.now()).toBeLessThan(giveUpAt);
+      const start = performance.now();
+      const error = await p.send({ topic, value: 'after' }).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      if (error === undefined) delivered++;
+      else refused = { error, ms: performance.now() - start };
+    }
+    expect(delivered).toBeGreaterThan(0);
+    expect(refused.error).toBeInstanceOf(AuthenticationError);
+    expect(refused.error.message).toMatch(
+      new RegExp(
+        `^SASL SCRAM-SHA-256 authentication as "${user.username}" with (node \\d+|bootstrap server) \\([^)]+\\) was refused by the broker with SASL_AUTHENTICATION_FAILED \\(58\\)`,
+      ),
+    );
+    expect(refused.ms).toBeLessThan(PROMPT_MS);
+    // Later records too, without waiting for their delivery timeout.
+    const { error, ms } = await firstSendFails(p, topic);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(ms).toBeLessThan(PROMPT_MS);
+  });
+});
+
 describe('missing ACLs', () => {
-  /** A SCRAM user of its own, so no other test's grants (WRITE anywhere allows idempotence) reach it. */
-  async function newUser(): Promise<{ username: string; password: string }> {
-    const user = {
-      username: `p1-${randomBytes(4).toString('hex')}`,
-      password: randomBytes(12).toString('hex'),
-    };
-    await setScramCredentials(kafka.adminBootstrap, [{ mechanism: 'SCRAM-SHA-256', ...user }], {
-      version: kafkaVersion(),
-    });
-    return user;
-  }
-
-  /** Creates the topics through the admin listener (its principal is a super user) by auto-creation. */
-  async function createTopics(...topics: string[]): Promise<void> {
-    const admin = producer({ bootstrapServers: kafka.adminBootstrap });
-    await Promise.all(topics.map((topic) => admin.send({ topic, value: 'created' })));
-  }
-
-  const asUser = (user: { username: string; password: string }) =>
-    producer({
-      bootstrapServers: kafka.listeners.SASL_PLAINTEXT,
-      sasl: { mechanism: 'scram-sha-256', ...user },
-    });
-
   it("fail the records of the topic concerned with an AuthorizationError naming the ACL; another topic's are delivered", async () => {
     const user = await newUser();
     const [allowed, readOnly, closed] = ['acl-allowed', 'acl-describe-only', 'acl-closed'].map((t) =>
