@@ -28,6 +28,8 @@ export type {
   PartitionerInput,
   ProducerOptions,
 } from './producer/config.js';
+// The option table (Java names, defaults) for tools that build settings from it, such as the command line.
+export { type OptionDefinition, PRODUCER_OPTIONS } from './producer/config.js';
 export {
   BufferExhaustedError,
   DeliveryTimeoutError,
