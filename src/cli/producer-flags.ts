@@ -1,0 +1,110 @@
+// The producer's options as command-line flags, generated from the option table the Producer itself
+// validates against, so a new option becomes a flag (and its help line) without anyone remembering to add it:
+// lingerMs -> --linger-ms <ms>, enableIdempotence -> --enable-idempotence <true|false>. Numbers and booleans
+// are derived from their default; every other option must be classified below or the build fails. Values
+// reach the Producer as typed; it checks ranges and combinations and names the option when it refuses one.
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { PRODUCER_OPTIONS, type ProducerOptions } from '../index.js';
+
+type OptionName = keyof typeof PRODUCER_OPTIONS;
+type Table = typeof PRODUCER_OPTIONS;
+type WithDefault<T> = { [K in OptionName]: Table[K] extends { readonly default: T } ? K : never }[OptionName];
+type Derived = WithDefault<number> | WithDefault<boolean>;
+
+interface FlagSpec {
+  /** What the help shows after the flag, e.g. `<codec>`. */
+  readonly value: string;
+  readonly parse: (text: string) => unknown;
+}
+
+// Options that are not one flag of their own: a function cannot be typed on a command line, and the
+// bootstrap servers, TLS and SASL have flags that read files and secrets (security-flags.ts).
+const NOT_GENERATED = ['bootstrapServers', 'ssl', 'sasl', 'keySerializer', 'valueSerializer'] as const;
+type NotGenerated = (typeof NOT_GENERATED)[number];
+
+function choice<T extends string>(choices: readonly T[], convert: (text: T) => unknown = (t) => t): FlagSpec {
+  return {
+    value: `<${choices.join('|')}>`,
+    parse: (text) => {
+      if (!(choices as readonly string[]).includes(text)) {
+        throw new InvalidArgumentError(`expected one of ${choices.join(', ')}.`);
+      }
+      return convert(text as T);
+    },
+  };
+}
+
+function integer(value: string): FlagSpec {
+  return {
+    value,
+    parse: (text) => {
+      if (!/^-?\d+$/.test(text.trim())) throw new InvalidArgumentError('expected an integer.');
+      return Number(text);
+    },
+  };
+}
+
+const BOOLEAN: FlagSpec = choice(['true', 'false'], (text) => text === 'true');
+
+const EXPLICIT: { readonly [K in Exclude<OptionName, Derived | NotGenerated>]: FlagSpec } = {
+  acks: choice(['all', '-1', '0', '1'], (text) => (text === 'all' ? 'all' : Number(text))),
+  compressionType: choice(['none', 'gzip', 'snappy', 'lz4', 'zstd']),
+  compressionLevel: integer('<level>'),
+  partitioner: choice(['default', 'round-robin']),
+  clientId: { value: '<id>', parse: (text) => text },
+};
+
+function flagName(option: string): string {
+  return option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function specFor(name: Exclude<OptionName, NotGenerated>): FlagSpec {
+  if (name in EXPLICIT) return EXPLICIT[name as keyof typeof EXPLICIT];
+  const definition = PRODUCER_OPTIONS[name];
+  return 'default' in definition && typeof definition.default === 'boolean'
+    ? BOOLEAN
+    : integer(name.endsWith('Ms') ? '<ms>' : /Size|Memory/.test(name) ? '<bytes>' : '<n>');
+}
+
+function describe(name: OptionName): string {
+  const definition = PRODUCER_OPTIONS[name];
+  const fallback = 'default' in definition ? String(definition.default) : definition.defaultText;
+  return `Java's ${definition.java} (default ${fallback})`;
+}
+
+const GENERATED = (Object.keys(PRODUCER_OPTIONS) as OptionName[]).filter(
+  (name): name is Exclude<OptionName, NotGenerated> => !(NOT_GENERATED as readonly string[]).includes(name),
+);
+
+/** The flag of a producer option, if it has one of its own. */
+export function flagFor(option: string): string | undefined {
+  return (GENERATED as readonly string[]).includes(option) ? `--${flagName(option)}` : undefined;
+}
+
+/** Adds a flag for every producer option that has one, plus `--compression` as kcat's short form. */
+export function addProducerFlags(command: Command): Command {
+  command.optionsGroup("Producer options (Java's producer configs, in kebab case):");
+  for (const name of GENERATED) {
+    const spec = specFor(name);
+    command.addOption(
+      new Option(`--${flagName(name)} ${spec.value}`, describe(name)).argParser((text) => spec.parse(text)),
+    );
+  }
+  const codec = EXPLICIT.compressionType;
+  command.addOption(
+    new Option(`--compression ${codec.value}`, 'the same as --compression-type').argParser((text) =>
+      codec.parse(text),
+    ),
+  );
+  return command;
+}
+
+/** The producer options among a command's parsed flags (commander names them as the producer does). */
+export function producerOptionsFrom(flags: Record<string, unknown>): Partial<ProducerOptions> {
+  const options: Record<string, unknown> = {};
+  for (const name of GENERATED) {
+    if (flags[name] !== undefined) options[name] = flags[name];
+  }
+  if (flags.compression !== undefined) options.compressionType ??= flags.compression;
+  return options as Partial<ProducerOptions>;
+}
