@@ -31,6 +31,7 @@ import { decodeResponse, encodeRequest, REQUEST_CORRELATION_ID_OFFSET } from '..
 import type { ApiVersionTable, VersionedApi } from './api-version-table.js';
 import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION, toClientSoftwareField } from './client-software.js';
 import {
+  AuthenticationError,
   BrokerProtocolError,
   ConnectionSetupTimeoutError,
   NetworkError,
@@ -627,7 +628,7 @@ export class Connection {
       this.#decoder.push(chunk);
     } catch (error) {
       this.#fail(
-        error instanceof NetworkError
+        error instanceof NetworkError || error instanceof AuthenticationError
           ? error
           : new BrokerProtocolError(`could not handle a response from ${this.description}`, { cause: error }),
       );

@@ -6,7 +6,7 @@
 // when its last byte arrives, into a buffer of exactly its size. The size is checked before anything is
 // allocated, so a peer announcing 2 GiB (or a negative size) costs nothing but the error.
 
-import { BrokerProtocolError } from './errors.js';
+import { AuthenticationError, BrokerProtocolError } from './errors.js';
 
 /** 100 MiB, the broker's own socket.request.max.bytes: no producer-side response comes near it. */
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
@@ -51,8 +51,8 @@ export class FrameDecoder {
   }
 
   /**
-   * Feeds the next chunk of the stream. Throws BrokerProtocolError on an impossible frame size; the stream is
-   * then unusable (there is no way to find the next frame boundary) and the decoder stops.
+   * Feeds the next chunk of the stream. Throws BrokerProtocolError on an impossible frame size (AuthenticationError when the bytes are a TLS
+   * record: a TLS listener); the stream is then unusable (there is no way to find the next frame boundary) and the decoder stops.
    */
   push(chunk: Uint8Array): void {
     if (this.#stopped) return;
@@ -136,14 +136,19 @@ export class FrameDecoder {
     if (size >= 0 && size <= this.maxFrameBytes) return;
     this.stop();
     // A TLS record header (type 0x15 alert / 0x16 handshake, version 3.x) read as a size: a plaintext client
-    // talking to a TLS listener gets an alert back.
-    const hint =
-      size >>> 16 === 0x1503 || size >>> 16 === 0x1603
-        ? ' The bytes look like a TLS record: this is a TLS listener (SSL or SASL_SSL), so enable the ssl option.'
-        : '';
+    // talking to a TLS listener gets an alert back. Retrying cannot help (every attempt gets the same alert),
+    // so it is not a dropped connection but a setting to change, refused for good like the reverse case (a
+    // TLS client against a plaintext listener): the pool then fails the caller at once instead of retrying.
+    if (size >>> 16 === 0x1503 || size >>> 16 === 0x1603) {
+      throw new AuthenticationError(
+        `${this.source} answered with a TLS record: it is a TLS listener (SSL or SASL_SSL) and this client speaks ` +
+          'plaintext to it. Enable the ssl option (ssl: true, or ssl: { ca } for a private certificate authority), ' +
+          'or use the port of a PLAINTEXT / SASL_PLAINTEXT listener.',
+      );
+    }
     throw new BrokerProtocolError(
       `${this.source} sent a frame size of ${size} bytes, outside 0..${this.maxFrameBytes}: it does not speak the ` +
-        `Kafka protocol on this connection, or the stream is corrupt; the connection is dropped.${hint}`,
+        `Kafka protocol on this connection, or the stream is corrupt; the connection is dropped.`,
     );
   }
 }

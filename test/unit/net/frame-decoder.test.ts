@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BrokerProtocolError } from '../../../src/net/errors.js';
+import { AuthenticationError, BrokerProtocolError } from '../../../src/net/errors.js';
 import { FrameDecoder } from '../../../src/net/frame-decoder.js';
 
 /** Size-prefixes each body and joins them into one stream. */
@@ -132,10 +132,18 @@ describe('FrameDecoder', () => {
     expect(frames).toEqual([]);
   });
 
-  it('names TLS when the size is really a TLS alert record', () => {
+  it('names TLS when the size is really a TLS alert record: a setting to change, not retriable', () => {
     const { decoder } = collect();
-    expect(() => decoder.push(Uint8Array.of(0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46))).toThrow(
-      /this is a TLS listener \(SSL or SASL_SSL\), so enable the ssl option/,
+    // A TLS 1.2 alert record: content type 21, version 3.3, length 2.
+    let error: unknown;
+    try {
+      decoder.push(Uint8Array.of(0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as Error).message).toMatch(
+      /answered with a TLS record: it is a TLS listener \(SSL or SASL_SSL\).*Enable the ssl option/,
     );
   });
 
