@@ -117,7 +117,7 @@ async function produce(files: string[], flags: ProduceFlags, io: CommandIo): Pro
 
   if (failure !== undefined) {
     throw new CliError(
-      `${failed} of ${produced} records were not delivered to topic '${flags.topic}' (${delivered} were); the first, from ${where(failure.line)}: ${failure.error.message}`,
+      `${failed} of ${produced} records could not be delivered to topic '${flags.topic}' (${delivered} were), so the input was not read further. The first, from ${where(failure.line)}: ${failure.error.message}`,
     );
   }
   if (badLine !== undefined) {

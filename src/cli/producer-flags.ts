@@ -17,9 +17,18 @@ interface FlagSpec {
   readonly parse: (text: string) => unknown;
 }
 
-// Options that are not one flag of their own: a function cannot be typed on a command line, and the
-// bootstrap servers, TLS and SASL have flags that read files and secrets (security-flags.ts).
-const NOT_GENERATED = ['bootstrapServers', 'ssl', 'sasl', 'keySerializer', 'valueSerializer'] as const;
+// Options that are not one flag of their own: a function cannot be typed on a command line, the bootstrap
+// servers, TLS and SASL have flags that read files and secrets (security-flags.ts), and the commands send
+// outside transactions, so a transactional id would only make every record fail.
+const NOT_GENERATED = [
+  'bootstrapServers',
+  'ssl',
+  'sasl',
+  'keySerializer',
+  'valueSerializer',
+  'transactionalId',
+  'transactionTimeoutMs',
+] as const;
 type NotGenerated = (typeof NOT_GENERATED)[number];
 
 function choice<T extends string>(choices: readonly T[], convert: (text: T) => unknown = (t) => t): FlagSpec {

@@ -26,8 +26,9 @@ export function program(io: CommandIo, stderr: NodeJS.WritableStream): Command {
     .showHelpAfterError('(add --help for the flags)')
     // Our exit statuses, not commander's process.exit(1).
     .exitOverride();
-  root.addCommand(produceCommand(io));
-  root.addCommand(perfCommand(io, stderr));
+  // addCommand() (unlike command()) does not pass on the output, exit and error-hint settings.
+  root.addCommand(produceCommand(io).copyInheritedSettings(root));
+  root.addCommand(perfCommand(io, stderr).copyInheritedSettings(root));
   return root;
 }
 
