@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Connection, type ConnectionOptions } from '../../src/net/connection.js';
-import { AuthenticationError, NetworkError } from '../../src/net/errors.js';
+import { AuthenticationError } from '../../src/net/errors.js';
 import { MetadataApi } from '../../src/protocol/metadata.js';
 import { failure } from '../fake/failure.js';
 import { type SecureKafka, secureKafka } from '../harness/index.js';
@@ -84,9 +84,9 @@ describe('TLS on a real broker', () => {
     expect(error.message).toMatch(/does not speak TLS.*emove the ssl option/);
   });
 
-  it('says to enable ssl when plaintext meets a TLS listener', async () => {
+  it('says to enable ssl when plaintext meets a TLS listener, refused for good (every retry gets the same alert)', async () => {
     const error = await failure(connection('SSL_ONE_WAY', {}).connect());
-    expect(error).toBeInstanceOf(NetworkError);
-    expect(error.message).toMatch(/TLS listener .*enable the ssl option/);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.message).toMatch(/answered with a TLS record: it is a TLS listener .*Enable the ssl option/);
   });
 });
