@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addAcls, javaClientConfig } from '../../scripts/lib/index.mjs';
+import { javaClientConfig } from '../../scripts/lib/index.mjs';
 import { Producer } from '../../src/index.js';
 import type { SaslOption } from '../../src/net/sasl/options.js';
 import {
@@ -24,6 +24,7 @@ import {
 import { until } from './faults/cases.js';
 import { type CountedSasl, countedSasl } from './faults/counted-sasl.js';
 import { SocketCutter } from './faults/socket-cutter.js';
+import { allowTopic } from './faults/topic-acls.js';
 import { Load, runLoad, type Verdict, verify } from './faults/workload.js';
 
 const REAUTH_MS = 10_000;
@@ -68,18 +69,7 @@ async function topicFor(principals: string[], name: string): Promise<string> {
     replicationFactor: 1,
     bootstrap: security.listeners.PLAINTEXT,
   });
-  await addAcls(
-    security.listeners.PLAINTEXT,
-    principals.flatMap((principal) =>
-      ['WRITE', 'READ', 'DESCRIBE'].map((operation) => ({
-        principal,
-        resourceType: 'TOPIC' as const,
-        resourceName: topic,
-        operation,
-      })),
-    ),
-    { version },
-  );
+  await allowTopic(security, principals, topic);
   return topic;
 }
 

@@ -9,13 +9,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addAcls, javaClientConfig } from '../../../scripts/lib/index.mjs';
+import { javaClientConfig } from '../../../scripts/lib/index.mjs';
 import { Producer, type ProducerOptions } from '../../../src/index.js';
 import {
   consumeAll,
   createTopic,
   type KafkaCluster,
-  kafkaVersion,
   PLAIN_USER,
   processClusterDir,
   startCluster,
@@ -24,6 +23,7 @@ import {
 import { FAULT_CASES, type FaultCase, waitForFullIsr } from './cases.js';
 import { countedSasl } from './counted-sasl.js';
 import { SocketCutter } from './socket-cutter.js';
+import { allowTopic } from './topic-acls.js';
 import { Load, type LoadOptions, runLoad, type Verdict, verify } from './workload.js';
 
 const RECORDS = Number(process.env.FAULTS_RECORDS ?? 200_000);
@@ -95,16 +95,7 @@ async function access(cluster: KafkaCluster, listener: Listener, topic: string) 
       sasl: undefined,
     };
   const security = cluster.security!;
-  await addAcls(
-    security.listeners.PLAINTEXT,
-    ['WRITE', 'READ', 'DESCRIBE'].map((operation) => ({
-      principal: `User:${PLAIN_USER}`,
-      resourceType: 'TOPIC' as const,
-      resourceName: topic,
-      operation,
-    })),
-    { version: kafkaVersion() },
-  );
+  await allowTopic(security, [`User:${PLAIN_USER}`], topic);
   const bootstrap = security.listeners.SASL_SSL;
   const sasl = countedSasl({
     mechanism: 'scram-sha-512',
