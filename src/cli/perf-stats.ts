@@ -80,14 +80,36 @@ export class PerfStats {
 }
 
 /**
+ * Java's `%.<digits>f`: it rounds the shortest decimal form of the double (Double.toString's digits) half up,
+ * where toFixed rounds the exact binary value (1.005 is "1.01" in Java, "1.00" with toFixed).
+ */
+export function javaFixed(x: number, digits: number): string {
+  const match = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(Math.abs(x).toString());
+  if (match === null) return x.toFixed(digits); // NaN, Infinity: no figure of ours
+  const fraction = match[2] ?? '';
+  const mantissa = BigInt(match[1]! + fraction);
+  const shift = Number(match[3] ?? 0) - fraction.length + digits;
+  let scaled: bigint;
+  if (shift >= 0) scaled = mantissa * 10n ** BigInt(shift);
+  else {
+    const divisor = 10n ** BigInt(-shift);
+    scaled = mantissa / divisor + ((mantissa % divisor) * 2n >= divisor ? 1n : 0n);
+  }
+  const text = scaled.toString().padStart(digits + 1, '0');
+  const point = text.length - digits;
+  const sign = x < 0 ? '-' : '';
+  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, point)}.${text.slice(point)}`;
+}
+
+/**
  * kafka-producer-perf-test's closing line, character for character (its printf format: "%d records sent, %f
  * records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, %d ms 50th, %d ms 95th, %d ms 99th,
  * %d ms 99.9th."), so scripts that parse Java's output parse ours.
  */
 export function javaSummaryLine(s: PerfSummary): string {
   return (
-    `${s.records} records sent, ${s.recordsPerSec.toFixed(6)} records/sec (${s.mbPerSec.toFixed(2)} MB/sec), ` +
-    `${s.avgLatencyMs.toFixed(2)} ms avg latency, ${s.maxLatencyMs.toFixed(2)} ms max latency, ` +
+    `${s.records} records sent, ${javaFixed(s.recordsPerSec, 6)} records/sec (${javaFixed(s.mbPerSec, 2)} MB/sec), ` +
+    `${javaFixed(s.avgLatencyMs, 2)} ms avg latency, ${javaFixed(s.maxLatencyMs, 2)} ms max latency, ` +
     `${s.p50Ms} ms 50th, ${s.p95Ms} ms 95th, ${s.p99Ms} ms 99th, ${s.p999Ms} ms 99.9th.`
   );
 }
