@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { CliError } from './cli-error.js';
-import { javaSummaryLine, MIB, PerfStats } from './perf-stats.js';
+import { javaSummaryLine, PerfStats } from './perf-stats.js';
 import type { CommandIo } from './produce-command.js';
 import { addConnectionFlags, type ConnectionFlags, producerFromFlags } from './producer-from-flags.js';
 
@@ -101,15 +101,7 @@ async function perf(flags: PerfFlags, io: CommandIo, stderr: NodeJS.WritableStre
   }
   const summary = stats.summary(Date.now());
   if (flags.json === true) {
-    io.out(
-      JSON.stringify({
-        topic: flags.topic,
-        recordSize: flags.recordSize,
-        ...summary,
-        mib: summary.bytes / MIB,
-        failed,
-      }),
-    );
+    io.out(JSON.stringify({ topic: flags.topic, recordSize: flags.recordSize, ...summary, failed }));
   } else {
     io.out(javaSummaryLine(summary));
   }

@@ -5,7 +5,7 @@
 // histogram gives the same definition over every record, in constant memory, cheaply enough to show p50 and
 // p99 live.
 
-export const MIB = 1024 * 1024;
+const MIB = 1024 * 1024;
 
 export interface PerfSummary {
   records: number;

@@ -335,7 +335,6 @@ describe('kafka-wire perf', () => {
         'failed',
         'maxLatencyMs',
         'mbPerSec',
-        'mib',
         'p50Ms',
         'p95Ms',
         'p99Ms',
