@@ -2,7 +2,7 @@
 // Java's OAuthBearerLoginCallbackHandler does it (KIP-768). One POST of
 //   grant_type=client_credentials[&scope=...]
 // with HTTP Basic auth of urlencode(clientId):urlencode(clientSecret) (Java encodes both before joining them); the
-// answer's access_token is the bearer token and expires_in (else the JWT's exp claim) its lifetime, so the token
+// answer's access_token is the bearer token and the earlier of expires_in and the JWT's exp claim its lifetime, so the token
 // is cached until 80% of that lifetime. Like Java, timeouts, 408, 429 and 5xx answers and network failures are
 // retried with exponential backoff until the next wait would exceed the maximum; any other answer fails at once.
 // Errors name the endpoint and the HTTP status; the client secret never appears in them.
@@ -141,8 +141,18 @@ function parseTokenResponse(
     throw fail(`answered without an access_token. Check the token endpoint URL.`);
   }
   const expiresIn = json.expires_in;
+  const fromExpiresIn =
+    typeof expiresIn === 'number' && expiresIn > 0 ? Date.now() + expiresIn * 1000 : undefined;
+  // The broker ends the session at the JWT's exp (whole seconds, stamped when the token was minted), which can be
+  // up to a second before fetch time + expires_in: trusting the later one let a re-authentication reuse a token
+  // with almost no life left, so the broker closed the connection right after. The earlier of the two is right.
+  const fromJwt = jwtExpiryMs(value);
   const lifetimeMs =
-    typeof expiresIn === 'number' && expiresIn > 0 ? Date.now() + expiresIn * 1000 : jwtExpiryMs(value);
+    fromExpiresIn === undefined
+      ? fromJwt
+      : fromJwt === undefined
+        ? fromExpiresIn
+        : Math.min(fromExpiresIn, fromJwt);
   return {
     value,
     ...(extensions === undefined ? {} : { extensions }),

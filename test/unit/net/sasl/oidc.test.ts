@@ -88,6 +88,22 @@ describe('OIDC client-credentials provider', () => {
     expect((await provider()).lifetimeMs).toBe(exp * 1000);
   });
 
+  it('takes the earlier of expires_in and the JWT exp claim, since the broker ends the session at exp', async () => {
+    // exp is whole seconds from when the token was minted: here it falls before fetch time + expires_in.
+    const exp = Math.floor(Date.now() / 1000) + 8;
+    const jwt = `e30.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.sig`;
+    const endpoint = await tokenEndpoint(() => ({
+      status: 200,
+      body: JSON.stringify({ access_token: jwt, expires_in: 9 }),
+    }));
+    const provider = oidcClientCredentialsProvider({
+      tokenEndpointUrl: endpoint.url,
+      clientId: 'c',
+      clientSecret: 's',
+    });
+    expect((await provider()).lifetimeMs).toBe(exp * 1000);
+  });
+
   it('fails at once on 401 with the endpoint, status and provider error, never the secret', async () => {
     const endpoint = await tokenEndpoint(() => ({
       status: 401,
