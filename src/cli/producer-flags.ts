@@ -20,7 +20,7 @@ interface FlagSpec {
 // Options that are not one flag of their own: a function cannot be typed on a command line, the bootstrap
 // servers, TLS and SASL have flags that read files and secrets (security-flags.ts), and the commands send
 // outside transactions, so a transactional id would only make every record fail.
-const NOT_GENERATED = [
+export const NOT_GENERATED = [
   'bootstrapServers',
   'ssl',
   'sasl',

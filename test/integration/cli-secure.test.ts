@@ -1,7 +1,6 @@
 // The built command line on the shared secured broker: TLS and SASL from flags, with secrets from environment
 // variables and files (never the command line), read back by Kafka's Java consumer logged in the same way; a
 // refused password exits 1 with a message that names the broker and not the password.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,38 +8,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   consumeAll,
   PLAIN_USER,
-  repoRoot,
   type SecureClientSpec,
   type SecureKafka,
   secureKafka,
   uniqueTopic,
 } from '../harness/index.js';
+import { cli } from './cli-run.js';
 
 let kafka: SecureKafka;
 const dir = mkdtempSync(join(tmpdir(), 'kafka-wire-cli-secure-'));
-
-function cli(
-  args: string[],
-  stdin: string,
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), ...args], {
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
 
 beforeAll(async () => {
   kafka = await secureKafka();
@@ -69,8 +45,7 @@ describe('kafka-wire produce on a secured broker', () => {
         ...['--sasl-mechanism', 'SCRAM-SHA-512', '--sasl-username', PLAIN_USER],
         ...['--sasl-password-env', 'KAFKA_WIRE_TEST_PASSWORD'],
       ],
-      'k1:one\nk2:two\n',
-      { KAFKA_WIRE_TEST_PASSWORD: kafka.users[PLAIN_USER]! },
+      { stdin: 'k1:one\nk2:two\n', env: { KAFKA_WIRE_TEST_PASSWORD: kafka.users[PLAIN_USER]! } },
     );
     expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(
@@ -100,7 +75,7 @@ describe('kafka-wire produce on a secured broker', () => {
         ...['--sasl-oauth-client-id', kafka.oauth.clientId, '--sasl-oauth-client-secret-file', secretFile],
         ...['--sasl-oauth-scope', kafka.oauth.scope],
       ],
-      'token-authenticated\n',
+      { stdin: 'token-authenticated\n' },
     );
     expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await readBack(topic, { listener: 'SASL_SSL', mechanism: 'OAUTHBEARER' }, 1)).toEqual([
@@ -118,7 +93,7 @@ describe('kafka-wire produce on a secured broker', () => {
         ...['-b', kafka.listeners.SSL, '-t', topic, '--ssl-ca', kafka.tls.ca],
         ...['--ssl-cert', kafka.tls.clientCert, '--ssl-key', kafka.tls.clientKey],
       ],
-      'over mTLS\n',
+      { stdin: 'over mTLS\n' },
     );
     expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await readBack(topic, { listener: 'SSL' }, 1)).toEqual([[null, 'over mTLS']]);
@@ -133,7 +108,7 @@ describe('kafka-wire produce on a secured broker', () => {
         ...['-b', kafka.listeners.SASL_SSL, '-t', topic, '--ssl-ca', kafka.tls.ca],
         ...['--sasl-mechanism', 'scram-sha-256', '--sasl-username', PLAIN_USER, '--sasl-password', password],
       ],
-      'never\n',
+      { stdin: 'never\n' },
     );
     expect(run.code).toBe(1);
     const lines = run.stderr.trimEnd().split('\n');

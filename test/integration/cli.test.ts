@@ -2,46 +2,14 @@
 // broker: what `produce` writes is read back by Kafka's Java consumer field by field; bad input stops at the
 // line it names with nothing sent after it; `perf` prints Java's summary line or its --json object. Needs
 // `npm run build` first (npm test does it).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NOT_GENERATED } from '../../src/cli/producer-flags.js';
 import { PRODUCER_OPTIONS } from '../../src/index.js';
-import { consumeAll, createTopic, kafkaBootstrap, repoRoot, uniqueTopic } from '../harness/index.js';
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
-  version: string;
-  bin: Record<string, string>;
-};
-const bin = join(repoRoot, pkg.bin['kafka-wire']!);
-
-function cli(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
-}
+import { consumeAll, createTopic, kafkaBootstrap, uniqueTopic } from '../harness/index.js';
+import { cli, pkg } from './cli-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kafka-wire-cli-'));
 function file(name: string, content: string): string {
@@ -67,16 +35,7 @@ describe('kafka-wire --help / --version', () => {
   it('has a flag for every producer option that is one value, named after it', async () => {
     const help = await cli(['produce', '--help']);
     expect(help.code).toBe(0);
-    // Flags of their own (-b, --ssl-*, --sasl-*), functions, and transactions (the commands send outside them).
-    const notFlags = [
-      'bootstrapServers',
-      'ssl',
-      'sasl',
-      'keySerializer',
-      'valueSerializer',
-      'transactionalId',
-      'transactionTimeoutMs',
-    ];
+    const notFlags: readonly string[] = NOT_GENERATED;
     for (const [name, { java }] of Object.entries(PRODUCER_OPTIONS)) {
       if (notFlags.includes(name)) continue;
       const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
