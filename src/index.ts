@@ -36,13 +36,24 @@ export {
   InvalidRecordError,
   ProduceError,
   ProducerConfigError,
+  ProducerFencedError,
   RecordTooLargeError,
   TopicNotAvailableError,
+  TransactionAbortableError,
+  TransactionAbortedError,
+  TransactionFatalError,
+  TransactionStateError,
+  TransactionTimeoutError,
   UndeliveredRecordsError,
 } from './producer/errors.js';
-export { type CloseOptions, Producer } from './producer/producer.js';
+export { type CloseOptions, Producer, type TransactionScope } from './producer/producer.js';
 export type { DeliveryCallback, RecordMetadata } from './producer/producer-batch.js';
 export type { ProducerRecord } from './producer/record-input.js';
+export type {
+  ConsumerGroupMetadata,
+  TransactionOffset,
+  TransactionState,
+} from './producer/transaction-manager.js';
 export { KafkaDecodeError, KafkaEncodeError } from './protocol/codec-errors.js';
 export { AuthorizationError, KafkaProtocolError } from './protocol/errors.js';
 export * from './serializers/index.js';

@@ -39,7 +39,8 @@ import org.apache.kafka.common.resource.ResourceType;
  *
  * <p>Usage: {@code KafkaAdminJson <bootstrap> <command> ...} with commands
  * {@code cluster}, {@code create-topic <name> <partitions> <replicationFactor> [--if-not-exists]
- * [--config key=value]...}, {@code describe-topic <name>}, {@code delete-topic <name>}, {@code list-topics}.
+ * [--config key=value]...}, {@code describe-topic <name>}, {@code delete-topic <name>}, {@code list-topics},
+ * {@code group-offsets <group>} (a consumer group's committed offsets).
  * create-topic returns only once every partition has a leader, so a producer can write at once.
  */
 public final class KafkaAdminJson {
@@ -83,6 +84,12 @@ public final class KafkaAdminJson {
             usage("end-offsets <name>");
           }
           System.out.println(endOffsets(admin, args[2]));
+        }
+        case "group-offsets" -> {
+          if (args.length < 3) {
+            usage("group-offsets <group>");
+          }
+          System.out.println(groupOffsets(admin, args[2]));
         }
         case "list-topics" -> {
           StringBuilder out = new StringBuilder("[");
@@ -165,6 +172,26 @@ public final class KafkaAdminJson {
   }
 
   // The next offset of every partition: how many records a topic that started empty holds, as the broker sees it.
+  /** The committed offsets of a consumer group (only committed transactions' offsets show). */
+  private static String groupOffsets(Admin admin, String group) throws Exception {
+    Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets =
+        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+    List<TopicPartition> partitions = new ArrayList<>(offsets.keySet());
+    partitions.sort((a, b) -> a.topic().equals(b.topic())
+        ? Integer.compare(a.partition(), b.partition()) : a.topic().compareTo(b.topic()));
+    StringBuilder out = new StringBuilder("[");
+    for (int i = 0; i < partitions.size(); i++) {
+      TopicPartition tp = partitions.get(i);
+      var committed = offsets.get(tp);
+      out.append(i == 0 ? "" : ",").append("{\"topic\":").append(quote(tp.topic()))
+          .append(",\"partition\":").append(tp.partition())
+          .append(",\"offset\":").append(committed == null ? -1 : committed.offset())
+          .append(",\"metadata\":").append(committed == null ? "null" : quote(committed.metadata()))
+          .append('}');
+    }
+    return out.append(']').toString();
+  }
+
   private static String endOffsets(Admin admin, String name) throws Exception {
     TopicDescription description = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
     Map<TopicPartition, OffsetSpec> request = new HashMap<>();

@@ -41,6 +41,11 @@ export function endOffsets(bootstrap, topic, { version } = {}) {
   return admin(bootstrap, ['end-offsets', topic], version);
 }
 
+/** A consumer group's committed offsets, from Kafka's Admin client: `[{ topic, partition, offset, metadata }]`. */
+export function groupOffsets(bootstrap, group, { version } = {}) {
+  return admin(bootstrap, ['group-offsets', group], version);
+}
+
 export function listTopics(bootstrap, { version } = {}) {
   return admin(bootstrap, ['list-topics'], version);
 }

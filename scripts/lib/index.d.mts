@@ -311,6 +311,12 @@ export declare function endOffsets(
   topic: string,
   options?: { version?: string },
 ): Promise<{ partition: number; endOffset: number }[]>;
+/** A consumer group's committed offsets, from Kafka's Admin client. */
+export declare function groupOffsets(
+  bootstrap: string,
+  group: string,
+  options?: { version?: string },
+): Promise<{ topic: string; partition: number; offset: number; metadata: string | null }[]>;
 export declare function listTopics(bootstrap: string, options?: { version?: string }): Promise<string[]>;
 export declare function describeCluster(
   bootstrap: string,

@@ -8,6 +8,7 @@ export {
   describeCluster,
   describeTopic,
   endOffsets,
+  groupOffsets,
   listTopics,
   setScramCredentials,
 } from './admin.mjs';

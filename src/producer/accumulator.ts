@@ -47,6 +47,11 @@ export interface AccumulatorOptions {
   onQueueSizes?: (topic: string, partitions: readonly number[], sizes: readonly number[]) => void;
   /** Called when a settled batch gave its bytes back, so records waiting for room may go on. */
   onMemoryFreed?: () => void;
+  /**
+   * Called when a partition gets a new batch (not per record): a transaction adds the partition before its
+   * first batch may be sent.
+   */
+  onNewBatch?: (topic: string, partition: number) => void;
   now: () => number;
 }
 
@@ -181,6 +186,7 @@ export class RecordAccumulator {
     if (this.options.compressed) batch.compressionRatio = this.compressionRatios.get(topic) ?? 1;
     this.add(batch, record, sizeIn(record, null));
     queue.batches.push(batch);
+    this.options.onNewBatch?.(topic, partition);
     return batch;
   }
 

@@ -30,6 +30,8 @@ export interface BatchEncoderOptions {
   compressionLevel: number | undefined;
   /** Learns each topic's compression ratio from the batches encoded. */
   accumulator: RecordAccumulator;
+  /** Batches carry the transactional flag in their attributes (a transactional producer's, all of them). */
+  transactional?: boolean;
 }
 
 export class BatchEncoder {
@@ -37,6 +39,7 @@ export class BatchEncoder {
   private readonly compressionType: CompressionType;
   private readonly compressionLevel: number | undefined;
   private readonly accumulator: RecordAccumulator;
+  private readonly transactional: boolean;
   // lz4, snappy and WASM zstd compress large batches in a worker thread (started on first use) rather
   // than on the event loop; gzip and native zstd use libuv's thread pool already.
   private readonly encodeOptions: EncodeOptions;
@@ -45,6 +48,7 @@ export class BatchEncoder {
     this.compressionType = options.compressionType;
     this.compressionLevel = options.compressionLevel;
     this.accumulator = options.accumulator;
+    this.transactional = options.transactional ?? false;
     this.encodeOptions = compressesOnEventLoop(this.compressionType)
       ? { compressionPool: new CompressionWorkerPool() }
       : {};
@@ -128,6 +132,7 @@ export class BatchEncoder {
         compression: this.compressionType,
         ...(this.compressionLevel === undefined ? {} : { compressionLevel: this.compressionLevel }),
         ...stamp,
+        ...(this.transactional ? { transactional: true } : {}),
         records: batch.records,
       },
       this.encodeOptions,

@@ -114,6 +114,16 @@ export interface ProducerOptions<K = KeyValue, V = KeyValue> {
    * kafka-wire/aws. Default none.
    */
   sasl?: SaslOption;
+  /**
+   * `transactional.id`: makes the producer transactional (initTransactions, beginTransaction, commitTransaction,
+   * ...). One producer per id at a time: a new one fences the old. Needs idempotence (acks 'all'). Default none.
+   */
+  transactionalId?: string;
+  /**
+   * `transaction.timeout.ms`: how long the coordinator lets a transaction stay open before aborting it; at most
+   * the brokers' transaction.max.timeout.ms. Default 60000.
+   */
+  transactionTimeoutMs?: number;
 }
 
 /** Options with serializers of any type: validation does not look at what they take. */
@@ -150,6 +160,9 @@ export interface ResolvedProducerConfig {
   ssl: ConnectionOptions | undefined;
   /** The SASL mechanism built from the `sasl` option; it keeps its secrets to itself (logs show name and principal). */
   sasl: SaslMechanism | undefined;
+  /** Set: the producer is transactional (and idempotent). */
+  transactionalId: string | undefined;
+  transactionTimeoutMs: number;
 }
 
 let clientIdCounter = 0;
@@ -239,6 +252,8 @@ export const PRODUCER_OPTIONS = {
   connectionsMaxIdleMs: { java: 'connections.max.idle.ms', default: 540000 },
   ssl: { java: 'security.protocol=SSL', default: false },
   sasl: { java: 'sasl.mechanism, sasl.jaas.config', defaultText: 'none' },
+  transactionalId: { java: 'transactional.id', defaultText: 'none' },
+  transactionTimeoutMs: { java: 'transaction.timeout.ms', default: 60000 },
   keySerializer: { java: 'key.serializer', defaultText: 'none' },
   valueSerializer: { java: 'value.serializer', defaultText: 'none' },
 } as const satisfies OptionTable;
@@ -394,7 +409,20 @@ export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): Resol
 
   const retries = integer(options, 'retries', 0);
   const maxInFlightRequestsPerConnection = integer(options, 'maxInFlightRequestsPerConnection', 1);
-  const enableIdempotence = resolveIdempotence(options, acks, retries, maxInFlightRequestsPerConnection);
+  const transactionalId = options.transactionalId;
+  if (transactionalId !== undefined && (typeof transactionalId !== 'string' || transactionalId === '')) {
+    throw new ProducerConfigError(
+      'transactionalId',
+      `expected a non-empty string (one per producer instance), got ${JSON.stringify(transactionalId)}.`,
+    );
+  }
+  const enableIdempotence = resolveIdempotence(
+    options,
+    acks,
+    retries,
+    maxInFlightRequestsPerConnection,
+    transactionalId !== undefined,
+  );
 
   const clientId = options.clientId ?? `kafka-wire-producer-${++clientIdCounter}`;
   if (typeof clientId !== 'string') throw new ProducerConfigError('clientId', 'expected a string.');
@@ -428,6 +456,8 @@ export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): Resol
     allowAutoCreateTopics: boolean(options, 'allowAutoCreateTopics'),
     ssl,
     sasl,
+    transactionalId,
+    transactionTimeoutMs: integer(options, 'transactionTimeoutMs', 1),
   };
 }
 
@@ -442,12 +472,14 @@ function saslMechanism(option: SaslOption): SaslMechanism {
 }
 
 // Java's rule: idempotence is on unless something conflicts; an explicit `true` with a conflict is an error
-// rather than a silent downgrade, because the user asked for a guarantee we could not give.
+// rather than a silent downgrade, because the user asked for a guarantee we could not give. A transactional
+// producer asks for it too: transactions are built on producer ids and sequences.
 function resolveIdempotence(
   options: ProducerOptions,
   acks: number,
   retries: number,
   maxInFlight: number,
+  transactional: boolean,
 ): boolean {
   const explicit = options.enableIdempotence;
   if (explicit !== undefined && typeof explicit !== 'boolean') {
@@ -457,6 +489,14 @@ function resolveIdempotence(
   if (acks !== -1) conflicts.push(`acks 'all' (got ${acks})`);
   if (retries === 0) conflicts.push('retries greater than 0 (got 0)');
   if (maxInFlight > 5) conflicts.push(`maxInFlightRequestsPerConnection at most 5 (got ${maxInFlight})`);
+  if (transactional && (explicit === false || conflicts.length > 0)) {
+    throw new ProducerConfigError(
+      'transactionalId',
+      explicit === false
+        ? 'a transactional producer is idempotent: remove enableIdempotence: false, or the transactionalId.'
+        : `a transactional producer is idempotent, which needs ${conflicts.join(', ')}. Change those options, or remove the transactionalId.`,
+    );
+  }
   if (explicit === false) return false;
   if (conflicts.length === 0) return explicit ?? PRODUCER_OPTIONS.enableIdempotence.default;
   if (explicit === true) {

@@ -158,8 +158,12 @@ function isAfter(a: number, b: number): boolean {
 
 export interface IdempotenceOptions {
   accumulator: RecordAccumulator;
-  /** Gets a producer id and epoch (InitProducerId). */
-  initProducerId: () => Promise<ProducerIdAndEpoch>;
+  /**
+   * Gets a producer id and epoch (InitProducerId). Null for a transactional producer: its transaction manager
+   * gets them (initTransactions), and only the coordinator may bump its epoch, so a gap here never bumps it
+   * locally: the batch fails, which makes the transaction abortable, and the abort bumps the epoch.
+   */
+  initProducerId: (() => Promise<ProducerIdAndEpoch>) | null;
   /** Spaces out InitProducerId retries after retriable failures. */
   retryBackoff: ExponentialBackoff;
   now: () => number;
@@ -220,8 +224,13 @@ export class Idempotence {
       }
       if (rewrite === null) this.initFailures = 0;
     }
-    if (sequences.current === null && !this.initializing && this.options.now() >= this.initRetryAtMs) {
-      this.fetchProducerId();
+    if (
+      sequences.current === null &&
+      !this.initializing &&
+      this.options.now() >= this.initRetryAtMs &&
+      this.options.initProducerId !== null
+    ) {
+      this.fetchProducerId(this.options.initProducerId);
     }
   }
 
@@ -234,7 +243,10 @@ export class Idempotence {
   /** Milliseconds until a backed-off InitProducerId retry is due (Infinity when none waits on time). */
   initRetryInMs(): number {
     const sequences = this.sequences;
-    return sequences.fatal === null && sequences.current === null && !this.initializing
+    return sequences.fatal === null &&
+      sequences.current === null &&
+      !this.initializing &&
+      this.options.initProducerId !== null
       ? this.initRetryAtMs - this.options.now()
       : Number.POSITIVE_INFINITY;
   }
@@ -272,7 +284,7 @@ export class Idempotence {
 
   /** A batch with a sequence will never be written: later sequences would leave a gap, so bump the epoch. */
   noteGap(batch: ProducerBatch): void {
-    if (batch.baseSequence < 0) return;
+    if (batch.baseSequence < 0 || this.options.initProducerId === null) return;
     const key = partitionKey(batch);
     if (this.sequences.matches(key, batch.producerId, batch.producerEpoch))
       this.sequences.requestEpochBump(key);
@@ -286,20 +298,26 @@ export class Idempotence {
    *    unresolved, this one simply came too early: retry after it. If this batch is the next one expected,
    *    the broker lost our state (or a batch was lost): bump the epoch, restart sequences, retry.
    *  - INVALID_PRODUCER_EPOCH: this batch fails as any error; the epoch is bumped for the ones after it.
+   * A transactional producer retries a sequence error only while an earlier batch is unresolved; otherwise the
+   * batch fails (its transaction must abort, and the abort bumps the epoch), as Java's TransactionManager.
    */
   judgeProduceError(batch: ProducerBatch, code: number): SequenceErrorOutcome {
     if (code === KafkaErrorCode.DUPLICATE_SEQUENCE_NUMBER) return 'duplicate';
+    const local = this.options.initProducerId !== null;
     if (code === KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === KafkaErrorCode.UNKNOWN_PRODUCER_ID) {
       const key = partitionKey(batch);
       if (
         this.sequences.matches(key, batch.producerId, batch.producerEpoch) &&
         batch.baseSequence === this.sequences.nextExpected(key)
       ) {
+        if (!local) return 'other';
         this.sequences.requestEpochBump(key);
       }
       return 'retry';
     }
-    if (code === KafkaErrorCode.INVALID_PRODUCER_EPOCH) this.sequences.requestEpochBump(partitionKey(batch));
+    if (code === KafkaErrorCode.INVALID_PRODUCER_EPOCH && local) {
+      this.sequences.requestEpochBump(partitionKey(batch));
+    }
     return 'other';
   }
 
@@ -307,10 +325,9 @@ export class Idempotence {
     this.sequences.failFatally(error);
   }
 
-  private fetchProducerId(): void {
+  private fetchProducerId(initProducerId: () => Promise<ProducerIdAndEpoch>): void {
     this.initializing = true;
-    this.options
-      .initProducerId()
+    initProducerId()
       .then(
         (identity) => {
           this.initFailures = 0;

@@ -39,6 +39,8 @@ export function buildProduceRequest(
   brokerVersion: number,
   acks: ResolvedProducerConfig['acks'],
   timeoutMs: number,
+  /** A transactional producer's id: the broker checks the batches belong to its open transaction. */
+  transactionalId: string | null = null,
 ): ProduceRequestPlan {
   const topicIds = new Map<string, string | null>();
   for (const batch of batches) topicIds.set(batch.topic, topicIdOf(batch.topic));
@@ -62,7 +64,7 @@ export function buildProduceRequest(
     entry.partitionData.push({ index: batch.partition, records: encoded[i]! });
   }
   const request: ProduceRequest = {
-    transactionalId: null,
+    transactionalId,
     acks,
     timeoutMs,
     topicData: [...topicData.values()],

@@ -5,9 +5,9 @@ import { ConnectionPool } from '../net/pool.js';
 import { RecordAccumulator } from './accumulator.js';
 import { Admission } from './admission.js';
 import { BatchEncoder } from './batch-encoder.js';
-import { requestMetadata, requestProducerId } from './cluster-requests.js';
+import { brokerChannel, requestMetadata, requestProducerId } from './cluster-requests.js';
 import { type ProducerOptions, type ResolvedProducerConfig, resolveProducerConfig } from './config.js';
-import { UndeliveredRecordsError } from './errors.js';
+import { TransactionAbortableError, TransactionStateError, UndeliveredRecordsError } from './errors.js';
 import { Idempotence } from './idempotence.js';
 import { MetadataCache, type TopicMetadata } from './metadata.js';
 import { Partitioning } from './partitioning.js';
@@ -15,6 +15,11 @@ import { type DeliveryCallback, deliver, type RecordMetadata } from './producer-
 import type { KeyValue, ProducerRecord } from './record-input.js';
 import { type PreparedRecord, RecordPreparation } from './record-preparation.js';
 import { Sender } from './sender.js';
+import {
+  type ConsumerGroupMetadata,
+  TransactionManager,
+  type TransactionOffset,
+} from './transaction-manager.js';
 
 // The producer's public API (send, produce, flush, close, waitForRoom): it takes each record through the
 // modules that do the work, in order: preparation (validation, serialization, size checks), its topic's
@@ -24,6 +29,12 @@ export interface CloseOptions {
   /** How long close() waits for records already accepted to be delivered. Default: until they settle. */
   timeoutMs?: number;
 }
+
+/** What the callback of `producer.transaction()` may do inside its transaction. */
+export type TransactionScope<K, V> = Pick<
+  Producer<K, V>,
+  'send' | 'produce' | 'waitForRoom' | 'sendOffsetsToTransaction'
+>;
 
 /**
  * A Kafka producer. `send()` resolves once the broker has the record (as `acks` defines "has"), with the
@@ -49,6 +60,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private readonly waitingForMetadata = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
   private readonly idempotence: Idempotence | undefined;
+  private readonly transactions: TransactionManager | undefined;
   private readonly preparation: RecordPreparation<K, V>;
   /** The last record still being serialized asynchronously; later records wait behind it. */
   private serializing: Promise<void> | null = null;
@@ -122,6 +134,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
           }
         : {}),
       onMemoryFreed: () => this.admission.memoryFreed(),
+      ...(config.transactionalId === undefined
+        ? {}
+        : { onNewBatch: (topic, partition) => this.transactions!.maybeAddPartition(topic, partition) }),
       now,
     });
     this.admission = new Admission<PreparedRecord>({
@@ -135,7 +150,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     this.idempotence = config.enableIdempotence
       ? new Idempotence({
           accumulator: this.accumulator,
-          initProducerId: () => requestProducerId(this.pool),
+          initProducerId: config.transactionalId === undefined ? () => requestProducerId(this.pool) : null,
           retryBackoff: new ExponentialBackoff({
             initialMs: config.retryBackoffMs,
             maxMs: config.retryBackoffMaxMs,
@@ -143,10 +158,13 @@ export class Producer<K = KeyValue, V = KeyValue> {
           now,
         })
       : undefined;
+    this.transactions =
+      config.transactionalId === undefined ? undefined : this.transactionManager(config.transactionalId);
     this.encoder = new BatchEncoder({
       compressionType: config.compressionType,
       compressionLevel: config.compressionLevel,
       accumulator: this.accumulator,
+      transactional: this.transactions !== undefined,
     });
     this.sender = new Sender({
       config,
@@ -156,9 +174,130 @@ export class Producer<K = KeyValue, V = KeyValue> {
       encoder: this.encoder,
       now,
       idempotence: this.idempotence,
+      transactions: this.transactions,
     });
     this.metadata.onUpdate(() => this.sender.wakeup());
     this.idempotence?.onChange(() => this.sender.wakeup());
+    this.transactions?.onChange(() => this.sender.wakeup());
+  }
+
+  private transactionManager(transactionalId: string): TransactionManager {
+    const config = this.config;
+    const channel = brokerChannel(this.pool, (broker) => {
+      // A coordinator that metadata has not listed yet must still be reachable by its node id.
+      if (this.metadata.addBrokers([broker])) this.pool.updateBrokers([...this.metadata.brokers.values()]);
+    });
+    return new TransactionManager({
+      transactionalId,
+      transactionTimeoutMs: config.transactionTimeoutMs,
+      maxBlockMs: config.maxBlockMs,
+      channel,
+      transactionVersion: channel.transactionVersion,
+      retryBackoff: new ExponentialBackoff({
+        initialMs: config.retryBackoffMs,
+        maxMs: config.retryBackoffMaxMs,
+      }),
+      records: {
+        flush: () => this.flushAccepted(),
+        abortUndrained: (error) => this.sender.abortUnsequenced(error),
+      },
+      setIdentity: (identity) => {
+        this.idempotence!.sequences.setIdentity(identity);
+        this.sender.wakeup();
+      },
+    });
+  }
+
+  /**
+   * Transactional producers (`transactionalId`): finds the transaction coordinator and registers this producer
+   * with it, fencing any older producer with the same transactional id and completing its open transaction.
+   * Call once, before the first transaction. Rejects with `ProducerFencedError` / `TransactionFatalError` when
+   * the producer cannot be used, `TransactionTimeoutError` after maxBlockMs (call it again to keep waiting).
+   */
+  async initTransactions(): Promise<void> {
+    await this.transactional('initTransactions').initTransactions();
+  }
+
+  /** Opens a transaction: records sent from now on are committed or aborted together. */
+  beginTransaction(): void {
+    this.transactional('beginTransaction').beginTransaction();
+  }
+
+  /**
+   * Commits a consumer's offsets with the open transaction (consume-transform-produce, exactly once): they are
+   * visible to the group only if the transaction commits. `offsets` are the next offsets to read, per partition;
+   * `group` is the consumer's group metadata (at least `groupId`; with `generationId` and `memberId` the
+   * coordinator refuses offsets of a consumer that has left the group).
+   */
+  async sendOffsetsToTransaction(
+    offsets: readonly TransactionOffset[],
+    group: ConsumerGroupMetadata,
+  ): Promise<void> {
+    await this.transactional('sendOffsetsToTransaction').sendOffsetsToTransaction(offsets, group);
+  }
+
+  /**
+   * Sends every record of the open transaction and commits it. Rejects with `TransactionAbortableError` when a
+   * record or request of the transaction failed: then call `abortTransaction()`.
+   */
+  async commitTransaction(): Promise<void> {
+    await this.transactional('commitTransaction').commitTransaction();
+  }
+
+  /**
+   * Aborts the open transaction: records not yet sent fail with `TransactionAbortedError`, those already written
+   * are never shown to read_committed consumers.
+   */
+  async abortTransaction(): Promise<void> {
+    await this.transactional('abortTransaction').abortTransaction();
+  }
+
+  /**
+   * Runs `work` in a transaction: begins it (after initTransactions() if not done yet), commits when `work`
+   * resolves, aborts when it throws (or when the commit fails abortably) and rethrows. Resolves with `work`'s
+   * result.
+   *
+   * ```ts
+   * await producer.transaction(async (tx) => {
+   *   await tx.send({ topic: 'out', value: 'a' });
+   *   await tx.sendOffsetsToTransaction([{ topic: 'in', partition: 0, offset: 42n }], { groupId: 'g' });
+   * });
+   * ```
+   */
+  async transaction<T>(work: (tx: TransactionScope<K, V>) => Promise<T> | T): Promise<T> {
+    const transactions = this.transactional('transaction');
+    if (transactions.state === 'UNINITIALIZED') await transactions.initTransactions();
+    transactions.beginTransaction();
+    let result: T;
+    try {
+      result = await work(this);
+    } catch (error) {
+      await this.abortAfter(transactions);
+      throw error;
+    }
+    try {
+      await transactions.commitTransaction();
+    } catch (error) {
+      if (error instanceof TransactionAbortableError) await this.abortAfter(transactions);
+      throw error;
+    }
+    return result;
+  }
+
+  /** Aborts after a failure inside transaction(); the failure is what the caller hears, unless fatal follows. */
+  private async abortAfter(transactions: TransactionManager): Promise<void> {
+    const state = transactions.state;
+    if (state !== 'IN_TRANSACTION' && state !== 'ABORTABLE_ERROR') return;
+    await transactions.abortTransaction();
+  }
+
+  private transactional(method: string): TransactionManager {
+    if (this.transactions === undefined) {
+      throw new TransactionStateError(
+        `${method}() needs a transactional producer: create it with a transactionalId option (one per producer instance).`,
+      );
+    }
+    return this.transactions;
   }
 
   /**
@@ -210,6 +349,15 @@ export class Producer<K = KeyValue, V = KeyValue> {
         ),
       );
       return this.mayGoOn();
+    }
+    // A transactional producer sends inside a transaction that can still commit (its errors say more than
+    // the idempotence's fatal one below: fenced, abortable, not in a transaction).
+    if (this.transactions !== undefined) {
+      const refused = this.transactions.sendError();
+      if (refused !== null) {
+        failSoon(done, refused);
+        return this.mayGoOn();
+      }
     }
     // After a fatal error (fenced, not authorized) the producer cannot deliver anything more.
     const fatal = this.idempotence?.fatal;
@@ -382,6 +530,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
       await flushed;
     }
     this.sender.stop();
+    this.transactions?.close();
     this.metadata.close();
     await Promise.all([this.pool.close('the producer was closed'), this.encoder.close()]);
     this.throwUnreported();

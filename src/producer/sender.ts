@@ -12,6 +12,7 @@ import type { Idempotence } from './idempotence.js';
 import type { MetadataCache } from './metadata.js';
 import { buildProduceRequest, matchProduceResponse, type ProduceRequestPlan } from './produce-request.js';
 import { deliver, type ProducerBatch } from './producer-batch.js';
+import type { TransactionManager } from './transaction-manager.js';
 
 // The sender's drain loop: ready batches -> grouped by leader -> in-flight slots -> one Produce request per
 // leader carrying every ready partition of that broker -> each record settled from the response. Failures
@@ -31,6 +32,8 @@ export interface SenderOptions {
   now: () => number;
   /** Present when idempotence is on. */
   idempotence?: Idempotence | undefined;
+  /** Present for a transactional producer (idempotence is on then too). */
+  transactions?: TransactionManager | undefined;
 }
 
 export class Sender {
@@ -59,6 +62,7 @@ export class Sender {
   private refreshing = false;
   private stopped = false;
   private readonly idempotence: Idempotence | undefined;
+  private readonly transactions: TransactionManager | undefined;
   private readonly encoder: BatchEncoder;
 
   constructor(options: SenderOptions) {
@@ -68,6 +72,7 @@ export class Sender {
     this.pool = options.pool;
     this.now = options.now;
     this.idempotence = options.idempotence;
+    this.transactions = options.transactions;
     this.encoder = options.encoder;
     this.retryBackoff = new ExponentialBackoff({
       initialMs: this.config.retryBackoffMs,
@@ -95,6 +100,13 @@ export class Sender {
     if (this.stopped) return;
     this.failExpired();
     if (this.metadata.isStale()) this.refreshMetadata();
+    const txn = this.transactions;
+    if (txn !== undefined) {
+      // A transaction that must abort (or is aborting) sends nothing new: batches without a sequence fail now;
+      // those with one (retries) still go, so the broker's sequences stay whole (Java's abortUndrainedBatches).
+      const undrained = txn.undrainedError();
+      if (undrained !== null) this.abortUnsequenced(undrained);
+    }
     const idem = this.idempotence;
     if (idem !== undefined) {
       // With idempotence nothing is drained without a producer id, after a fatal error, or while an epoch
@@ -116,6 +128,8 @@ export class Sender {
     let needMetadata = false;
     for (const batch of ready) {
       if (idem !== undefined && !idem.mayStamp(batch)) continue;
+      // A transaction's partition is sent to only once its coordinator has it (AddPartitionsToTxn).
+      if (txn !== undefined && !txn.isSendAllowed(batch.topic, batch.partition)) continue;
       const leader = this.metadata.topic(batch.topic)?.partitions[batch.partition]?.leaderId ?? -1;
       if (leader < 0 || !this.metadata.brokers.has(leader)) {
         needMetadata = true;
@@ -190,6 +204,13 @@ export class Sender {
     for (const batch of this.accumulator.allBatches()) if (!batch.inFlight) this.fail(batch, error);
   }
 
+  /** Fails the batches never sent (no sequence yet): an aborted transaction will not take them. */
+  abortUnsequenced(error: Error): void {
+    for (const batch of this.accumulator.allBatches()) {
+      if (!batch.inFlight && batch.baseSequence < 0) this.fail(batch, error);
+    }
+  }
+
   /** Keeps one timer for the next linger, backoff or delivery deadline, or metadata refresh. */
   private scheduleTimer(delay: number): void {
     if (!Number.isFinite(delay)) return;
@@ -242,14 +263,14 @@ export class Sender {
     // A batch that had a sequence leaves a gap the broker would refuse later batches for.
     this.idempotence?.noteGap(batch);
     this.accumulator.remove(batch);
-    batch.fail(
-      new DeliveryTimeoutError(
-        batch.topic,
-        batch.partition,
-        `Expiring ${batch.recordCount} record(s) for ${batch.topic}-${batch.partition}: ${this.now() - batch.createdMs} ms have passed since the batch was created, more than deliveryTimeoutMs (${this.config.deliveryTimeoutMs}).${note}${reason}`,
-        last,
-      ),
+    const error = new DeliveryTimeoutError(
+      batch.topic,
+      batch.partition,
+      `Expiring ${batch.recordCount} record(s) for ${batch.topic}-${batch.partition}: ${this.now() - batch.createdMs} ms have passed since the batch was created, more than deliveryTimeoutMs (${this.config.deliveryTimeoutMs}).${note}${reason}`,
+      last,
     );
+    this.transactions?.handleFailedBatch(error);
+    batch.fail(error);
   }
 
   /** True (and the partition unmuted) when the batch settled while its request was out: ignore the answer. */
@@ -273,13 +294,16 @@ export class Sender {
       const connection = await this.pool.get(nodeId, 'produce');
       const encoded = await Promise.all(batches.map((batch) => this.encoder.encode(batch)));
       await previousTurn;
+      const cap = this.transactions?.maxProduceVersion;
+      const brokerVersion = connection.versionFor(ProduceApi);
       plan = buildProduceRequest(
         batches,
         encoded,
         this.topicIdOf,
-        connection.versionFor(ProduceApi),
+        cap === undefined ? brokerVersion : Math.min(brokerVersion, cap),
         this.config.acks,
         this.config.requestTimeoutMs,
+        this.config.transactionalId ?? null,
       );
       const { request, version } = plan;
       sent =
@@ -437,6 +461,11 @@ export class Sender {
       // Produce v8+: the broker named the records it refused; the rest of the batch failed with them.
       const perRecord = new Map(recordErrors.map((e) => [e.batchIndex, e.batchIndexErrorMessage ?? null]));
       this.idempotence?.noteGap(batch);
+      this.transactions?.handleFailedBatch(
+        error instanceof Error
+          ? error
+          : new ProduceError(batch.topic, batch.partition, errorName, base, error),
+      );
       this.accumulator.release(batch);
       this.accumulator.remove(batch);
       batch.records.forEach((record, index) => {
@@ -467,6 +496,7 @@ export class Sender {
 
   private fail(batch: ProducerBatch, error: Error): void {
     this.idempotence?.noteGap(batch);
+    this.transactions?.handleFailedBatch(error);
     this.accumulator.release(batch);
     this.accumulator.remove(batch);
     batch.fail(error);

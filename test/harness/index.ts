@@ -100,6 +100,14 @@ export function deleteTopic(topic: string, bootstrap = kafkaBootstrap()): Promis
   return lib.deleteTopic(bootstrap, topic, { version: kafkaVersion() });
 }
 
+/** A consumer group's committed offsets, read by Kafka's Admin client. */
+export function groupOffsets(
+  group: string,
+  bootstrap = kafkaBootstrap(),
+): ReturnType<typeof lib.groupOffsets> {
+  return lib.groupOffsets(bootstrap, group, { version: kafkaVersion() });
+}
+
 export function describeCluster(bootstrap = kafkaBootstrap()): ReturnType<typeof lib.describeCluster> {
   return lib.describeCluster(bootstrap, { version: kafkaVersion() });
 }
