@@ -46,11 +46,16 @@ export async function inputSources(files: readonly string[], stdin: Readable): P
   return sources;
 }
 
-/** Every line of every source in turn (without its line ending, \n or \r\n). */
-export async function* inputLines(sources: readonly InputSource[]): AsyncGenerator<InputLine> {
+/** Every line of every source in turn (without its line ending, \n or \r\n), until `stop` is aborted. */
+export async function* inputLines(
+  sources: readonly InputSource[],
+  stop: AbortSignal,
+): AsyncGenerator<InputLine> {
   for (const source of sources) {
+    if (stop.aborted) return;
     const stream = source.open();
-    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    // Aborting closes the interface, which ends the loop below at the next line.
+    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY, signal: stop });
     let lineNumber = 0;
     try {
       for await (const text of lines) {

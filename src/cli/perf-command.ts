@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { CliError } from './cli-error.js';
+import { CliError, EXIT_INTERRUPTED } from './cli-error.js';
 import { javaSummaryLine, PerfStats } from './perf-stats.js';
 import type { CommandIo } from './produce-command.js';
 import { addConnectionFlags, type ConnectionFlags, producerFromFlags } from './producer-from-flags.js';
@@ -30,6 +30,13 @@ function count(what: string, min: number): (text: string) => number {
     }
     return n;
   };
+}
+
+function throughputFlag(text: string): number {
+  // Java's tool takes 0 too and then never sends; a limit of nothing is more likely a typo for -1.
+  const n = Number(text);
+  if (n === -1 || (/^\d+$/.test(text) && Number.isSafeInteger(n) && n >= 1)) return n;
+  throw new InvalidArgumentError('expected records a second (an integer >= 1), or -1 for no limit.');
 }
 
 function payloadOf(size: number): Uint8Array {
@@ -78,7 +85,7 @@ async function perf(flags: PerfFlags, io: CommandIo, stderr: NodeJS.WritableStre
   let firstError: Error | undefined;
   let sent = 0;
   try {
-    for (let i = 0; i < flags.records && firstError === undefined; i++) {
+    for (let i = 0; i < flags.records && firstError === undefined && !io.interrupted.aborted; i++) {
       if (flags.throughput > 0) {
         // Java's ThroughputThrottler: never ahead of T records/s since the start.
         const ahead = startMs + (i * 1000) / flags.throughput - Date.now();
@@ -105,6 +112,9 @@ async function perf(flags: PerfFlags, io: CommandIo, stderr: NodeJS.WritableStre
   } else {
     io.out(javaSummaryLine(summary));
   }
+  if (io.interrupted.aborted && firstError === undefined) {
+    throw new CliError(`interrupted after ${sent} of ${flags.records} records.`, EXIT_INTERRUPTED);
+  }
   if (firstError !== undefined) {
     throw new CliError(
       `${failed} of ${sent} records were not delivered to topic '${flags.topic}', so the test stopped; the first: ${firstError.message}`,
@@ -122,7 +132,7 @@ export function perfCommand(io: CommandIo, stderr: NodeJS.WritableStream): Comma
     .option(
       '--throughput <records/s>',
       'at most this many records a second; -1 for no limit',
-      count('records a second, or -1', -1),
+      throughputFlag,
       -1,
     )
     .option('-t, --topic <topic>', 'the topic to write to', 'kafka-wire-perf')

@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { RecordMetadata } from '../index.js';
-import { CliError, EXIT_USAGE } from './cli-error.js';
+import { CliError, EXIT_INTERRUPTED, EXIT_USAGE } from './cli-error.js';
 import { type InputLine, inputLines, inputSources } from './input-lines.js';
 import { BadLineError, INPUT_FORMATS, type InputFormat, lineParser, SKIP } from './input-records.js';
 import { addConnectionFlags, type ConnectionFlags, producerFromFlags } from './producer-from-flags.js';
@@ -15,6 +15,8 @@ export interface CommandIo {
   stdin: Readable;
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Aborted when the user asks to stop (Ctrl-C): stop reading and sending, deliver what was accepted. */
+  interrupted: AbortSignal;
 }
 
 interface ProduceFlags extends ConnectionFlags {
@@ -71,9 +73,11 @@ async function produce(files: string[], flags: ProduceFlags, io: CommandIo): Pro
   let failure: { line: InputLine; error: Error } | undefined;
   let failed = 0;
   let badLine: { line: InputLine; reason: string } | undefined;
+  let lastRead: InputLine | undefined;
   try {
-    for await (const line of inputLines(sources)) {
+    for await (const line of inputLines(sources, io.interrupted)) {
       if (failure !== undefined) break;
+      lastRead = line;
       let parsed: ReturnType<typeof parse>;
       try {
         parsed = parse(line.text);
@@ -118,6 +122,14 @@ async function produce(files: string[], flags: ProduceFlags, io: CommandIo): Pro
   if (failure !== undefined) {
     throw new CliError(
       `${failed} of ${produced} records could not be delivered to topic '${flags.topic}' (${delivered} were), so the input was not read further. The first, from ${where(failure.line)}: ${failure.error.message}`,
+    );
+  }
+  if (io.interrupted.aborted) {
+    throw new CliError(
+      lastRead === undefined
+        ? 'interrupted before any input was read: nothing was sent.'
+        : `interrupted after ${where(lastRead)}: the ${delivered} records read were delivered, nothing more was read.`,
+      EXIT_INTERRUPTED,
     );
   }
   if (badLine !== undefined) {

@@ -1,6 +1,6 @@
-// Runs the built command line (package.json's bin, dist/cli/main.js) as a user would: a child process with
-// stdin fed and closed, stdout and stderr captured whole.
-import { spawn } from 'node:child_process';
+// Runs the built command line (package.json's bin, dist/cli/main.js) as a user would: a child process whose
+// stdout and stderr are captured whole.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../harness/index.js';
@@ -17,15 +17,13 @@ export const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8
 };
 const bin = join(repoRoot, pkg.bin['kafka-wire']!);
 
-export function cli(
+/** Starts the CLI; `done` settles when it has exited. stdin stays open for the test to write to and end. */
+export function startCli(
   args: string[],
-  options: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...options.env },
-    });
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcessWithoutNullStreams; done: Promise<CliRun> } {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
+  const done = new Promise<CliRun>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -36,6 +34,15 @@ export function cli(
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
   });
+  return { child, done };
+}
+
+export function cli(
+  args: string[],
+  options: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
+  const { child, done } = startCli(args, options.env);
+  child.stdin.end(options.stdin ?? '');
+  return done;
 }

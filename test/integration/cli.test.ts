@@ -8,8 +8,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NOT_GENERATED } from '../../src/cli/producer-flags.js';
 import { PRODUCER_OPTIONS } from '../../src/index.js';
-import { consumeAll, createTopic, kafkaBootstrap, uniqueTopic } from '../harness/index.js';
-import { cli, pkg } from './cli-run.js';
+import {
+  consumeAll,
+  createTopic,
+  describeTopic,
+  eventually,
+  kafkaBootstrap,
+  uniqueTopic,
+} from '../harness/index.js';
+import { cli, pkg, startCli } from './cli-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kafka-wire-cli-'));
 function file(name: string, content: string): string {
@@ -223,6 +230,33 @@ describe('kafka-wire produce', () => {
       stderr: `kafka-wire: cannot read input file '${missing}': ENOENT: no such file or directory, open '${missing}'. Nothing was sent; check the path and its permissions.\n`,
     });
     expect(await consumeAll({ topic })).toEqual([]);
+  });
+
+  it('on Ctrl-C stops reading and delivers the records it has read, even those still lingering', async () => {
+    const topic = uniqueTopic('cli-sigint');
+    // A minute's linger: without the drain on interrupt, the records would still be in the producer.
+    const { child, done } = startCli([
+      'produce',
+      '-b',
+      kafkaBootstrap(),
+      '-t',
+      topic,
+      '--linger-ms',
+      '60000',
+    ]);
+    child.stdin.write('one\ntwo\n');
+    // The CLI has read and produced the first line once its metadata request has auto-created the topic.
+    await eventually(() => describeTopic(topic), { timeoutMs: 30_000, intervalMs: 200 });
+    child.kill('SIGINT');
+    const run = await done;
+    expect(run).toEqual({
+      code: 130,
+      stdout: '',
+      stderr:
+        'kafka-wire: stopping; delivering the records already read (interrupt again to quit at once).\n' +
+        'kafka-wire: interrupted after stdin line 2: the 2 records read were delivered, nothing more was read.\n',
+    });
+    expect((await consumeAll({ topic, count: 2 })).map((r) => text(r.value))).toEqual(['one', 'two']);
   });
 
   it('exits 1 naming the topic when the broker refuses records', async () => {
