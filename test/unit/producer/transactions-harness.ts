@@ -186,6 +186,14 @@ export function setup(
     aborted: [] as Error[],
     /** What flush() waits for before resolving (records still being delivered). */
     inFlight: Promise.resolve() as Promise<void>,
+    /** Keeps records "in flight" (flush() waiting) until the returned function is called. */
+    hold(): () => void {
+      let release!: () => void;
+      records.inFlight = new Promise((resolve) => {
+        release = resolve;
+      });
+      return release;
+    },
   };
   let transactionVersion = initialVersion ?? 0;
   const manager = new TransactionManager({

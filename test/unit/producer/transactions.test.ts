@@ -32,6 +32,15 @@ async function ready(options: Parameters<typeof setup>[0] = {}) {
   return t;
 }
 
+/** A ready producer in a transaction whose coordinator has added `topic`-`partition`. */
+async function writingTo(topic: string, partition: number) {
+  const t = await ready();
+  t.manager.beginTransaction();
+  t.manager.maybeAddPartition(topic, partition);
+  await turn();
+  return t;
+}
+
 describe('state transitions (Java State.isTransitionValid)', () => {
   const allowed: Array<[TransactionState, TransactionState]> = [
     ['UNINITIALIZED', 'INITIALIZING'],
@@ -186,10 +195,7 @@ describe('misuse is a TransactionStateError, as Java throws IllegalStateExceptio
   it('another transactional method while one runs', async () => {
     const t = await ready();
     t.manager.beginTransaction();
-    let release!: () => void;
-    t.records.inFlight = new Promise((resolve) => {
-      release = resolve;
-    });
+    const release = t.records.hold();
     const commit = t.manager.commitTransaction();
     await expect(t.manager.abortTransaction()).rejects.toThrow(
       /while commitTransaction\(\) is still running/,
@@ -434,14 +440,8 @@ describe('transactions v1 (transaction.version < 2)', () => {
   });
 
   it('a batch failing while commit flushes: the commit rejects as abortable and sends no EndTxn', async () => {
-    const t = await ready();
-    t.manager.beginTransaction();
-    t.manager.maybeAddPartition('a', 0);
-    await turn();
-    let release!: () => void;
-    t.records.inFlight = new Promise((resolve) => {
-      release = resolve;
-    });
+    const t = await writingTo('a', 0);
+    const release = t.records.hold();
     const commit = t.manager.commitTransaction();
     expect(t.manager.state).toBe('COMMITTING');
     t.manager.handleFailedBatch(
@@ -477,10 +477,7 @@ describe('transactions v1 (transaction.version < 2)', () => {
   });
 
   it('TRANSACTION_ABORTABLE from EndTxn: the commit rejects, abort then works', async () => {
-    const t = await ready();
-    t.manager.beginTransaction();
-    t.manager.maybeAddPartition('a', 0);
-    await turn();
+    const t = await writingTo('a', 0);
     t.channel.script('EndTxn', errorAnswer('TRANSACTION_ABORTABLE'));
     await expect(t.manager.commitTransaction()).rejects.toThrow(/TRANSACTION_ABORTABLE/);
     expect(t.manager.state).toBe('ABORTABLE_ERROR');
@@ -489,10 +486,7 @@ describe('transactions v1 (transaction.version < 2)', () => {
   });
 
   it('INVALID_PRODUCER_EPOCH from a coordinator means fenced; PRODUCER_FENCED on a batch too', async () => {
-    const t = await ready();
-    t.manager.beginTransaction();
-    t.manager.maybeAddPartition('a', 0);
-    await turn();
+    const t = await writingTo('a', 0);
     t.channel.script('EndTxn', errorAnswer('INVALID_PRODUCER_EPOCH'));
     await expect(t.manager.commitTransaction()).rejects.toBeInstanceOf(ProducerFencedError);
     expect(t.manager.state).toBe('FATAL_ERROR');
@@ -520,14 +514,8 @@ describe('transactions v1 (transaction.version < 2)', () => {
   });
 
   it('records failing during an abort do not change its course', async () => {
-    const t = await ready();
-    t.manager.beginTransaction();
-    t.manager.maybeAddPartition('a', 0);
-    await turn();
-    let release!: () => void;
-    t.records.inFlight = new Promise((resolve) => {
-      release = resolve;
-    });
+    const t = await writingTo('a', 0);
+    const release = t.records.hold();
     const abort = t.manager.abortTransaction();
     expect(t.manager.state).toBe('ABORTING');
     expect(t.manager.undrainedError()).toBeInstanceOf(TransactionAbortedError);
