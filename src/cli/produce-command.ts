@@ -44,15 +44,20 @@ function where(line: InputLine): string {
   return `${line.source} line ${line.lineNumber}`;
 }
 
-/** Prints each record's place in input order, whatever order partitions answer in. */
-function metadataPrinter(out: (line: string) => void): (index: number, metadata: RecordMetadata) => void {
-  const done = new Map<number, RecordMetadata>();
+/**
+ * Prints each record's place in input order, whatever order partitions answer in; a failed record (null)
+ * prints nothing but must not hold back the lines after it.
+ */
+function metadataPrinter(
+  out: (line: string) => void,
+): (index: number, metadata: RecordMetadata | null) => void {
+  const done = new Map<number, RecordMetadata | null>();
   let next = 0;
   return (index, metadata) => {
     done.set(index, metadata);
     for (let m = done.get(next); m !== undefined; m = done.get(next)) {
       // Java's RecordMetadata.toString(): topic-partition@offset.
-      out(`${m.topic}-${m.partition}@${m.offset}`);
+      if (m !== null) out(`${m.topic}-${m.partition}@${m.offset}`);
       done.delete(next++);
     }
   };
@@ -106,10 +111,8 @@ async function produce(files: string[], flags: ProduceFlags, io: CommandIo): Pro
           if (error !== null) {
             failed++;
             failure ??= { line, error };
-            return;
-          }
-          delivered++;
-          printMetadata?.(index, metadata!);
+          } else delivered++;
+          printMetadata?.(index, metadata);
         },
       );
       if (!ok) await producer.waitForRoom();
@@ -121,7 +124,7 @@ async function produce(files: string[], flags: ProduceFlags, io: CommandIo): Pro
 
   if (failure !== undefined) {
     throw new CliError(
-      `${failed} of ${produced} records could not be delivered to topic '${flags.topic}' (${delivered} were), so the input was not read further. The first, from ${where(failure.line)}: ${failure.error.message}`,
+      `${failed} of ${produced} records could not be delivered to topic '${flags.topic}' (${delivered} were). The first, from ${where(failure.line)}: ${failure.error.message}`,
     );
   }
   if (io.interrupted.aborted) {

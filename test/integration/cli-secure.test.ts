@@ -117,7 +117,7 @@ describe('kafka-wire produce on a secured broker', () => {
     );
     expect(lines[1]).toMatch(
       new RegExp(
-        `^kafka-wire: 1 of 1 records could not be delivered to topic '${topic}' \\(0 were\\), so the input was not read further\\. The first, from stdin line 1: .*${kafka.listeners.SASL_SSL.replace(/\./g, '\\.')}.*`,
+        `^kafka-wire: 1 of 1 records could not be delivered to topic '${topic}' \\(0 were\\)\\. The first, from stdin line 1: .*${kafka.listeners.SASL_SSL.replace(/\./g, '\\.')}.*`,
       ),
     );
     expect(lines[1]).toMatch(/SCRAM|authenticat/i);

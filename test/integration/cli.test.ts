@@ -259,16 +259,21 @@ describe('kafka-wire produce', () => {
     expect((await consumeAll({ topic, count: 2 })).map((r) => text(r.value))).toEqual(['one', 'two']);
   });
 
-  it('exits 1 naming the topic when the broker refuses records', async () => {
+  it('exits 1 naming the topic and the line when a record is refused, still printing where the others went', async () => {
     const topic = uniqueTopic('cli-refused');
     await createTopic({ topic, partitions: 1, replicationFactor: 1 });
-    const run = await cli(['produce', '-b', kafkaBootstrap(), '-t', topic, '--partition', '4'], {
-      stdin: 'a\nb\n',
-    });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toBe(
-      `kafka-wire: 1 of 1 records could not be delivered to topic '${topic}' (0 were), so the input was not read further. The first, from stdin line 1: Partition 4 does not exist: topic '${topic}' has 1 partition(s) (0 to 0).\n`,
+    const run = await cli(
+      ['produce', '-b', kafkaBootstrap(), '-t', topic, '-f', 'json', '--print-metadata'],
+      {
+        stdin: '{"value":"a","partition":0}\n{"value":"b","partition":4}\n',
+      },
     );
+    expect(run).toEqual({
+      code: 1,
+      stdout: `${topic}-0@0\n`,
+      stderr: `kafka-wire: 1 of 2 records could not be delivered to topic '${topic}' (1 were). The first, from stdin line 2: Partition 4 does not exist: topic '${topic}' has 1 partition(s) (0 to 0).\n`,
+    });
+    expect((await consumeAll({ topic })).map((r) => text(r.value))).toEqual(['a']);
   });
 });
 
