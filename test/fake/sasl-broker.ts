@@ -31,7 +31,11 @@ export interface SaslBrokerOptions {
   sessionLifetimeMs?: number;
   /** Highest SaslAuthenticate version advertised (default 2). */
   authenticateMax?: number;
-  /** How late a request past the session end is still accepted (a loaded test machine runs timers late). */
+  /**
+   * How late a request past the session end is still accepted. The client's re-authentication timer shares this
+   * process's event loop, which a loaded machine runs late; a grace of a fraction of the lifetime absorbs that,
+   * while a client that never re-authenticates is still caught once it outlives lifetime + grace.
+   */
   expiryGraceMs?: number;
   /** Delay before echoing a non-SASL request. */
   responseDelayMs?: number;
@@ -54,6 +58,8 @@ export interface SaslBroker extends FakeBroker {
   readonly authenticateVersions: number[];
   /** Successful authentications so far. */
   authentications(): number;
+  /** Resolves once `count` events of `kind` happened (at once if they already did): waits on events, not timers. */
+  reached(kind: SaslEvent['kind'], count: number): Promise<void>;
 }
 
 const SASL_AUTHENTICATION_FAILED = 58;
@@ -76,6 +82,15 @@ export async function startSaslBroker(options: SaslBrokerOptions = {}): Promise<
   const events: SaslEvent[] = [];
   const violations: string[] = [];
   const authenticateVersions: number[] = [];
+  const waiters: { kind: SaslEvent['kind']; count: number; resolve: () => void }[] = [];
+  const countOf = (kind: SaslEvent['kind']) => events.filter((e) => e.kind === kind).length;
+  const record = (event: SaslEvent) => {
+    events.push(event);
+    for (const waiter of waiters.filter((w) => w.kind === event.kind && countOf(w.kind) >= w.count)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
   const states = new Map<Socket, SocketState>();
   let attempts = 0;
   let successes = 0;
@@ -97,7 +112,7 @@ export async function startSaslBroker(options: SaslBrokerOptions = {}): Promise<
       };
       states.set(socket, state);
       const index = state.index;
-      socket.on('close', () => events.push({ socket: index, kind: 'closed', detail: '' }));
+      socket.on('close', () => record({ socket: index, kind: 'closed', detail: '' }));
     }
     return state;
   };
@@ -112,7 +127,7 @@ export async function startSaslBroker(options: SaslBrokerOptions = {}): Promise<
       const state = stateOf(socket);
       if (request.apiKey === SaslHandshakeApi.apiKey) {
         const { apiVersion, correlationId, request: body } = decodeRequest(SaslHandshakeApi, request.frame);
-        events.push({ socket: state.index, kind: 'handshake', detail: body.mechanism });
+        record({ socket: state.index, kind: 'handshake', detail: body.mechanism });
         if (state.unanswered > 0) {
           drop(socket, state, `SaslHandshake with ${state.unanswered} request(s) unanswered`, true);
           return;
@@ -135,7 +150,7 @@ export async function startSaslBroker(options: SaslBrokerOptions = {}): Promise<
           request: body,
         } = decodeRequest(SaslAuthenticateApi, request.frame);
         authenticateVersions.push(apiVersion);
-        events.push({ socket: state.index, kind: 'authenticate', detail: '' });
+        record({ socket: state.index, kind: 'authenticate', detail: '' });
         if (!state.inExchange) {
           drop(socket, state, 'SaslAuthenticate without SaslHandshake', true);
           return;
@@ -162,7 +177,7 @@ export async function startSaslBroker(options: SaslBrokerOptions = {}): Promise<
       }
       // After api key, version and correlation id: a null client id (int16 -1), then the test's text.
       const body = request.frame.subarray(8);
-      events.push({
+      record({
         socket: state.index,
         kind: 'request',
         detail: Buffer.from(body.subarray(2)).toString('utf8'),
@@ -195,6 +210,10 @@ export async function startSaslBroker(options: SaslBrokerOptions = {}): Promise<
     violations,
     authenticateVersions,
     authentications: () => successes,
+    reached: (kind, count) =>
+      countOf(kind) >= count
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => void waiters.push({ kind, count, resolve })),
   };
 }
 
