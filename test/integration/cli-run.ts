@@ -15,14 +15,29 @@ export const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8
   version: string;
   bin: Record<string, string>;
 };
-const bin = join(repoRoot, pkg.bin['kafka-wire']!);
+export const bin = join(repoRoot, pkg.bin['kafka-wire']!);
 
 /** Starts the CLI; `done` settles when it has exited. stdin stays open for the test to write to and end. */
 export function startCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): { child: ChildProcessWithoutNullStreams; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
+  return start(process.execPath, [bin, ...args], env);
+}
+
+/** Runs any program (e.g. one that gives the CLI a terminal) with stdin closed. */
+export function run(program: string, args: string[]): Promise<CliRun> {
+  const { child, done } = start(program, args, {});
+  child.stdin.end();
+  return done;
+}
+
+function start(
+  program: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcessWithoutNullStreams; done: Promise<CliRun> } {
+  const child = spawn(program, args, { cwd: repoRoot, env: { ...process.env, ...env } });
   const done = new Promise<CliRun>((resolve, reject) => {
     let stdout = '';
     let stderr = '';

@@ -16,7 +16,7 @@ import {
   kafkaBootstrap,
   uniqueTopic,
 } from '../harness/index.js';
-import { cli, pkg, startCli } from './cli-run.js';
+import { bin, cli, pkg, run, startCli } from './cli-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kafka-wire-cli-'));
 function file(name: string, content: string): string {
@@ -302,6 +302,29 @@ describe('kafka-wire perf', () => {
     expect(run.stderr).toBe('');
     const records = await consumeAll({ topic, count: 3000 });
     expect(records.every((r) => r.key === null && /^[A-Z]{100}$/.test(text(r.value)!))).toBe(true);
+  });
+
+  it('shows a live progress bar on a terminal: records, rate, MB/s, p50 and p99 so far', async () => {
+    const topic = uniqueTopic('cli-perf-bar');
+    // util-linux's script(1) gives the CLI a terminal (a pseudo-tty) and copies what it shows to stdout.
+    const command = [process.execPath, bin, 'perf', '-b', kafkaBootstrap(), '-t', topic]
+      .concat(['-n', '4000', '-s', '50', '--throughput', '2000'])
+      .map((arg) => `'${arg}'`)
+      .join(' ');
+    const { stdout, code } = await run('script', ['-qefc', command, '/dev/null']);
+    expect(code).toBe(0);
+    // cli-progress redraws its line after a carriage return or a cursor-to-column-1 escape.
+    const frames = stdout
+      .split('\r')
+      .flatMap((part) => part.split('\u001b[1G'))
+      .filter((f) => f.includes('records |'));
+    const frame =
+      /(\d+)% \| (\d+)\/4000 records \| (\d+) records\/s \| (\d+\.\d\d) MB\/s \| p50 (\d+) ms \| p99 (\d+) ms/;
+    // Updated every 200 ms over two seconds, the last frame at 100 %.
+    expect(frames.length).toBeGreaterThanOrEqual(3);
+    for (const f of frames) expect(f).toMatch(frame);
+    expect(frames.at(-1)).toMatch(/ 100% \| 4000\/4000 records \| /);
+    expect(stdout).toMatch(/\n4000 records sent, \d+\.\d{6} records\/sec /);
   });
 
   it('--json gives every figure, consistent with each other, and holds --throughput', async () => {
