@@ -121,8 +121,16 @@ describe('string and uuid', () => {
         expect(hex(stringSerializer.serialize(s))).toBe(Buffer.from(s, 'utf8').toString('hex'));
       }),
     );
+    // Any UTF-16 string: code points from the whole range, with ASCII and lone surrogate halves mixed in so that
+    // one-byte characters next to lone and paired surrogates are frequent. (fast-check's own unit 'binary' spends 2-6 s building its tables on first
+    // use, which ran past the test timeout on a loaded machine.)
+    const codePoint = fc.oneof(
+      fc.integer({ min: 0, max: 0x10ffff }),
+      fc.integer({ min: 0, max: 0x7f }),
+      fc.integer({ min: 0xd800, max: 0xdfff }),
+    );
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), (s) => {
+      fc.property(fc.string({ unit: codePoint.map((c) => String.fromCodePoint(c)) }), (s) => {
         const back = Buffer.from(stringSerializer.serialize(s)!).toString('utf8');
         const expected = s.replace(
           /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
