@@ -117,7 +117,7 @@ async function perf(flags: PerfFlags, io: CommandIo, stderr: NodeJS.WritableStre
   }
   if (firstError !== undefined) {
     throw new CliError(
-      `${failed} of ${sent} records were not delivered to topic '${flags.topic}', so the test stopped; the first: ${firstError.message}`,
+      `${failed} of ${sent} records could not be delivered to topic '${flags.topic}', so the test stopped. The first: ${firstError.message}`,
     );
   }
 }

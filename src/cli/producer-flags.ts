@@ -90,6 +90,32 @@ export function flagFor(option: string): string | undefined {
   return (GENERATED as readonly string[]).includes(option) ? `--${flagName(option)}` : undefined;
 }
 
+// Java's names (`linger.ms`) for -X, so settings copy over from a Java producer's properties file. Only names
+// that are one config: TLS, SASL and the per-codec compression levels have flags of their own.
+const BY_JAVA_NAME: ReadonlyMap<string, Exclude<OptionName, NotGenerated>> = new Map(
+  GENERATED.filter((name) => /^[a-z0-9.]+$/.test(PRODUCER_OPTIONS[name].java)).map((name) => [
+    PRODUCER_OPTIONS[name].java,
+    name,
+  ]),
+);
+
+function producerProperty(text: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError('expected <java.name>=<value>, such as linger.ms=20.');
+  const javaName = text.slice(0, at).trim();
+  const name = BY_JAVA_NAME.get(javaName);
+  if (name === undefined) {
+    throw new InvalidArgumentError(
+      `'${javaName}' is not a producer config this command takes; --help lists them with their Java names (TLS and SASL have flags of their own).`,
+    );
+  }
+  try {
+    return { ...previous, [name]: specFor(name).parse(text.slice(at + 1).trim()) };
+  } catch (error) {
+    throw new InvalidArgumentError(`${javaName}: ${(error as Error).message}`);
+  }
+}
+
 /** Adds a flag for every producer option that has one, plus `--compression` as kcat's short form. */
 export function addProducerFlags(command: Command): Command {
   command.optionsGroup("Producer options (Java's producer configs, in kebab case):");
@@ -99,6 +125,11 @@ export function addProducerFlags(command: Command): Command {
       new Option(`--${flagName(name)} ${spec.value}`, describe(name)).argParser((text) => spec.parse(text)),
     );
   }
+  command.option(
+    '-X, --producer-property <java.name=value>',
+    "a producer config by its Java name, as kcat's -X and Java's --producer-property (repeatable); a flag of its own wins",
+    producerProperty,
+  );
   const codec = EXPLICIT.compressionType;
   command.addOption(
     new Option(`--compression ${codec.value}`, 'the same as --compression-type').argParser((text) =>
@@ -110,7 +141,7 @@ export function addProducerFlags(command: Command): Command {
 
 /** The producer options among a command's parsed flags (commander names them as the producer does). */
 export function producerOptionsFrom(flags: Record<string, unknown>): Partial<ProducerOptions> {
-  const options: Record<string, unknown> = {};
+  const options: Record<string, unknown> = { ...(flags.producerProperty as Record<string, unknown>) };
   for (const name of GENERATED) {
     if (flags[name] !== undefined) options[name] = flags[name];
   }

@@ -28,7 +28,7 @@ function file(name: string, content: string): string {
 const text = (b: Buffer | null) => (b === null ? null : b.toString('utf8'));
 const headers = (hs: { key: string; value: Buffer | null }[]) => hs.map((h) => [h.key, text(h.value)]);
 
-describe('kafka-wire --help / --version', () => {
+describe('kafka-wire --help, --version and flags', () => {
   it('prints the package version, and help that lists the commands', async () => {
     const version = await cli(['--version']);
     expect(version).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
@@ -69,6 +69,26 @@ describe('kafka-wire --help / --version', () => {
     expect(run.stderr).toBe(
       "kafka-wire: Invalid producer option 'batchSize': expected an integer in [0, 2147483647], got -1. (flag --batch-size)\n",
     );
+  });
+  it("takes producer configs by Java's name with -X, and refuses names it does not know", async () => {
+    const topic = uniqueTopic('cli-x');
+    const tooLarge = await cli(
+      ['produce', '-b', kafkaBootstrap(), '-t', topic, '-X', 'max.request.size=200', '-X', 'linger.ms=0'],
+      { stdin: `${'x'.repeat(300)}\n` },
+    );
+    expect(tooLarge).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `kafka-wire: 1 of 1 records could not be delivered to topic '${topic}' (0 were). The first, from stdin line 1: The record is 370 bytes when encoded, more than maxRequestSize (200). Raise maxRequestSize (and the topic's max.message.bytes) or make the record smaller.\n`,
+    });
+    expect(
+      await cli(['produce', '-b', kafkaBootstrap(), '-t', topic, '-X', 'security.protocol=SSL']),
+    ).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        "error: option '-X, --producer-property <java.name=value>' argument 'security.protocol=SSL' is invalid. 'security.protocol' is not a producer config this command takes; --help lists them with their Java names (TLS and SASL have flags of their own).\n(add --help for the flags)\n",
+    });
   });
 });
 
