@@ -53,6 +53,7 @@ import { uuidToString, ZERO_UUID } from '../../src/protocol/uuid.js';
 import { decodeRecordBatchesSync } from '../../src/records/decode.js';
 import type { DecodedRecord, DecodedRecordBatch } from '../../src/records/types.js';
 import { readFrames } from './frames.js';
+import { FakeTransactionCoordinator } from './transaction-coordinator.js';
 
 /** A Kafka error by name (`'NOT_LEADER_OR_FOLLOWER'`) or code. */
 export type ErrorRef = KafkaErrorName | number;
@@ -84,6 +85,11 @@ export interface FakeClusterOptions {
   firstProducerId?: bigint;
   /** How the broker answers idempotent batches it cannot accept; defaults are Kafka 4.x's. */
   idempotence?: IdempotenceBehaviour;
+  /**
+   * Advertise the transaction and group coordinator APIs, and `transaction.version` finalized at this level
+   * (2+: transactions v2). Default: neither (a cluster for non-transactional tests).
+   */
+  transactionVersion?: number;
 }
 
 export interface IdempotenceBehaviour {
@@ -152,7 +158,12 @@ export interface LoggedRequest {
   outstandingOnArrival: number;
   metadata?: Complete<MetadataRequest>;
   initProducerId?: Complete<InitProducerIdRequest>;
-  produce?: { acks: number; timeoutMs: number; partitions: ProducedPartition[] };
+  produce?: {
+    acks: number;
+    timeoutMs: number;
+    partitions: ProducedPartition[];
+    transactionalId: string | null;
+  };
   outcome: RequestOutcome;
 }
 
@@ -322,13 +333,20 @@ export class FakeCluster {
   private readonly listeners = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly options: Required<
-    Omit<FakeClusterOptions, 'topics' | 'nodeIds' | 'idempotence' | 'firstProducerId'>
+    Omit<FakeClusterOptions, 'topics' | 'nodeIds' | 'idempotence' | 'firstProducerId' | 'transactionVersion'>
   >;
   private connections = 0;
   private readonly openConnectionIds = new Set<number>();
   private closed = false;
 
+  /** Coordinates every transactional id and group, on the first broker. */
+  readonly coordinator: FakeTransactionCoordinator;
+
   private constructor(options: FakeClusterOptions) {
+    this.coordinator = new FakeTransactionCoordinator(() => {
+      const nodeId = this.nodeIds()[0]!;
+      return { nodeId, host: HOST, port: this.portOf(nodeId) };
+    }, options.transactionVersion);
     this.options = {
       autoCreateTopics: options.autoCreateTopics ?? false,
       autoCreatePartitions: options.autoCreatePartitions ?? 1,
@@ -692,6 +710,7 @@ export class FakeCluster {
         acks: request.acks,
         timeoutMs: request.timeoutMs,
         partitions: this.producedPartitions(nodeId, request),
+        transactionalId: request.transactionalId,
       };
     }
     this.requests.push(logged);
@@ -809,13 +828,17 @@ export class FakeCluster {
           ? undefined
           : encodeResponse(ProduceApi, logged.version, logged.correlationId, response);
       }
-      default:
-        throw new Error(`the fake cluster does not speak api key ${logged.apiKey}`);
+      default: {
+        const answer = this.coordinator.answer(logged.apiKey, frame, this.producerIds);
+        if (answer === undefined) throw new Error(`the fake cluster does not speak api key ${logged.apiKey}`);
+        return answer;
+      }
     }
   }
 
   private apiVersions(frame: Buffer): Uint8Array {
     const { apiVersion, correlationId } = decodeRequest(ApiVersionsApi, frame);
+    const coordinator = this.coordinator.apiVersions();
     const response: ApiVersionsResponse = {
       errorCode: 0,
       apiKeys: [
@@ -823,8 +846,10 @@ export class FakeCluster {
         { apiKey: METADATA, minVersion: 1, maxVersion: this.options.maxMetadataVersion },
         { apiKey: API_VERSIONS, minVersion: 0, maxVersion: 4 },
         { apiKey: INIT_PRODUCER_ID, minVersion: 0, maxVersion: 5 },
+        ...coordinator.apiKeys,
       ],
       throttleTimeMs: 0,
+      ...coordinator.features,
     };
     return encodeResponse(ApiVersionsApi, apiVersion, correlationId, response);
   }
