@@ -438,6 +438,15 @@ export class Sender {
     // Java asks for metadata only when the response did not already say where the partition went.
     if (wire?.refreshMetadata && !options.leaderHinted) this.refreshMetadata();
     if (wire?.fatal && this.idempotence !== undefined) this.idempotence.failFatally(wire);
+    if (wire?.fatal && this.transactions !== undefined) {
+      // The record hears what every later call will (ProducerFencedError, TransactionFatalError).
+      this.transactions.handleFailedBatch(wire);
+      const fatal = this.transactions.undrainedError();
+      if (fatal !== null) {
+        this.fail(batch, fatal);
+        return;
+      }
+    }
     const retriable = options.retriable ?? wire?.retriable === true;
     const canRetry =
       retriable && batch.attempts <= this.config.retries && this.now() < batch.deadlineMs && !this.stopped;

@@ -143,7 +143,8 @@ describe('transactional producer on the fake cluster', () => {
     cluster.onProduce({ topic: 't' }, { error: 'PRODUCER_FENCED' });
     producer.beginTransaction();
     const error = await producer.send({ topic: 't', partition: 0, value: 'x' }).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/PRODUCER_FENCED/);
+    expect(error).toBeInstanceOf(ProducerFencedError);
+    expect((error as Error).message).toMatch(/'tx' was fenced.*PRODUCER_FENCED/);
     await expect(producer.send({ topic: 't', partition: 0, value: 'y' })).rejects.toBeInstanceOf(
       ProducerFencedError,
     );
