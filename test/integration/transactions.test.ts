@@ -3,6 +3,7 @@ import {
   Producer,
   ProducerFencedError,
   type ProducerOptions,
+  TransactionAbortableError,
   TransactionAbortedError,
   TransactionStateError,
 } from '../../src/index.js';
@@ -65,6 +66,23 @@ describe('transactions on a real broker', () => {
     const kept = await p.transaction(async (tx) => ({ delivery: tx.send({ topic, value: 'kept' }) }));
     expect((await kept.delivery).offset).toBeGreaterThanOrEqual(0n);
     expect(await values(topic, 'read_uncommitted', 1)).toEqual(['kept']);
+  });
+
+  it('a record the broker refuses makes the transaction abortable: commit rejects, abort works, the next transaction commits', async () => {
+    const topic = uniqueTopic('txn-refused');
+    await createTopic({ topic, partitions: 1, configs: { 'max.message.bytes': '1000' } });
+    const p = producer({ transactionalId: uniqueTopic('txid') });
+    await p.initTransactions();
+    p.beginTransaction();
+    await p.send({ topic, value: 'small' });
+    await expect(p.send({ topic, value: 'x'.repeat(5_000) })).rejects.toThrow(/MESSAGE_TOO_LARGE/);
+    await expect(p.send({ topic, value: 'after' })).rejects.toBeInstanceOf(TransactionAbortableError);
+    await expect(p.commitTransaction()).rejects.toBeInstanceOf(TransactionAbortableError);
+    await p.abortTransaction();
+    await p.transaction(async (tx) => {
+      await tx.send({ topic, value: 'committed' });
+    });
+    expect(await values(topic, 'read_committed', 1)).toEqual(['committed']);
   });
 
   it('transaction(fn) commits when fn resolves and aborts (rethrowing) when it throws', async () => {
