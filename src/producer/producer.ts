@@ -291,6 +291,16 @@ export class Producer<K = KeyValue, V = KeyValue> {
     await transactions.abortTransaction();
   }
 
+  private transactionalCallback(
+    callback: DeliveryCallback,
+    transactions: TransactionManager,
+  ): DeliveryCallback {
+    return (error, metadata) => {
+      if (error !== null) transactions.handleFailedBatch(error);
+      callback(error, metadata);
+    };
+  }
+
   private transactional(method: string): TransactionManager {
     if (this.transactions === undefined) {
       throw new TransactionStateError(
@@ -340,7 +350,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * ```
    */
   produce(record: ProducerRecord<K, V>, callback?: DeliveryCallback): boolean {
-    const done = callback ?? this.unreported;
+    let done = callback ?? this.unreported;
     if (this.closing !== null) {
       failSoon(
         done,
@@ -358,6 +368,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
         failSoon(done, refused);
         return this.mayGoOn();
       }
+      // A record of the transaction that fails anywhere (bad input, its topic's metadata, bufferMemory, the
+      // broker) makes the transaction abortable: committing without it would break all-or-nothing.
+      done = this.transactionalCallback(done, this.transactions);
     }
     // After a fatal error (fenced, not authorized) the producer cannot deliver anything more.
     const fatal = this.idempotence?.fatal;

@@ -301,9 +301,10 @@ export class TransactionManager {
   }
 
   /**
-   * A batch of the transaction failed (Java's handleFailedBatch): fenced or not authorized ends the producer;
-   * anything else means the transaction cannot commit. Under transactions v1 its sequences may now have a gap,
-   * so the abort bumps the epoch.
+   * A record or batch of the transaction failed (Java's handleFailedBatch, and doSend's maybeTransitionToErrorState
+   * for records refused before they were batched): fenced or not authorized ends the producer; anything else
+   * means the transaction cannot commit, since it would commit without that record. Under transactions v1 the
+   * sequences may now have a gap, so the abort bumps the epoch.
    */
   handleFailedBatch(error: Error): void {
     const state = this.stateNow;
@@ -322,7 +323,8 @@ export class TransactionManager {
       this.fail(kafka);
       return;
     }
-    if (state === 'ABORTING') return;
+    // Aborting already, or no transaction the failure could belong to (misuse errors are the caller's own).
+    if (state !== 'IN_TRANSACTION' && state !== 'COMMITTING') return;
     if (!this.tv2) this.epochBumpRequired = true;
     this.abortable(error);
   }

@@ -181,6 +181,27 @@ describe('transactional producer on the fake cluster', () => {
     expect(cluster.values('t', 0)).toEqual(['z']);
   });
 
+  it('a record refused before it is batched (its topic never appears, bad input) also makes the commit reject', async () => {
+    const cluster = await startCluster({ topics: { t: 1 }, transactionVersion: 2 });
+    const producer = producerFor(cluster, { transactionalId: 'tx', maxBlockMs: 200 });
+    await producer.initTransactions();
+    producer.beginTransaction();
+    const sent = producer.send({ topic: 't', partition: 0, value: 'fine' });
+    await expect(producer.send({ topic: 'missing', value: 'lost' })).rejects.toThrow(/missing/);
+    const commit = await producer.commitTransaction().catch((e: unknown) => e);
+    expect(commit).toBeInstanceOf(TransactionAbortableError);
+    expect((commit as Error).message).toMatch(/cannot commit.*missing/);
+    await sent;
+    await producer.abortTransaction();
+
+    // produce() without a callback: the failure is not seen by the caller, but the commit does not go through.
+    producer.beginTransaction();
+    producer.produce({ topic: 't', value: { not: 'bytes' } as never });
+    await expect(producer.commitTransaction()).rejects.toBeInstanceOf(TransactionAbortableError);
+    await producer.abortTransaction();
+    expect(cluster.coordinator.requestsOf('EndTxn').map((r) => r.request.committed)).toEqual([false]);
+  });
+
   it('an abort fails the records still waiting to be sent with TransactionAbortedError; none reaches the broker', async () => {
     const cluster = await startCluster({ topics: { t: 1 }, transactionVersion: 1 });
     const producer = producerFor(cluster, {
