@@ -278,13 +278,14 @@ export class TransactionManager {
     this.scheduleAddPartitions();
   }
 
-  /** True when batches of this partition may be sent: it is in the transaction and the transaction can go on. */
+  /**
+   * True when batches of this partition may be sent: the coordinator has it in the transaction and the producer
+   * is not fenced. While the transaction must abort, only batches that already have a sequence (retries) are
+   * left to send, since the sender fails the others first (undrainedError): they go, so the abort does not wait
+   * for them until they expire and the partition's sequences stay whole (Java's isSendToPartitionAllowed).
+   */
   isSendAllowed(topic: string, partition: number): boolean {
-    const state = this.stateNow;
-    return (
-      (state === 'IN_TRANSACTION' || state === 'COMMITTING') &&
-      this.inTransaction.has(partitionKey(topic, partition))
-    );
+    return this.stateNow !== 'FATAL_ERROR' && this.inTransaction.has(partitionKey(topic, partition));
   }
 
   /** The error to fail batches not yet sent with (the transaction cannot commit them), or null. */

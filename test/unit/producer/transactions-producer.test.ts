@@ -202,6 +202,21 @@ describe('transactional producer on the fake cluster', () => {
     expect(cluster.coordinator.requestsOf('EndTxn').map((r) => r.request.committed)).toEqual([false]);
   });
 
+  it('a retry (its batch has a sequence) still goes while the transaction aborts: the abort does not wait for it to expire', async () => {
+    const { cluster, producer } = await transactional(1);
+    cluster.onProduce({ topic: 't', partition: 0 }, { error: 'NOT_ENOUGH_REPLICAS' });
+    producer.beginTransaction();
+    const retried = producer.send({ topic: 't', partition: 0, value: 'retried' });
+    await cluster.waitForRequests((r) => r.apiKey === PRODUCE);
+    const started = Date.now();
+    await producer.abortTransaction();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await retried).offset).toBe(0n);
+    expect(cluster.values('t', 0)).toEqual(['retried']);
+    expect(produces(cluster)).toHaveLength(2);
+    expect(cluster.coordinator.requestsOf('EndTxn').map((r) => r.request.committed)).toEqual([false]);
+  });
+
   it('an abort fails the records still waiting to be sent with TransactionAbortedError; none reaches the broker', async () => {
     const cluster = await startCluster({ topics: { t: 1 }, transactionVersion: 1 });
     const producer = producerFor(cluster, {
