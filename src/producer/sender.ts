@@ -104,8 +104,12 @@ export class Sender {
     if (txn !== undefined) {
       // A transaction that must abort (or is aborting) sends nothing new: batches without a sequence fail now;
       // those with one (retries) still go, so the broker's sequences stay whole (Java's abortUndrainedBatches).
+      // A fenced producer sends nothing at all.
       const undrained = txn.undrainedError();
-      if (undrained !== null) this.abortUnsequenced(undrained);
+      if (undrained !== null) {
+        if (txn.state === 'FATAL_ERROR') this.failQueued(undrained);
+        else this.abortUnsequenced(undrained);
+      }
     }
     const idem = this.idempotence;
     if (idem !== undefined) {

@@ -152,6 +152,22 @@ describe('transactional producer on the fake cluster', () => {
     expect(cluster.coordinator.requestsOf('EndTxn')).toHaveLength(0);
   });
 
+  it('fenced by the coordinator: queued batches, retries included, fail at once with ProducerFencedError', async () => {
+    const { cluster, producer } = await transactional(1);
+    cluster.onProduce(
+      { topic: 't', partition: 0, times: Number.POSITIVE_INFINITY },
+      { error: 'NOT_ENOUGH_REPLICAS' },
+    );
+    producer.beginTransaction();
+    const retrying = producer.send({ topic: 't', partition: 0, value: 'a' }).catch((e: unknown) => e);
+    await cluster.waitForRequests((r) => r.apiKey === PRODUCE);
+    cluster.coordinator.fail('AddPartitionsToTxn', 'PRODUCER_FENCED');
+    const fenced = producer.send({ topic: 't', partition: 1, value: 'b' }).catch((e: unknown) => e);
+    expect(await fenced).toBeInstanceOf(ProducerFencedError);
+    // Well before deliveryTimeoutMs (10 s), and not as a DeliveryTimeoutError.
+    expect(await retrying).toBeInstanceOf(ProducerFencedError);
+  });
+
   it('a record the broker refuses makes the transaction abortable; the abort ends it and bumps the epoch (v1), and the next transaction writes from sequence 0', async () => {
     const { cluster, producer } = await transactional(1);
     cluster.onProduce({ topic: 't' }, { error: 'INVALID_PRODUCER_EPOCH' });
