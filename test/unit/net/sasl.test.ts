@@ -226,7 +226,13 @@ describe('SASL re-authentication (KIP-368)', () => {
 
   it('closes the connection when re-authentication fails; the pool reconnects and authenticates afresh once', async () => {
     // Attempt 1 (connect) succeeds, 2 (re-authentication) is refused, 3 (the new connection) succeeds.
-    const b = await broker({ sessionLifetimeMs: 100, accept: (attempt) => attempt !== 2 });
+    // Short sessions so that re-authentication comes soon; expiry is not under test here, so a request that a
+    // stalled machine delivers after its session ended is still answered (the grace).
+    const b = await broker({
+      sessionLifetimeMs: 100,
+      expiryGraceMs: 1_000,
+      accept: (attempt) => attempt !== 2,
+    });
     const p = pool(b, { sasl: plain(), reconnectBackoffMs: 10 });
     const id = p.bootstrapNodeIds[0]!;
     const first = await p.get(id);
@@ -259,7 +265,9 @@ describe('SASL re-authentication (KIP-368)', () => {
   });
 
   it('sends the requests held during a re-authentication even when the connection is retired meanwhile', async () => {
-    const b = await broker({ sessionLifetimeMs: 100 });
+    // As above: expiry is not under test; the grace keeps a stall between re-authentication and the held requests'
+    // arrival from ending the session.
+    const b = await broker({ sessionLifetimeMs: 100, expiryGraceMs: 1_000 });
     const { mechanism, reauthenticating, openGate } = gatedReauthentication();
     const c = connection(b, { sasl: mechanism });
     await c.connect();
