@@ -99,9 +99,10 @@ export function oidcClientCredentialsProvider(options: OidcClientCredentialsOpti
           (error as Error)?.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : String(error);
         retriable = fail(`failed: ${reason}. Check that the endpoint is reachable.`, error);
       }
-      const wait = backoff.backoff(attempt);
-      if (wait >= backoff.maxMs) throw retriable;
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      // Judged on the wait before jitter: with jitter at the cap, a factor below 1 kept retrying for as long as the
+      // dice said, so the number of requests was unbounded.
+      if (backoff.initialMs * backoff.multiplier ** attempt >= backoff.maxMs) throw retriable;
+      await new Promise((resolve) => setTimeout(resolve, backoff.backoff(attempt)));
     }
   };
   const provider = refreshingToken(fetchToken);
