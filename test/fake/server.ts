@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
-import { readFrames } from './frames.js';
+import { readFrames } from '../../src/testing/frames.js';
 
 export interface FakeServer {
   readonly port: number;

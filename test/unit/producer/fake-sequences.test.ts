@@ -4,13 +4,13 @@ import { kafkaErrorEntry } from '../../../src/protocol/errors.js';
 import { InitProducerIdApi, type InitProducerIdRequest } from '../../../src/protocol/init-producer-id.js';
 import { ProduceApi } from '../../../src/protocol/produce.js';
 import { encodeRecordBatchSync } from '../../../src/records/index.js';
-import { FakeCluster, type FakeClusterOptions } from '../../fake/index.js';
+import { FakeKafka, type FakeKafkaOptions } from '../../../src/testing/index.js';
 
 // The fake broker's idempotence checks on their own, driven with hand-made batches over a plain
 // connection, so the producer tests can trust it behaves like Kafka 4.x's ProducerStateManager.
 
 const MAX = 2147483647;
-const opened: Array<{ cluster: FakeCluster; connection: Connection }> = [];
+const opened: Array<{ cluster: FakeKafka; connection: Connection }> = [];
 
 afterEach(async () => {
   for (const { cluster, connection } of opened.splice(0)) {
@@ -19,8 +19,8 @@ afterEach(async () => {
   }
 });
 
-async function broker(options: FakeClusterOptions = {}) {
-  const cluster = await FakeCluster.start({ nodeIds: [0], topics: { t: 1 }, ...options });
+async function broker(options: FakeKafkaOptions = {}) {
+  const cluster = await FakeKafka.start({ nodeIds: [0], topics: { t: 1 }, ...options });
   const connection = new Connection({ host: '127.0.0.1', port: cluster.portOf(0) });
   await connection.connect();
   opened.push({ cluster, connection });

@@ -2,13 +2,13 @@
 // closes every producer and cluster a test made, even when the test failed halfway.
 
 import { Producer, type ProducerOptions, type RecordMetadata } from '../../../src/index.js';
-import { FakeCluster, type FakeClusterOptions } from '../../fake/index.js';
+import { FakeKafka, type FakeKafkaOptions } from '../../../src/testing/index.js';
 
-const clusters: FakeCluster[] = [];
+const clusters: FakeKafka[] = [];
 const producers: Producer[] = [];
 
-export async function startCluster(options: FakeClusterOptions = {}): Promise<FakeCluster> {
-  const cluster = await FakeCluster.start(options);
+export async function startCluster(options: FakeKafkaOptions = {}): Promise<FakeKafka> {
+  const cluster = await FakeKafka.start(options);
   clusters.push(cluster);
   return cluster;
 }
@@ -25,7 +25,7 @@ export const FAST: Partial<ProducerOptions> = {
   maxBlockMs: 5_000,
 };
 
-export function producerFor(cluster: FakeCluster, options: Partial<ProducerOptions> = {}): Producer {
+export function producerFor(cluster: FakeKafka, options: Partial<ProducerOptions> = {}): Producer {
   const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, ...FAST, ...options });
   producers.push(producer);
   return producer;

@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { KafkaDecodeError, KafkaWireError, type RecordMetadata } from '../../../src/index.js';
 import { decodeResponse } from '../../../src/protocol/frame.js';
 import { ProduceApi } from '../../../src/protocol/produce.js';
-import type { ApiName, LoggedRequest, Rule } from '../../fake/index.js';
+import type { ApiName, LoggedRequest, Rule } from '../../../src/testing/index.js';
 import { cleanup, producerFor, startCluster, within } from './harness.js';
 
 // The response path fuzzed end to end: for its first rounds a fake broker answers Produce, Metadata and

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ApiName, LoggedRequest } from '../../fake/index.js';
+import type { ApiName, LoggedRequest } from '../../../src/testing/index.js';
 import { cleanup, offsetsOf, producerFor, sendAll, startCluster, within } from './harness.js';
 
 // A broker that answers with bytes that cannot be the response: the producer must drop that connection,

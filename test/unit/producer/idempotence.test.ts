@@ -6,7 +6,7 @@ import {
   ProduceError,
   ProducerConfigError,
 } from '../../../src/index.js';
-import type { FakeCluster, LoggedRequest, ProducedPartition } from '../../fake/index.js';
+import type { FakeKafka, LoggedRequest, ProducedPartition } from '../../../src/testing/index.js';
 import { cleanup, offsetsOf, outcomes, producerFor, sendAll, startCluster } from './harness.js';
 
 // The idempotent producer (on by default) against a fake broker that keeps Kafka's per-producer sequence
@@ -19,7 +19,7 @@ afterEach(cleanup);
 const text = (value: Uint8Array | null) => (value === null ? null : Buffer.from(value).toString());
 const valuesOf = (p: ProducedPartition) => p.records.map((r) => text(r.value));
 /** [epoch, sequence] of every record the fake stored for the partition. */
-const stamps = (cluster: FakeCluster, topic: string, partition: number) =>
+const stamps = (cluster: FakeKafka, topic: string, partition: number) =>
   cluster.records(topic, partition).map((r) => [r.producerEpoch, r.sequence]);
 
 describe('idempotent producer: stamps', () => {

@@ -4,7 +4,7 @@ import {
   TransactionAbortableError,
   TransactionAbortedError,
 } from '../../../src/producer/errors.js';
-import type { FakeCluster } from '../../fake/index.js';
+import type { FakeKafka } from '../../../src/testing/index.js';
 import { cleanup, producerFor, startCluster } from './harness.js';
 
 // The transactional producer on the fake cluster: what goes on the wire around its records (coordinator
@@ -17,7 +17,7 @@ afterEach(cleanup);
 const ADD_PARTITIONS_TO_TXN = 24;
 const PRODUCE = 0;
 
-function produces(cluster: FakeCluster) {
+function produces(cluster: FakeKafka) {
   return cluster.requests.filter((r) => r.apiKey === PRODUCE);
 }
 

@@ -27,31 +27,31 @@
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Complete } from '../../src/protocol/api.js';
-import { ApiVersionsApi, type ApiVersionsResponse } from '../../src/protocol/api-versions.js';
-import { KafkaErrorCode, type KafkaErrorName, kafkaErrorEntry } from '../../src/protocol/errors.js';
-import { decodeRequest, encodeResponse, peekRequestHeader } from '../../src/protocol/frame.js';
+import type { Complete } from '../protocol/api.js';
+import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/api-versions.js';
+import { KafkaErrorCode, type KafkaErrorName, kafkaErrorEntry } from '../protocol/errors.js';
+import { decodeRequest, encodeResponse, peekRequestHeader } from '../protocol/frame.js';
 import {
   InitProducerIdApi,
   type InitProducerIdRequest,
   type InitProducerIdResponse,
-} from '../../src/protocol/init-producer-id.js';
+} from '../protocol/init-producer-id.js';
 import {
   MetadataApi,
   type MetadataRequest,
   type MetadataResponse,
   type MetadataResponseTopic,
-} from '../../src/protocol/metadata.js';
+} from '../protocol/metadata.js';
 import {
   type NodeEndpoint,
   type PartitionProduceResponse,
   ProduceApi,
   type ProduceRequest,
   type ProduceResponse,
-} from '../../src/protocol/produce.js';
-import { uuidToString, ZERO_UUID } from '../../src/protocol/uuid.js';
-import { decodeRecordBatchesSync } from '../../src/records/decode.js';
-import type { DecodedRecord, DecodedRecordBatch } from '../../src/records/types.js';
+} from '../protocol/produce.js';
+import { uuidToString, ZERO_UUID } from '../protocol/uuid.js';
+import { decodeRecordBatchesSync } from '../records/decode.js';
+import type { DecodedRecord, DecodedRecordBatch } from '../records/types.js';
 import { readFrames } from './frames.js';
 import { FakeTransactionCoordinator } from './transaction-coordinator.js';
 
@@ -66,7 +66,7 @@ export interface TopicSpec {
   firstOffset?: bigint;
 }
 
-export interface FakeClusterOptions {
+export interface FakeKafkaOptions {
   /** Broker node ids. Default [0, 1, 2]. */
   nodeIds?: number[];
   /** Topics that exist from the start: a partition count or a full spec. */
@@ -317,7 +317,7 @@ function newTopicId(): string {
   }
 }
 
-export class FakeCluster {
+export class FakeKafka {
   readonly requests: LoggedRequest[] = [];
   private readonly brokers = new Map<number, BrokerState>();
   private readonly topics = new Map<string, TopicState>();
@@ -333,7 +333,7 @@ export class FakeCluster {
   private readonly listeners = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly options: Required<
-    Omit<FakeClusterOptions, 'topics' | 'nodeIds' | 'idempotence' | 'firstProducerId' | 'transactionVersion'>
+    Omit<FakeKafkaOptions, 'topics' | 'nodeIds' | 'idempotence' | 'firstProducerId' | 'transactionVersion'>
   >;
   private connections = 0;
   private readonly openConnectionIds = new Set<number>();
@@ -342,7 +342,7 @@ export class FakeCluster {
   /** Coordinates every transactional id and group, on the first broker. */
   readonly coordinator: FakeTransactionCoordinator;
 
-  private constructor(options: FakeClusterOptions) {
+  private constructor(options: FakeKafkaOptions) {
     this.coordinator = new FakeTransactionCoordinator(() => {
       const nodeId = this.nodeIds()[0]!;
       return { nodeId, host: HOST, port: this.portOf(nodeId) };
@@ -362,8 +362,8 @@ export class FakeCluster {
     };
   }
 
-  static async start(options: FakeClusterOptions = {}): Promise<FakeCluster> {
-    const cluster = new FakeCluster(options);
+  static async start(options: FakeKafkaOptions = {}): Promise<FakeKafka> {
+    const cluster = new FakeKafka(options);
     for (const nodeId of options.nodeIds ?? [0, 1, 2]) await cluster.addBroker(nodeId);
     for (const [name, spec] of Object.entries(options.topics ?? {})) cluster.createTopic(name, spec);
     return cluster;

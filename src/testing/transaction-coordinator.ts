@@ -5,15 +5,15 @@
 // error code for the next requests of one API. Transaction semantics (markers, fencing) are the real broker's
 // job: the integration tests check those.
 
-import { AddOffsetsToTxnApi } from '../../src/protocol/add-offsets-to-txn.js';
-import { AddPartitionsToTxnApi } from '../../src/protocol/add-partitions-to-txn.js';
-import type { ApiVersion, ApiVersionsResponse } from '../../src/protocol/api-versions.js';
-import { EndTxnApi } from '../../src/protocol/end-txn.js';
-import { KafkaErrorCode, type KafkaErrorName } from '../../src/protocol/errors.js';
-import { TRANSACTION_VERSION_FEATURE } from '../../src/protocol/finalized-features.js';
-import { FindCoordinatorApi } from '../../src/protocol/find-coordinator.js';
-import { decodeRequest, encodeResponse } from '../../src/protocol/frame.js';
-import { TxnOffsetCommitApi } from '../../src/protocol/txn-offset-commit.js';
+import { AddOffsetsToTxnApi } from '../protocol/add-offsets-to-txn.js';
+import { AddPartitionsToTxnApi } from '../protocol/add-partitions-to-txn.js';
+import type { ApiVersion, ApiVersionsResponse } from '../protocol/api-versions.js';
+import { EndTxnApi } from '../protocol/end-txn.js';
+import { KafkaErrorCode, type KafkaErrorName } from '../protocol/errors.js';
+import { TRANSACTION_VERSION_FEATURE } from '../protocol/finalized-features.js';
+import { FindCoordinatorApi } from '../protocol/find-coordinator.js';
+import { decodeRequest, encodeResponse } from '../protocol/frame.js';
+import { TxnOffsetCommitApi } from '../protocol/txn-offset-commit.js';
 
 const API_KEYS = {
   FindCoordinator: FindCoordinatorApi,

@@ -1,0 +1,4 @@
+// kafka-wire/testing: a fake Kafka cluster for users' tests (and kafka-wire's own), speaking the real protocol
+// over TCP on 127.0.0.1 so any Kafka client can be pointed at it.
+export * from './fake-kafka.js';
+export type { CoordinatorApiName, CoordinatorRequest } from './transaction-coordinator.js';
