@@ -23,6 +23,7 @@
 // and the caller hears the cause immediately.
 
 import { KafkaWireError } from '../errors.js';
+import { type Logger, SILENT_LOGGER } from '../logger.js';
 import { ExponentialBackoff } from './backoff.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { ClientClosedError, NetworkError } from './errors.js';
@@ -54,6 +55,8 @@ export interface ConnectionPoolOptions {
   socketConnectionSetupTimeoutMaxMs?: number;
   /** Jitter source in [0, 1) for both backoffs; tests pin it. */
   random?: () => number;
+  /** Where connection lifecycle entries go (connecting, connected, failed, closed). Default: nowhere. */
+  logger?: Logger;
 }
 
 interface Slot {
@@ -86,9 +89,11 @@ export class ConnectionPool {
   readonly #bootstrapNodeIds: number[] = [];
   readonly #sleeps = new Set<{ timer: NodeJS.Timeout; reject: (error: Error) => void }>();
   #closedError: ClientClosedError | undefined;
+  readonly #log: Logger;
 
   constructor(options: ConnectionPoolOptions) {
     this.#options = options;
+    this.#log = options.logger ?? SILENT_LOGGER;
     const random = options.random;
     this.#reconnectBackoff = new ExponentialBackoff({
       initialMs: options.reconnectBackoffMs ?? 50,
@@ -201,7 +206,7 @@ export class ConnectionPool {
       const { nodeId, host, port } = node.address;
       failed.push({
         nodeId,
-        address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+        address: formatAddress(host, port),
         error: node.lastError,
       });
     }
@@ -293,15 +298,36 @@ export class ConnectionPool {
       connectionSetupTimeoutMs: this.#setupTimeout.backoff(node.setupFailures),
     });
     slot.connection = connection;
+    const fields = {
+      broker: node.bootstrap ? 'bootstrap' : nodeId,
+      address: formatAddress(host, port),
+      purpose: slot === node.slots.produce ? 'produce' : 'general',
+    };
+    this.#log.debug(fields, 'connecting');
     try {
       await connection.connect();
     } catch (error) {
       if (slot.connection === connection) slot.connection = undefined;
       node.setupFailures++;
       node.lastError = error instanceof Error ? error : new NetworkError(String(error));
+      // Warn once per outage; the attempts that follow (every reconnect backoff) only at debug.
+      const level = node.setupFailures === 1 ? 'warn' : 'debug';
       this.#recordFailure(node);
+      this.#log[level](
+        { ...fields, err: node.lastError, attempt: node.failures, backoffMs: this.connectionDelayMs(nodeId) },
+        'connection failed',
+      );
       throw error;
     }
+    const sasl = this.#options.sasl;
+    this.#log.debug(
+      {
+        ...fields,
+        tls: this.#options.connection?.tls !== undefined,
+        ...(sasl === undefined ? {} : { sasl: sasl.name, principal: sasl.principal }),
+      },
+      sasl === undefined ? 'connected' : 'connected and authenticated',
+    );
     node.failures = 0;
     node.setupFailures = 0;
     node.lastError = undefined;
@@ -310,10 +336,18 @@ export class ConnectionPool {
       connection.closeWhenIdle();
       throw new NetworkError(`broker node ${nodeId} left the cluster or moved; refresh metadata and retry`);
     }
-    void connection.closed.then(() => {
+    void connection.closed.then((reason) => {
       if (slot.connection === connection) slot.connection = undefined;
       // Java counts every disconnect; a deliberate close (idle, retired) loses nothing and needs no pause.
-      if (!connection.closedCleanly) this.#recordFailure(node);
+      if (connection.closedCleanly) this.#log.debug(fields, 'connection closed');
+      else {
+        this.#recordFailure(node);
+        // Java logs a dropped connection at info too: it happens on every broker restart.
+        this.#log[this.#closedError === undefined ? 'info' : 'debug'](
+          { ...fields, err: reason },
+          'connection closed',
+        );
+      }
     });
     return connection;
   }
@@ -356,6 +390,11 @@ function newNodeState(address: BrokerAddress, bootstrap: boolean): NodeState {
 /** Stops handing out the node's connections; each closes once its in-flight requests have completed. */
 function retire(node: NodeState): void {
   for (const slot of Object.values(node.slots)) slot.connection?.closeWhenIdle();
+}
+
+/** "host:port", IPv6 hosts in brackets. */
+function formatAddress(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Parses "host:port", "[v6]:port"; rejects anything else with a message naming the bad entry. */
