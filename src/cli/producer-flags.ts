@@ -26,6 +26,7 @@ export const NOT_GENERATED = [
   'sasl',
   'keySerializer',
   'valueSerializer',
+  'interceptors',
   'transactionalId',
   'transactionTimeoutMs',
 ] as const;

@@ -6,6 +6,7 @@ import type { TopicPartitionsView } from '../partition/types.js';
 import type { CompressionType } from '../records/types.js';
 import type { Serializer } from '../serializers/types.js';
 import { ProducerConfigError } from './errors.js';
+import type { ProducerInterceptor } from './interceptors.js';
 import type { KeyValue } from './record-input.js';
 import { withSecretsHidden } from './redacted.js';
 
@@ -32,6 +33,14 @@ export interface ProducerOptions<K = KeyValue, V = KeyValue> {
   keySerializer?: Serializer<K>;
   /** Turns record values into bytes. Default as for keys. */
   valueSerializer?: Serializer<V>;
+  /**
+   * `interceptor.classes`: objects whose `onSend(record)` sees (and may replace) every record before it is
+   * serialized and partitioned, and whose `onAcknowledgement(metadata, error, record)` sees its outcome
+   * before the caller does; run in order. An interceptor that throws is reported as a warning and skipped.
+   * Typed for any record (an interceptor written for this producer's key and value types fits too), so
+   * options shared between producers of different types still type-check.
+   */
+  interceptors?: readonly ProducerInterceptor<unknown, unknown>[];
   /** `bootstrap.servers`: 'host:port' entries, comma-separated or as an array. Required. */
   bootstrapServers: string | readonly string[];
   /** `client.id`: sent with every request, shows up in broker logs and quotas. Default: `kafka-wire-producer-N`. */
@@ -256,6 +265,7 @@ export const PRODUCER_OPTIONS = {
   transactionTimeoutMs: { java: 'transaction.timeout.ms', default: 60000 },
   keySerializer: { java: 'key.serializer', defaultText: 'none' },
   valueSerializer: { java: 'value.serializer', defaultText: 'none' },
+  interceptors: { java: 'interceptor.classes', defaultText: 'none' },
 } as const satisfies OptionTable;
 
 type OptionName = keyof typeof PRODUCER_OPTIONS;

@@ -7,8 +7,14 @@ import { Admission } from './admission.js';
 import { BatchEncoder } from './batch-encoder.js';
 import { brokerChannel, requestMetadata, requestProducerId } from './cluster-requests.js';
 import { type ProducerOptions, type ResolvedProducerConfig, resolveProducerConfig } from './config.js';
-import { TransactionAbortableError, TransactionStateError, UndeliveredRecordsError } from './errors.js';
+import {
+  ProducerConfigError,
+  TransactionAbortableError,
+  TransactionStateError,
+  UndeliveredRecordsError,
+} from './errors.js';
 import { Idempotence } from './idempotence.js';
+import { checkInterceptors, Interceptors } from './interceptors.js';
 import { MetadataCache, type TopicMetadata } from './metadata.js';
 import { Partitioning } from './partitioning.js';
 import { type DeliveryCallback, deliver, type RecordMetadata } from './producer-batch.js';
@@ -62,6 +68,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private readonly idempotence: Idempotence | undefined;
   private readonly transactions: TransactionManager | undefined;
   private readonly preparation: RecordPreparation<K, V>;
+  private readonly interceptors: Interceptors<unknown, unknown> | undefined;
   /** The last record still being serialized asynchronously; later records wait behind it. */
   private serializing: Promise<void> | null = null;
   /** Bytes appended since the event loop last turned; past `yieldAfterBytes` produce() asks the caller to yield. */
@@ -84,6 +91,12 @@ export class Producer<K = KeyValue, V = KeyValue> {
     this.config = resolveProducerConfig(options);
     this.yieldAfterBytes = Math.max(this.config.batchSize, 65_536);
     const config = this.config;
+    const interceptors = checkInterceptors<unknown, unknown>(
+      options.interceptors,
+      (reason) => new ProducerConfigError('interceptors', reason),
+    );
+    this.interceptors = interceptors === undefined ? undefined : new Interceptors(interceptors);
+    this.interceptors?.configure(config);
     this.preparation = new RecordPreparation<K, V>({
       maxRequestSize: config.maxRequestSize,
       bufferMemory: config.bufferMemory,
@@ -349,8 +362,14 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * }
    * ```
    */
-  produce(record: ProducerRecord<K, V>, callback?: DeliveryCallback): boolean {
+  produce(input: ProducerRecord<K, V>, callback?: DeliveryCallback): boolean {
     let done = callback ?? this.unreported;
+    let record = input;
+    // As in Java, interceptors see every record first, even one a closed producer will refuse.
+    if (this.interceptors !== undefined) {
+      record = this.interceptors.onSend(record) as ProducerRecord<K, V>;
+      done = this.interceptors.acknowledging(record, done);
+    }
     if (this.closing !== null) {
       failSoon(
         done,
@@ -546,6 +565,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     this.transactions?.close();
     this.metadata.close();
     await Promise.all([this.pool.close('the producer was closed'), this.encoder.close()]);
+    this.interceptors?.close();
     this.throwUnreported();
   }
 

@@ -1,0 +1,134 @@
+import type { ResolvedProducerConfig } from './config.js';
+import type { DeliveryCallback, RecordMetadata } from './producer-batch.js';
+import type { KeyValue, ProducerRecord } from './record-input.js';
+
+// Java's producer interceptors (interceptor.classes): user code that sees every record before it is
+// serialized and partitioned, and its outcome before the caller does. Tracing (kafka-wire/otel), auditing
+// and header stamping hook in here. As in Java, an interceptor that throws is reported and skipped: it never
+// costs the record or the caller's callback.
+
+/**
+ * Sees every record on its way in and its outcome on its way out (Java's `ProducerInterceptor`). Every
+ * method is optional.
+ */
+export interface ProducerInterceptor<K = KeyValue, V = KeyValue> {
+  /**
+   * Called once with the producer's resolved configuration (its `clientId`, say) when the producer is
+   * created, before any record (Java's `configure`).
+   */
+  configure?(config: ResolvedProducerConfig): void;
+  /**
+   * Called in `send()`/`produce()` before the record is serialized and partitioned; returns the record to
+   * send (the same one, or a copy with headers added, say). The next interceptor gets what this one
+   * returned. If it throws, the record goes on as it was before this interceptor.
+   */
+  onSend?(record: ProducerRecord<K, V>): ProducerRecord<K, V>;
+  /**
+   * Called with the record's outcome just before the caller hears it: `metadata` once the broker
+   * acknowledged it, `error` if it failed (before or after reaching the broker). `record` is the record as
+   * the interceptors returned it from `onSend`, so an interceptor can tell which of its records this is.
+   */
+  onAcknowledgement?(
+    metadata: RecordMetadata | undefined,
+    error: Error | undefined,
+    record: ProducerRecord<K, V>,
+  ): void;
+  /** Called once when the producer has closed (Java's `close`). */
+  close?(): void;
+}
+
+/** The `interceptors` option of one producer, run in the order given. */
+export class Interceptors<K, V> {
+  private readonly list: readonly ProducerInterceptor<K, V>[];
+
+  constructor(list: readonly ProducerInterceptor<K, V>[]) {
+    this.list = list;
+  }
+
+  configure(config: ResolvedProducerConfig): void {
+    for (const interceptor of this.list) {
+      if (interceptor.configure === undefined) continue;
+      try {
+        interceptor.configure(config);
+      } catch (error) {
+        reportInterceptorError(interceptor, 'configure', error);
+      }
+    }
+  }
+
+  onSend(record: ProducerRecord<K, V>): ProducerRecord<K, V> {
+    let current = record;
+    for (const interceptor of this.list) {
+      if (interceptor.onSend === undefined) continue;
+      try {
+        const next = interceptor.onSend(current);
+        // A missing return is a bug in the interceptor; the record it was given still goes on.
+        if (next !== null && typeof next === 'object') current = next;
+        else reportInterceptorError(interceptor, 'onSend', new TypeError('onSend returned no record'));
+      } catch (error) {
+        reportInterceptorError(interceptor, 'onSend', error);
+      }
+    }
+    return current;
+  }
+
+  /** `callback` wrapped so that every interceptor's onAcknowledgement runs first. */
+  acknowledging(record: ProducerRecord<K, V>, callback: DeliveryCallback): DeliveryCallback {
+    return (error, metadata) => {
+      for (const interceptor of this.list) {
+        if (interceptor.onAcknowledgement === undefined) continue;
+        try {
+          interceptor.onAcknowledgement(metadata ?? undefined, error ?? undefined, record);
+        } catch (failure) {
+          reportInterceptorError(interceptor, 'onAcknowledgement', failure);
+        }
+      }
+      callback(error, metadata);
+    };
+  }
+
+  close(): void {
+    for (const interceptor of this.list) {
+      if (interceptor.close === undefined) continue;
+      try {
+        interceptor.close();
+      } catch (error) {
+        reportInterceptorError(interceptor, 'close', error);
+      }
+    }
+  }
+}
+
+/** The interceptors option checked: an array of objects (a single object is taken as a list of one). */
+export function checkInterceptors<K, V>(
+  option: unknown,
+  refuse: (reason: string) => Error,
+): ProducerInterceptor<K, V>[] | undefined {
+  if (option === undefined) return undefined;
+  const list = Array.isArray(option) ? option : [option];
+  for (const [index, item] of list.entries()) {
+    if (item === null || typeof item !== 'object') {
+      throw refuse(
+        `entry ${index} is ${item === null ? 'null' : typeof item}; expected an object with onSend and/or onAcknowledgement methods.`,
+      );
+    }
+    for (const method of ['configure', 'onSend', 'onAcknowledgement', 'close'] as const) {
+      const value = (item as Record<string, unknown>)[method];
+      if (value !== undefined && typeof value !== 'function') {
+        throw refuse(`entry ${index}'s ${method} is ${typeof value}; expected a function.`);
+      }
+    }
+  }
+  return list.length === 0 ? undefined : (list as ProducerInterceptor<K, V>[]);
+}
+
+// Java logs a warning and carries on; the producer has no logger of its own yet, so Node's warning channel
+// (printed to stderr by default, observable with process.on('warning')) carries the report.
+function reportInterceptorError(interceptor: object, method: string, error: unknown): void {
+  const name = interceptor.constructor?.name ?? 'Object';
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  process.emitWarning(
+    `kafka-wire: interceptor ${name}.${method} threw (${reason}); it was skipped and the record went on. Fix the interceptor.`,
+    { code: 'KAFKA_WIRE_INTERCEPTOR_ERROR' },
+  );
+}
