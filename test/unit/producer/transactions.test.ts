@@ -8,7 +8,7 @@ import {
   TransactionStateError,
   TransactionTimeoutError,
 } from '../../../src/producer/errors.js';
-import { isTransitionValid, type TransactionState } from '../../../src/producer/transaction-manager.js';
+import { isTransitionValid, type TransactionState } from '../../../src/producer/transaction-state.js';
 import type { AddPartitionsToTxnRequest } from '../../../src/protocol/add-partitions-to-txn.js';
 import { AuthorizationError, KafkaErrorCode, kafkaErrorFor } from '../../../src/protocol/errors.js';
 import type { FindCoordinatorRequest } from '../../../src/protocol/find-coordinator.js';
