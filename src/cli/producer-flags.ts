@@ -27,6 +27,7 @@ export const NOT_GENERATED = [
   'keySerializer',
   'valueSerializer',
   'interceptors',
+  'logger',
   'transactionalId',
   'transactionTimeoutMs',
 ] as const;

@@ -1,4 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
+import { isLogger, type Logger, shieldLogger } from '../logger.js';
 import { SaslConfigError } from '../net/sasl/config-error.js';
 import type { SaslMechanism } from '../net/sasl/mechanism.js';
 import { resolveSaslMechanism, type SaslOption } from '../net/sasl/options.js';
@@ -133,6 +134,12 @@ export interface ProducerOptions<K = KeyValue, V = KeyValue> {
    * the brokers' transaction.max.timeout.ms. Default 60000.
    */
   transactionTimeoutMs?: number;
+  /**
+   * Where the producer logs (connections, metadata changes, retries, epoch bumps, throttling, transactions):
+   * a pino-compatible logger (`debug/info/warn/error(fields, message)`; pino, bunyan and `console` fit).
+   * Default: warnings and errors only, as Node process warnings (`KafkaWireWarning`).
+   */
+  logger?: Logger;
 }
 
 /** Options with serializers of any type: validation does not look at what they take. */
@@ -172,6 +179,8 @@ export interface ResolvedProducerConfig {
   /** Set: the producer is transactional (and idempotent). */
   transactionalId: string | undefined;
   transactionTimeoutMs: number;
+  /** The `logger` option, or the default (warnings as process warnings), shielded against throwing. */
+  logger: Logger;
 }
 
 let clientIdCounter = 0;
@@ -263,6 +272,7 @@ export const PRODUCER_OPTIONS = {
   sasl: { java: 'sasl.mechanism, sasl.jaas.config', defaultText: 'none' },
   transactionalId: { java: 'transactional.id', defaultText: 'none' },
   transactionTimeoutMs: { java: 'transaction.timeout.ms', default: 60000 },
+  logger: { java: 'log4j/slf4j configuration', defaultText: 'warnings as process warnings' },
   keySerializer: { java: 'key.serializer', defaultText: 'none' },
   valueSerializer: { java: 'value.serializer', defaultText: 'none' },
   interceptors: { java: 'interceptor.classes', defaultText: 'none' },
@@ -468,7 +478,18 @@ export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): Resol
     sasl,
     transactionalId,
     transactionTimeoutMs: integer(options, 'transactionTimeoutMs', 1),
+    logger: logger(options.logger),
   };
+}
+
+function logger(option: unknown): Logger {
+  if (option !== undefined && !isLogger(option)) {
+    throw new ProducerConfigError(
+      'logger',
+      'expected an object with debug, info, warn and error methods (a pino logger, console, ...).',
+    );
+  }
+  return shieldLogger(option);
 }
 
 /** The mechanism for the `sasl` option; a wrong option is a ProducerConfigError naming the field at fault. */
