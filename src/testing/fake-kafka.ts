@@ -51,7 +51,7 @@ import {
 } from '../protocol/produce.js';
 import { uuidToString, ZERO_UUID } from '../protocol/uuid.js';
 import { decodeRecordBatchesSync } from '../records/decode.js';
-import type { DecodedRecord, DecodedRecordBatch } from '../records/types.js';
+import type { CompressionType, DecodedRecord, DecodedRecordBatch } from '../records/types.js';
 import { readFrames } from './frames.js';
 import { FakeTransactionCoordinator } from './transaction-coordinator.js';
 
@@ -67,7 +67,9 @@ export interface TopicSpec {
 }
 
 export interface FakeKafkaOptions {
-  /** Broker node ids. Default [0, 1, 2]. */
+  /** How many brokers, with node ids 0 to brokers - 1. Default 3. */
+  brokers?: number;
+  /** Broker node ids, when they should be others than 0 to brokers - 1 (wins over `brokers`). */
   nodeIds?: number[];
   /** Topics that exist from the start: a partition count or a full spec. */
   topics?: Record<string, number | TopicSpec>;
@@ -181,6 +183,10 @@ export interface StoredRecord {
   producerId: bigint;
   producerEpoch: number;
   sequence: number;
+  /** The codec its batch was compressed with. */
+  compression: CompressionType;
+  /** Whether its batch belonged to a transaction. */
+  transactional: boolean;
 }
 
 export interface ProduceReply {
@@ -333,7 +339,10 @@ export class FakeKafka {
   private readonly listeners = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly options: Required<
-    Omit<FakeKafkaOptions, 'topics' | 'nodeIds' | 'idempotence' | 'firstProducerId' | 'transactionVersion'>
+    Omit<
+      FakeKafkaOptions,
+      'topics' | 'brokers' | 'nodeIds' | 'idempotence' | 'firstProducerId' | 'transactionVersion'
+    >
   >;
   private connections = 0;
   private readonly openConnectionIds = new Set<number>();
@@ -364,7 +373,8 @@ export class FakeKafka {
 
   static async start(options: FakeKafkaOptions = {}): Promise<FakeKafka> {
     const cluster = new FakeKafka(options);
-    for (const nodeId of options.nodeIds ?? [0, 1, 2]) await cluster.addBroker(nodeId);
+    const nodeIds = options.nodeIds ?? Array.from({ length: options.brokers ?? 3 }, (_, i) => i);
+    for (const nodeId of nodeIds) await cluster.addBroker(nodeId);
     for (const [name, spec] of Object.entries(options.topics ?? {})) cluster.createTopic(name, spec);
     return cluster;
   }
@@ -551,9 +561,14 @@ export class FakeKafka {
 
   // ---- what the cluster saw and stored ----
 
-  /** Records accepted for the partition, in offset order. */
-  records(topic: string, partition: number): StoredRecord[] {
-    return this.partition(topic, partition).log;
+  /**
+   * Records the cluster accepted for the partition, in offset order; without a partition, those of every
+   * partition of the topic (partition by partition). Decoded: key, value, headers, timestamp, offset, the
+   * producer id, epoch and sequence, and the codec of their batch.
+   */
+  records(topic: string, partition?: number): StoredRecord[] {
+    if (partition !== undefined) return this.partition(topic, partition).log;
+    return this.topic(topic).partitions.flatMap((p) => p.log);
   }
 
   /** Values accepted for the partition as UTF-8 text (null stays null), in offset order. */
@@ -1091,6 +1106,8 @@ export class FakeKafka {
           producerId: batch.producerId,
           producerEpoch: batch.producerEpoch,
           sequence: batch.baseSequence < 0 ? -1 : wrapSequence(batch.baseSequence + i),
+          compression: batch.compression,
+          transactional: batch.transactional,
         });
       });
     }
