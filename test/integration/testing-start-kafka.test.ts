@@ -1,0 +1,168 @@
+// startKafka (kafka-wire/testing): one real broker from the jar list (copied from the local Maven repository
+// the CI's jar step filled, so no second download), produced to by kafka-wire and read back by Kafka's own
+// consumer; and the jar fetching itself against a mirror on loopback (download, SHA-256 check, HTTP errors).
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Producer } from '../../src/index.js';
+import { kafkaJars } from '../../src/testing/kafka-jars.js';
+import { KAFKA_JARS } from '../../src/testing/kafka-jars-manifest.js';
+import { type RunningKafka, StartKafkaError, startKafka } from '../../src/testing/start-kafka.js';
+import { consumeAll, repoRoot, uniqueTopic } from '../harness/index.js';
+
+const m2 = join(repoRoot, '.cache', 'm2');
+const VERSION = '4.4.0';
+let scratch: string;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'kafka-wire-start-kafka-'));
+  process.env.KAFKA_WIRE_MAVEN_LOCAL = m2;
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await rm(scratch, { recursive: true, force: true });
+});
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('startKafka', () => {
+  let kafka: RunningKafka;
+
+  beforeAll(async () => {
+    kafka = await startKafka({ version: VERSION, cacheDir: join(scratch, 'cache') });
+  }, 120_000);
+
+  afterAll(() => kafka?.stop());
+
+  it('runs a broker that kafka-wire produces to and Kafka’s consumer reads back', async () => {
+    expect(kafka.version).toBe(VERSION);
+    expect(kafka.brokers).toHaveLength(1);
+    expect(kafka.bootstrapServers).toBe(`127.0.0.1:${kafka.brokers[0]!.port}`);
+    const topic = uniqueTopic('start-kafka');
+    const producer = new Producer({ bootstrapServers: kafka.bootstrapServers });
+    try {
+      const sent = await producer.send({ topic, key: 'k', value: 'v', headers: { h: 'x' } });
+      expect(sent.offset).toBe(0n);
+    } finally {
+      await producer.close();
+    }
+    const [record] = await consumeAll({
+      bootstrap: kafka.bootstrapServers,
+      version: VERSION,
+      topic,
+      count: 1,
+    });
+    expect(record!.key!.toString()).toBe('k');
+    expect(record!.value!.toString()).toBe('v');
+  });
+
+  it('stop() kills the broker and deletes its folder', async () => {
+    const { port } = kafka.brokers[0]!;
+    await kafka.stop();
+    expect(await accepts(port)).toBe(false);
+    expect(existsSync(kafka.dir)).toBe(false);
+    await kafka.stop(); // twice is fine
+  });
+});
+
+describe('startKafka errors', () => {
+  it('says that Java 17+ is needed when there is no java', async () => {
+    const error = await startKafka({ java: join(scratch, 'no-such-java') }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StartKafkaError);
+    expect((error as Error).message).toMatch(/needs Java 17 or newer.*was not found.*JAVA_HOME/s);
+  });
+
+  it('names the versions it knows and the libs escape hatch for another one', async () => {
+    const error = await startKafka({ version: '2.8.2' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StartKafkaError);
+    expect((error as Error).message).toContain('4.4.0, 3.9.2');
+    expect((error as Error).message).toContain('KAFKA_WIRE_KAFKA_LIBS');
+  });
+});
+
+describe('kafkaJars from a Maven mirror', () => {
+  let server: Server;
+  let url: string;
+  const requests: string[] = [];
+  const corrupt = new Set<string>();
+
+  beforeAll(async () => {
+    // A Maven repository layout on loopback, served from the local repository.
+    server = createServer((req, res) => {
+      const path = decodeURIComponent((req.url ?? '/').slice(1));
+      requests.push(path);
+      const file = join(m2, path);
+      if (path.includes('..') || !existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
+      const body = readFileSync(file);
+      if (corrupt.has(path)) body.writeUInt8(body.readUInt8(body.length - 1) ^ 0xff, body.length - 1);
+      res.writeHead(200, { 'content-length': body.length }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    process.env.KAFKA_WIRE_MAVEN_LOCAL = ''; // no local repository: everything is downloaded
+  });
+
+  afterAll(async () => {
+    process.env.KAFKA_WIRE_MAVEN_LOCAL = m2;
+    delete process.env.KAFKA_WIRE_MAVEN_REPOSITORY;
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('downloads every listed jar once, checks it, and reuses the cache afterwards', async () => {
+    process.env.KAFKA_WIRE_MAVEN_REPOSITORY = `${url}/`;
+    const cacheDir = join(scratch, 'mirror-cache');
+    const messages: string[] = [];
+    const libs = await kafkaJars('3.9.2', { cacheDir, log: (m) => messages.push(m) });
+    const expected = KAFKA_JARS['3.9.2']!.map(([path]) => path);
+    expect(requests.sort()).toEqual([...expected].sort());
+    expect((await readdir(libs)).sort()).toEqual(expected.map((p) => p.split('/').pop()).sort());
+    expect(messages).toEqual([
+      `startKafka: downloading Apache Kafka 3.9.2's jars into ${join(cacheDir, 'kafka-3.9.2')}`,
+    ]);
+    requests.length = 0;
+    await kafkaJars('3.9.2', { cacheDir: join(scratch, 'mirror-cache') });
+    expect(requests).toEqual([]);
+  });
+
+  it('refuses a jar whose SHA-256 differs and leaves no folder behind', async () => {
+    process.env.KAFKA_WIRE_MAVEN_REPOSITORY = url;
+    const [path] = KAFKA_JARS[VERSION]![0]!;
+    corrupt.add(path);
+    const cacheDir = join(scratch, 'corrupt-cache');
+    const error = await kafkaJars(VERSION, { cacheDir }).catch((e: unknown) => e);
+    corrupt.clear();
+    expect((error as Error).message).toContain(`${url}/${path} has SHA-256`);
+    expect((error as Error).message).toContain('KAFKA_WIRE_MAVEN_REPOSITORY');
+    expect(existsSync(join(cacheDir, `kafka-${VERSION}`, 'libs'))).toBe(false);
+  });
+
+  it('says which jar it could not download, and what to do', async () => {
+    process.env.KAFKA_WIRE_MAVEN_REPOSITORY = `${url}/nothing-here`;
+    const error = await kafkaJars(VERSION, { cacheDir: join(scratch, 'missing-cache') }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(
+      /Could not download Apache Kafka 4\.4\.0's jar http:\/\/127\.0\.0\.1:\d+\/nothing-here\/.*\.jar: HTTP 404/,
+    );
+    expect((error as Error).message).toContain('pass `libs`');
+  });
+});
