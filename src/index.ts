@@ -26,10 +26,12 @@ export type {
   CompressionType,
   CustomPartitioner,
   PartitionerInput,
+  ProducerInterceptor,
   ProducerOptions,
+  ResolvedProducerConfig,
 } from './producer/config.js';
 // The option table (Java names, defaults) for tools that build settings from it, such as the command line.
-export { type OptionDefinition, PRODUCER_OPTIONS, type ResolvedProducerConfig } from './producer/config.js';
+export { type OptionDefinition, PRODUCER_OPTIONS } from './producer/config.js';
 export {
   BufferExhaustedError,
   DeliveryTimeoutError,
@@ -46,7 +48,6 @@ export {
   TransactionTimeoutError,
   UndeliveredRecordsError,
 } from './producer/errors.js';
-export type { ProducerInterceptor } from './producer/interceptors.js';
 export { type CloseOptions, Producer, type TransactionScope } from './producer/producer.js';
 export type { DeliveryCallback, RecordMetadata } from './producer/producer-batch.js';
 export type { ProducerRecord } from './producer/record-input.js';

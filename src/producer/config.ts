@@ -7,8 +7,8 @@ import type { TopicPartitionsView } from '../partition/types.js';
 import type { CompressionType } from '../records/types.js';
 import type { Serializer } from '../serializers/types.js';
 import { ProducerConfigError } from './errors.js';
-import type { ProducerInterceptor } from './interceptors.js';
-import type { KeyValue } from './record-input.js';
+import type { RecordMetadata } from './producer-batch.js';
+import type { KeyValue, ProducerRecord } from './record-input.js';
 import { withSecretsHidden } from './redacted.js';
 
 export { ProducerConfigError };
@@ -28,6 +28,36 @@ export interface PartitionerInput {
   cluster: TopicPartitionsView;
 }
 export type CustomPartitioner = (input: PartitionerInput) => number;
+
+/**
+ * Sees every record on its way in and its outcome on its way out (Java's `ProducerInterceptor`). Every
+ * method is optional.
+ */
+export interface ProducerInterceptor<K = KeyValue, V = KeyValue> {
+  /**
+   * Called once with the producer's resolved configuration (its `clientId`, say) when the producer is
+   * created, before any record (Java's `configure`).
+   */
+  configure?(config: ResolvedProducerConfig): void;
+  /**
+   * Called in `send()`/`produce()` before the record is serialized and partitioned; returns the record to
+   * send (the same one, or a copy with headers added, say). The next interceptor gets what this one
+   * returned. If it throws, the record goes on as it was before this interceptor.
+   */
+  onSend?(record: ProducerRecord<K, V>): ProducerRecord<K, V>;
+  /**
+   * Called with the record's outcome just before the caller hears it: `metadata` once the broker
+   * acknowledged it, `error` if it failed (before or after reaching the broker). `record` is the record as
+   * the interceptors returned it from `onSend`, so an interceptor can tell which of its records this is.
+   */
+  onAcknowledgement?(
+    metadata: RecordMetadata | undefined,
+    error: Error | undefined,
+    record: ProducerRecord<K, V>,
+  ): void;
+  /** Called once when the producer has closed (Java's `close`). */
+  close?(): void;
+}
 
 export interface ProducerOptions<K = KeyValue, V = KeyValue> {
   /** Turns record keys into bytes. Default: bytes as they are, strings UTF-8, numbers/bigints as text. */

@@ -1,41 +1,11 @@
-import type { ResolvedProducerConfig } from './config.js';
-import type { DeliveryCallback, RecordMetadata } from './producer-batch.js';
-import type { KeyValue, ProducerRecord } from './record-input.js';
+import type { ProducerInterceptor, ResolvedProducerConfig } from './config.js';
+import type { DeliveryCallback } from './producer-batch.js';
+import type { ProducerRecord } from './record-input.js';
 
 // Java's producer interceptors (interceptor.classes): user code that sees every record before it is
 // serialized and partitioned, and its outcome before the caller does. Tracing (kafka-wire/otel), auditing
 // and header stamping hook in here. As in Java, an interceptor that throws is reported and skipped: it never
 // costs the record or the caller's callback.
-
-/**
- * Sees every record on its way in and its outcome on its way out (Java's `ProducerInterceptor`). Every
- * method is optional.
- */
-export interface ProducerInterceptor<K = KeyValue, V = KeyValue> {
-  /**
-   * Called once with the producer's resolved configuration (its `clientId`, say) when the producer is
-   * created, before any record (Java's `configure`).
-   */
-  configure?(config: ResolvedProducerConfig): void;
-  /**
-   * Called in `send()`/`produce()` before the record is serialized and partitioned; returns the record to
-   * send (the same one, or a copy with headers added, say). The next interceptor gets what this one
-   * returned. If it throws, the record goes on as it was before this interceptor.
-   */
-  onSend?(record: ProducerRecord<K, V>): ProducerRecord<K, V>;
-  /**
-   * Called with the record's outcome just before the caller hears it: `metadata` once the broker
-   * acknowledged it, `error` if it failed (before or after reaching the broker). `record` is the record as
-   * the interceptors returned it from `onSend`, so an interceptor can tell which of its records this is.
-   */
-  onAcknowledgement?(
-    metadata: RecordMetadata | undefined,
-    error: Error | undefined,
-    record: ProducerRecord<K, V>,
-  ): void;
-  /** Called once when the producer has closed (Java's `close`). */
-  close?(): void;
-}
 
 /** The `interceptors` option of one producer, run in the order given. */
 export class Interceptors<K, V> {
