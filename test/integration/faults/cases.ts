@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KafkaCluster } from '../../harness/index.js';
+import { createTopic, type KafkaCluster, uniqueTopic } from '../../harness/index.js';
 import type { SocketCutter } from './socket-cutter.js';
 import type { Load } from './workload.js';
 
@@ -43,7 +43,7 @@ export const until = async (
 };
 
 /** A fault held on purpose for a while (this is the fault's duration, not a wait for a condition). */
-const hold = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const hold = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function leaders(ctx: FaultContext): Promise<Map<number, number>> {
   const meta = await ctx.cluster.metadata([ctx.topic]);
@@ -76,6 +76,21 @@ export async function waitForFullIsr(cluster: KafkaCluster, topic: string): Prom
   }, `every partition of ${topic} to have ${replicas} in-sync replicas`);
 }
 
+/** A fresh 6-partition topic of the case, replicated on every broker (min ISR 2), each replica in sync. */
+export async function createCaseTopic(cluster: KafkaCluster, prefix: string): Promise<string> {
+  const replicas = cluster.nodes.length;
+  const topic = uniqueTopic(prefix);
+  await createTopic({
+    topic,
+    partitions: 6,
+    replicationFactor: replicas,
+    configs: { 'min.insync.replicas': String(Math.min(2, replicas)) },
+    bootstrap: cluster.bootstrapServers,
+  });
+  await waitForFullIsr(cluster, topic);
+  return topic;
+}
+
 const sentAtLeast = (ctx: FaultContext, n: number) =>
   until(() => ctx.load.sent >= n, `${n} records to be sent`, 300_000);
 
@@ -98,27 +113,23 @@ async function stopGracefully(cluster: KafkaCluster, id: number): Promise<void> 
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function electLeaders(cluster: KafkaCluster, topic: string, mode: string[]) {
+/** Runs one of this folder's single-file Java tools with the cluster's Kafka jars; resolves with its stdout. */
+export function runJavaTool(cluster: KafkaCluster, file: string, args: string[]): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     execFile(
       'java',
-      [
-        '-Xmx256m',
-        '-cp',
-        `${cluster.libs}/*`,
-        join(here, 'ElectLeaders.java'),
-        cluster.bootstrapServers,
-        topic,
-        ...mode,
-      ],
+      ['-Xmx256m', '-cp', `${cluster.libs}/*`, join(here, file), ...args],
       { timeout: 120_000 },
       (error, stdout, stderr) => {
-        if (error) reject(new Error(`ElectLeaders failed: ${error.message}\n${stderr}`));
+        if (error) reject(new Error(`${file} failed: ${error.message}\n${stderr}`));
         else resolve(stdout);
       },
     );
   });
 }
+
+const electLeaders = (cluster: KafkaCluster, topic: string, mode: string[]) =>
+  runJavaTool(cluster, 'ElectLeaders.java', [cluster.bootstrapServers, topic, ...mode]);
 
 /**
  * Partitions are spread 2/2/2 over 3 brokers by default: make broker 1 the leader of 4 of the 6, so killing or

@@ -13,17 +13,16 @@ import { javaClientConfig } from '../../../scripts/lib/index.mjs';
 import { Producer, type ProducerOptions } from '../../../src/index.js';
 import {
   consumeAll,
-  createTopic,
   type KafkaCluster,
   PLAIN_USER,
   processClusterDir,
   startCluster,
-  uniqueTopic,
 } from '../../harness/index.js';
-import { FAULT_CASES, type FaultCase, waitForFullIsr } from './cases.js';
+import { createCaseTopic, FAULT_CASES, type FaultCase } from './cases.js';
 import { countedSasl } from './counted-sasl.js';
 import { SocketCutter } from './socket-cutter.js';
 import { allowTopic } from './topic-acls.js';
+import { runTransactionCase, TRANSACTION_FAULT_CASES, type TransactionRow } from './transaction-cases.js';
 import { Load, type LoadOptions, runLoad, type Verdict, verify } from './workload.js';
 
 const RECORDS = Number(process.env.FAULTS_RECORDS ?? 200_000);
@@ -53,7 +52,11 @@ interface FaultRow extends Verdict {
   durationMs: number;
 }
 
-const rows: FaultRow[] = [];
+const rows: (FaultRow | TransactionRow)[] = [];
+
+function saveRows(): void {
+  if (RESULTS_FILE) writeFileSync(RESULTS_FILE, `${JSON.stringify(rows, null, 2)}\n`);
+}
 let cluster: KafkaCluster | undefined;
 let securedCluster: KafkaCluster | undefined;
 
@@ -63,7 +66,12 @@ async function plaintextCluster(): Promise<KafkaCluster> {
     brokers: 3,
     basePort: 'auto',
     dir: await processClusterDir('fault-suite'),
-    brokerConfig: { 'min.insync.replicas': 2 },
+    brokerConfig: {
+      'min.insync.replicas': 2,
+      // The coordinator looks for timed-out transactions every 10 s by default; each 1 s keeps the
+      // producer-killed case's wait close to its 10 s transaction timeout.
+      'transaction.abort.timed.out.transaction.cleanup.interval.ms': 1_000,
+    },
   });
   return cluster;
 }
@@ -126,17 +134,11 @@ async function runCase(
 ): Promise<FaultRow> {
   const started = performance.now();
   await heal(cluster);
-  const replicas = cluster.nodes.length;
   const listenerTag = listener === 'PLAINTEXT' ? '' : `-${listener.toLowerCase().replace('_', '')}`;
-  const topic = uniqueTopic(`faults-${fault.id}-${idempotence ? 'idem' : 'noidem'}${listenerTag}`);
-  await createTopic({
-    topic,
-    partitions: 6,
-    replicationFactor: replicas,
-    configs: { 'min.insync.replicas': String(Math.min(2, replicas)) },
-    bootstrap: cluster.bootstrapServers,
-  });
-  await waitForFullIsr(cluster, topic);
+  const topic = await createCaseTopic(
+    cluster,
+    `faults-${fault.id}-${idempotence ? 'idem' : 'noidem'}${listenerTag}`,
+  );
   const via = await access(cluster, listener, topic);
   await fault.prepare?.(cluster, topic);
   const minRecords = idempotence ? RECORDS : RECORDS_NO_IDEMPOTENCE;
@@ -209,7 +211,7 @@ async function runCase(
     ...verdict,
   };
   rows.push(row);
-  if (RESULTS_FILE) writeFileSync(RESULTS_FILE, `${JSON.stringify(rows, null, 2)}\n`);
+  saveRows();
   process.stderr.write(
     `faults: ${fault.id} listener=${listener} idempotence=${idempotence} sent=${row.sent} acked=${row.acknowledged} ` +
       `rejected=${row.rejected} found=${row.found} lost=${row.lost} dup=${row.duplicated} ` +
@@ -244,6 +246,32 @@ describe.each([
     it(`${fault.title}: no acknowledged record lost, none out of order${idempotence ? ', none duplicated' : ''}`, async () => {
       expectClean(await runCase(fault, idempotence, await plaintextCluster()));
     }, 600_000);
+  }
+});
+
+describe('transactional fault suite: 3 brokers, RF 3, min.insync.replicas 2, 6 partitions, read back with read_committed', () => {
+  beforeAll(async () => {
+    await plaintextCluster();
+  }, 300_000);
+
+  for (const fault of TRANSACTION_FAULT_CASES) {
+    it(`${fault.title}: every committed transaction complete and exactly once, no aborted record visible`, async () => {
+      const cluster = await plaintextCluster();
+      await heal(cluster);
+      const row = await runTransactionCase(fault, cluster);
+      rows.push(row);
+      saveRows();
+      expect(row.committed).toBeGreaterThan(0);
+      expect(row.lost).toBe(0);
+      expect(row.duplicated).toBe(0);
+      expect(row.foreign).toBe(0);
+      expect(row.abortedVisible).toBe(0);
+      expect(row.partial).toBe(0);
+      // The aborted records were written: only the abort markers hide them from read_committed.
+      expect(row.abortedInLog).toBeGreaterThan(0);
+      if (fault.producer === 'own-producer') expect(row.brokerAbortedAfterMs).toBeGreaterThanOrEqual(10_000);
+      else expect(row.firstCommitAfterFaultMs).not.toBeNull();
+    }, 300_000);
   }
 });
 
