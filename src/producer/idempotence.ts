@@ -1,4 +1,5 @@
 import { KafkaWireError } from '../errors.js';
+import { type Logger, SILENT_LOGGER } from '../logger.js';
 import type { ExponentialBackoff } from '../net/backoff.js';
 import { AuthenticationError } from '../net/errors.js';
 import { AuthorizationError, KafkaErrorCode } from '../protocol/errors.js';
@@ -167,6 +168,8 @@ export interface IdempotenceOptions {
   /** Spaces out InitProducerId retries after retriable failures. */
   retryBackoff: ExponentialBackoff;
   now: () => number;
+  /** Producer ids, epoch bumps and fatal errors are logged here. */
+  logger?: Logger;
 }
 
 /** What a Produce error code means for an idempotent batch. */
@@ -191,8 +194,11 @@ export class Idempotence {
   private initRetryAtMs = 0;
   private listener: () => void = () => undefined;
 
+  private readonly log: Logger;
+
   constructor(options: IdempotenceOptions) {
     this.options = options;
+    this.log = options.logger ?? SILENT_LOGGER;
   }
 
   /** After a fatal error (fenced, not authorized) nothing more can be delivered. */
@@ -215,7 +221,9 @@ export class Idempotence {
     if (sequences.fatal !== null) return;
     if (sequences.epochBumpPending) {
       if (this.options.accumulator.inFlightCount() > 0) return;
+      const before = sequences.current;
       const rewrite = sequences.bumpEpoch();
+      this.logBump(before, rewrite);
       // The partitions with the gap renumber their waiting batches from 0 under the new epoch; the others
       // keep their stamps (a retry must be resent unchanged to be deduplicated). With a new producer id
       // (epoch exhausted) every partition starts over.
@@ -322,7 +330,31 @@ export class Idempotence {
   }
 
   failFatally(error: Error): void {
+    if (this.sequences.fatal === null) {
+      this.log.error({ err: error }, 'idempotent producer failed fatally: nothing more can be sent');
+    }
     this.sequences.failFatally(error);
+  }
+
+  private logBump(before: ProducerIdAndEpoch | null, rewrite: Set<string> | null): void {
+    const after = this.sequences.current;
+    if (after === null) {
+      this.log.info(
+        { producerId: before?.producerId, epoch: before?.producerEpoch },
+        'producer epoch exhausted: fetching a new producer id',
+      );
+      return;
+    }
+    const partitions = [...(rewrite ?? [])].map((key) => key.replace('\u0000', '-'));
+    this.log.info(
+      {
+        producerId: after.producerId,
+        epoch: after.producerEpoch,
+        previousEpoch: before?.producerEpoch,
+        partitions,
+      },
+      'producer epoch bumped after a sequence gap; those partitions restart at sequence 0',
+    );
   }
 
   private fetchProducerId(initProducerId: () => Promise<ProducerIdAndEpoch>): void {
@@ -332,12 +364,16 @@ export class Idempotence {
         (identity) => {
           this.initFailures = 0;
           this.sequences.setIdentity(identity);
+          this.log.info(
+            { producerId: identity.producerId, epoch: identity.producerEpoch },
+            'idempotent producer got its producer id',
+          );
         },
         (error: unknown) => {
           if (error instanceof AuthorizationError) {
             // Typed as it is: its message says what to grant (CLUSTER_AUTHORIZATION_FAILED: IDEMPOTENT_WRITE on the
             // cluster, or enableIdempotence: false).
-            this.sequences.failFatally(error);
+            this.failFatally(error);
           } else if (
             error instanceof KafkaWireError &&
             // Credentials or TLS refused by the broker asked: another may take them (a certificate expired on one
@@ -345,14 +381,19 @@ export class Idempotence {
             !(error instanceof AuthenticationError) &&
             (error.fatal || !error.retriable)
           ) {
-            this.sequences.failFatally(
+            this.failFatally(
               new KafkaWireError(
                 `The idempotent producer could not get a producer id: ${error.message} Fix the cause (e.g. grant IdempotentWrite on the cluster) or set enableIdempotence: false.`,
                 { fatal: true, cause: error },
               ),
             );
           } else {
-            this.initRetryAtMs = this.options.now() + this.options.retryBackoff.backoff(this.initFailures++);
+            const backoffMs = this.options.retryBackoff.backoff(this.initFailures++);
+            this.initRetryAtMs = this.options.now() + backoffMs;
+            this.log.debug(
+              { err: error, attempt: this.initFailures, backoffMs },
+              'InitProducerId failed; retrying after a backoff',
+            );
           }
         },
       )

@@ -1,4 +1,5 @@
 import { KafkaWireError } from '../errors.js';
+import { type Logger, SILENT_LOGGER } from '../logger.js';
 import { AuthenticationError, ClientClosedError } from '../net/errors.js';
 import type { BrokerAddress } from '../net/pool.js';
 import type { TopicPartitionsView } from '../partition/types.js';
@@ -55,6 +56,8 @@ export interface MetadataCacheOptions {
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
   now?: () => number;
+  /** New topics and partitions, leader moves and failed refreshes are logged here. */
+  logger?: Logger;
 }
 
 export class MetadataCache {
@@ -72,10 +75,19 @@ export class MetadataCache {
   private consecutiveFailures = 0;
   private listeners = new Set<() => void>();
   private closed = false;
+  private readonly log: Logger;
+  /** Why the last refresh failed; null once one succeeded. */
+  private lastFailure: Error | null = null;
 
   constructor(options: MetadataCacheOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
+    this.log = options.logger ?? SILENT_LOGGER;
+  }
+
+  /** Why the last metadata refresh failed (null when it succeeded): what batches waiting for a leader wait on. */
+  get lastRefreshError(): Error | null {
+    return this.lastFailure;
   }
 
   /** True once any broker answered a Metadata request. */
@@ -237,6 +249,19 @@ export class MetadataCache {
     const partitions = meta.partitions.slice();
     partitions[partition] = { partition, leaderId, leaderEpoch };
     this.topics.set(topic, buildTopic(meta.topic, meta.topicId, partitions));
+    if (current.leaderId !== leaderId) {
+      this.log.info(
+        {
+          topic,
+          partition,
+          leader: leaderId,
+          previousLeader: current.leaderId,
+          leaderEpoch,
+          source: 'produce response',
+        },
+        'partition leader moved',
+      );
+    }
     return true;
   }
 
@@ -261,8 +286,16 @@ export class MetadataCache {
       const snapshot = await this.options.fetch([...this.interested], this.options.allowAutoCreateTopics);
       this.apply(snapshot);
       this.consecutiveFailures = 0;
+      this.lastFailure = null;
     } catch (error) {
       this.consecutiveFailures++;
+      this.lastFailure = error instanceof Error ? error : new KafkaWireError(String(error));
+      // Refused credentials or ACLs need the user; a broker being away is routine. Once per run of failures.
+      const needsUser = error instanceof AuthenticationError || error instanceof AuthorizationError;
+      this.log[needsUser && this.consecutiveFailures === 1 ? 'warn' : 'debug'](
+        { err: this.lastFailure, attempt: this.consecutiveFailures, topics: [...this.interested] },
+        'metadata refresh failed',
+      );
       throw error;
     }
   }
@@ -274,6 +307,7 @@ export class MetadataCache {
     }
     for (const t of snapshot.topics) {
       if (t.name === null) continue;
+      const known = this.topics.get(t.name);
       this.topicErrors.set(t.name, t.errorCode);
       if (t.errorCode !== 0 || t.partitions.length === 0) {
         // Keep what we knew while a topic is briefly unavailable (e.g. every leader offline): keyed records
@@ -293,9 +327,45 @@ export class MetadataCache {
       if (partitions.length !== t.partitions.length) continue;
       const topicId = t.topicId === undefined || t.topicId === ZERO_UUID ? null : t.topicId;
       this.topics.set(t.name, buildTopic(t.name, topicId, partitions));
+      this.logChanges(t.name, known, partitions);
     }
     this.lastRefreshMs = this.now();
     for (const listener of this.listeners) listener();
+  }
+
+  /** Info entries for what changed in a topic's metadata: first sight, added partitions, moved leaders. */
+  private logChanges(
+    topic: string,
+    known: TopicMetadata | undefined,
+    partitions: readonly PartitionMetadata[],
+  ): void {
+    if (known === undefined) {
+      this.log.info(
+        { topic, partitions: partitions.length, leaders: partitions.map((p) => p.leaderId) },
+        'topic metadata',
+      );
+      return;
+    }
+    if (partitions.length > known.partitions.length) {
+      this.log.info(
+        { topic, partitions: partitions.length, previousPartitions: known.partitions.length },
+        'topic has new partitions',
+      );
+    }
+    for (const p of partitions) {
+      const before = known.partitions[p.partition];
+      if (before === undefined || before.leaderId === p.leaderId) continue;
+      this.log.info(
+        {
+          topic,
+          partition: p.partition,
+          leader: p.leaderId,
+          previousLeader: before.leaderId,
+          leaderEpoch: p.leaderEpoch,
+        },
+        p.leaderId < 0 ? 'partition has no leader' : 'partition leader moved',
+      );
+    }
   }
 }
 

@@ -106,6 +106,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     const now = Date.now;
     this.pool = new ConnectionPool({
       bootstrapServers: config.bootstrapServers,
+      logger: config.logger,
       connection: {
         clientId: config.clientId,
         ...(config.ssl === undefined ? {} : { tls: config.ssl }),
@@ -124,6 +125,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
       metadataMaxAgeMs: config.metadataMaxAgeMs,
       retryBackoffMs: config.retryBackoffMs,
       retryBackoffMaxMs: config.retryBackoffMaxMs,
+      logger: config.logger,
     });
     const partitioning = new Partitioning({
       partitioner: config.partitioner,
@@ -169,6 +171,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
             maxMs: config.retryBackoffMaxMs,
           }),
           now,
+          logger: config.logger,
         })
       : undefined;
     this.transactions =

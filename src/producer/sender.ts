@@ -1,4 +1,5 @@
 import { KafkaWireError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { ExponentialBackoff } from '../net/backoff.js';
 import { AuthenticationError, NetworkError } from '../net/errors.js';
 import type { ConnectionPool } from '../net/pool.js';
@@ -64,6 +65,7 @@ export class Sender {
   private readonly idempotence: Idempotence | undefined;
   private readonly transactions: TransactionManager | undefined;
   private readonly encoder: BatchEncoder;
+  private readonly log: Logger;
 
   constructor(options: SenderOptions) {
     this.config = options.config;
@@ -74,6 +76,7 @@ export class Sender {
     this.idempotence = options.idempotence;
     this.transactions = options.transactions;
     this.encoder = options.encoder;
+    this.log = this.config.logger;
     this.retryBackoff = new ExponentialBackoff({
       initialMs: this.config.retryBackoffMs,
       maxMs: this.config.retryBackoffMaxMs,
@@ -263,7 +266,12 @@ export class Sender {
 
   private expire(batch: ProducerBatch, note: string): void {
     const last = batch.lastError;
-    const reason = last instanceof Error ? ` Last error: ${last.message}` : '';
+    // A batch waiting for a leader fails for what kept metadata from arriving (refused credentials, ACLs),
+    // which its own last error cannot tell.
+    const refresh = this.metadata.lastRefreshError;
+    const reason =
+      (last instanceof Error ? ` Last error: ${last.message}` : '') +
+      (refresh === null ? '' : ` The last metadata refresh failed: ${refresh.message}`);
     // A batch that had a sequence leaves a gap the broker would refuse later batches for.
     this.idempotence?.noteGap(batch);
     this.accumulator.remove(batch);
@@ -271,7 +279,11 @@ export class Sender {
       batch.topic,
       batch.partition,
       `Expiring ${batch.recordCount} record(s) for ${batch.topic}-${batch.partition}: ${this.now() - batch.createdMs} ms have passed since the batch was created, more than deliveryTimeoutMs (${this.config.deliveryTimeoutMs}).${note}${reason}`,
-      last,
+      last ?? refresh ?? undefined,
+    );
+    this.log.debug(
+      { topic: batch.topic, partition: batch.partition, records: batch.recordCount, err: error },
+      'batch expired',
     );
     this.transactions?.handleFailedBatch(error);
     batch.fail(error);
@@ -335,6 +347,10 @@ export class Sender {
     }
     if ((response.throttleTimeMs ?? 0) > 0 && plan.version >= 6) {
       this.throttledUntil.set(nodeId, this.now() + response.throttleTimeMs!);
+      this.log.debug(
+        { broker: nodeId, throttleMs: response.throttleTimeMs },
+        'broker throttled produce requests (quota): none go to it until the throttle time is over',
+      );
     }
     this.handleResponse(batches, response, plan);
   }
@@ -455,7 +471,20 @@ export class Sender {
     const canRetry =
       retriable && batch.attempts <= this.config.retries && this.now() < batch.deadlineMs && !this.stopped;
     if (canRetry) {
-      batch.retryAtMs = this.now() + this.retryBackoff.backoff(batch.attempts - 1);
+      const backoffMs = this.retryBackoff.backoff(batch.attempts - 1);
+      batch.retryAtMs = this.now() + backoffMs;
+      this.log.debug(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          leader: this.metadata.topic(batch.topic)?.partitions[batch.partition]?.leaderId,
+          error: errorNameOf(error),
+          attempt: batch.attempts,
+          backoffMs,
+          records: batch.recordCount,
+        },
+        'retrying batch',
+      );
       this.accumulator.release(batch);
       return;
     }
@@ -464,7 +493,7 @@ export class Sender {
       this.fail(batch, error);
       return;
     }
-    const errorName = (wire as { errorName?: string } | undefined)?.errorName ?? wire?.name ?? 'Error';
+    const errorName = errorNameOf(error);
     const base = message ?? (error instanceof Error ? error.message : String(error));
     const why =
       retriable && batch.attempts > this.config.retries
@@ -508,10 +537,26 @@ export class Sender {
   }
 
   private fail(batch: ProducerBatch, error: Error): void {
+    this.log.debug(
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        records: batch.recordCount,
+        attempt: batch.attempts,
+        err: error,
+      },
+      'batch failed',
+    );
     this.idempotence?.noteGap(batch);
     this.transactions?.handleFailedBatch(error);
     this.accumulator.release(batch);
     this.accumulator.remove(batch);
     batch.fail(error);
   }
+}
+
+/** Kafka's error name (NOT_LEADER_OR_FOLLOWER, ...), else the kafka-wire error's class name. */
+function errorNameOf(error: unknown): string {
+  if (!(error instanceof KafkaWireError)) return 'Error';
+  return (error as { errorName?: string }).errorName ?? error.name;
 }
