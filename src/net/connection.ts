@@ -23,6 +23,7 @@
 
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { active, type RequestContext, requestChannel, settle } from '../diagnostics.js';
 import { KafkaWireError } from '../errors.js';
 import type { ApiCodec, Complete } from '../protocol/api.js';
 import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/api-versions.js';
@@ -40,6 +41,7 @@ import {
 } from './errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './frame-decoder.js';
 import { negotiateApiVersions } from './negotiate.js';
+import type { NetworkObserver } from './network-observer.js';
 import { authenticateSasl, type SaslChannel } from './sasl/authenticate.js';
 import type { SaslMechanism } from './sasl/mechanism.js';
 import { socketError } from './socket-errors.js';
@@ -86,6 +88,10 @@ export interface ConnectionOptions {
   handshake?: (connection: Connection) => Promise<void>;
   /** Source of randomness in [0, 1) for the re-authentication jitter; tests pin it. */
   random?: () => number;
+  /** The broker's node id, for `observer` and the kafka-wire:request diagnostics channel. */
+  nodeId?: number;
+  /** Told of every request and response frame (metrics). */
+  observer?: NetworkObserver;
 }
 
 export interface SendOptions {
@@ -95,6 +101,8 @@ export interface SendOptions {
   timeoutMs?: number;
   /** Names the request in errors, e.g. "Produce v9"; defaults to its api key and version. */
   label?: string;
+  /** Kafka's name of the API, for the kafka-wire:request diagnostics channel. */
+  api?: string;
 }
 
 export interface RequestOptions {
@@ -114,6 +122,8 @@ interface PendingResponse {
   readonly resolve: (frame: Uint8Array) => void;
   readonly reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
+  /** Set while someone subscribes to kafka-wire:request. */
+  trace?: RequestContext | undefined;
 }
 
 /** A caller's name for a request, or its api key, version and correlation id. */
@@ -143,6 +153,7 @@ interface Flushable {
   readonly reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
   done: boolean;
+  trace?: RequestContext | undefined;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -447,6 +458,9 @@ export class Connection {
     ];
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     this.#lastActivity = performance.now();
+    const nodeId = this.#options.nodeId;
+    this.#options.observer?.requestSent(nodeId ?? -1, frame.length);
+    const trace = active(requestChannel) ? this.#traceRequest(frame, options, correlationId) : undefined;
 
     if (options.expectResponse === false) {
       const flushed: Flushable = {
@@ -455,17 +469,37 @@ export class Connection {
         reject,
         timer: undefined,
         done: false,
+        trace,
       };
       // A socket that does not take our bytes for requestTimeoutMs is as stuck as one that does not answer.
       flushed.timer = setTimeout(() => this.#timedOut(flushed, timeoutMs), timeoutMs);
       this.#unflushed.add(flushed);
       this.#write({ frame, flushed });
+      if (trace !== undefined) requestChannel!.end.publish(trace);
       return;
     }
-    const pending: PendingResponse = { correlationId, label, resolve, reject, timer: undefined };
+    const pending: PendingResponse = { correlationId, label, resolve, reject, timer: undefined, trace };
     pending.timer = setTimeout(() => this.#timedOut(pending, timeoutMs), timeoutMs);
     this.#inFlight.push(pending);
     this.#write({ frame });
+    if (trace !== undefined) requestChannel!.end.publish(trace);
+  }
+
+  /** Publishes a request's start on kafka-wire:request (only called while someone subscribes). */
+  #traceRequest(frame: Uint8Array, options: SendOptions, correlationId: number): RequestContext {
+    const apiKey = readInt16BE(frame, 4);
+    const trace: RequestContext = {
+      api: options.api ?? `api-key-${apiKey}`,
+      apiKey,
+      apiVersion: readInt16BE(frame, 6),
+      correlationId,
+      nodeId: this.#options.nodeId,
+      host: this.host,
+      port: this.port,
+      size: frame.length,
+    };
+    requestChannel!.start.publish(trace);
+    return trace;
   }
 
   /**
@@ -512,9 +546,14 @@ export class Connection {
     const frame = encodeRequest(api, version, { correlationId: 0, clientId: this.clientId }, request);
     const label = `${api.name} v${version}`;
     if (options.expectResponse === false) {
-      return (await send(frame, { expectResponse: false, timeoutMs: options.timeoutMs, label })) as never;
+      return (await send(frame, {
+        expectResponse: false,
+        timeoutMs: options.timeoutMs,
+        label,
+        api: api.name,
+      })) as never;
     }
-    const responseFrame = (await send(frame, { timeoutMs: options.timeoutMs, label }))!;
+    const responseFrame = (await send(frame, { timeoutMs: options.timeoutMs, label, api: api.name }))!;
     let response: Complete<Res>;
     try {
       response = decodeResponse(api, version, responseFrame).response;
@@ -614,6 +653,7 @@ export class Connection {
     flushed.done = true;
     clearTimeout(flushed.timer);
     this.#unflushed.delete(flushed);
+    if (flushed.trace !== undefined) settle(requestChannel!, flushed.trace, error);
     if (error === undefined) {
       flushed.resolve();
       this.#closeIfDrained();
@@ -656,6 +696,13 @@ export class Connection {
     this.#inFlight.shift();
     if (this.#state === 'ready') this.#answered = true;
     clearTimeout(head.timer);
+    // The size prefix the decoder took off counts, as Java's byte counts include it.
+    this.#options.observer?.responseReceived(this.#options.nodeId ?? -1, frame.length + 4);
+    const trace = head.trace;
+    if (trace !== undefined) {
+      trace.responseSize = frame.length + 4;
+      settle(requestChannel!, trace, undefined);
+    }
     head.resolve(frame);
     this.#closeIfDrained();
   }
@@ -669,6 +716,7 @@ export class Connection {
     );
     if (awaitingResponse >= 0) {
       this.#inFlight.splice(awaitingResponse, 1);
+      if (timedOut.trace !== undefined) settle(requestChannel!, timedOut.trace, error);
       timedOut.reject(error);
     } else {
       this.#settleFlushed(timedOut as Flushable, error);
@@ -693,6 +741,7 @@ export class Connection {
     rejectConnect?.(reason);
     for (const pending of this.#inFlight.splice(0)) {
       clearTimeout(pending.timer);
+      if (pending.trace !== undefined) settle(requestChannel!, pending.trace, reason);
       pending.reject(reason);
     }
     for (const flushed of [...this.#unflushed]) this.#settleFlushed(flushed, reason);

@@ -27,7 +27,7 @@ import { BrokerProtocolError, NetworkError } from './errors.js';
 export interface NegotiationChannel {
   /** "node 3 (broker1:9092)": how errors name the broker. */
   readonly description: string;
-  send(frame: Uint8Array, options: { label: string }): Promise<Uint8Array>;
+  send(frame: Uint8Array, options: { label: string; api?: string }): Promise<Uint8Array>;
 }
 
 export interface NegotiationOptions {
@@ -63,7 +63,10 @@ export async function negotiateApiVersions(
           }
         : {},
     );
-    const responseFrame = await connection.send(frame, { label: `ApiVersions v${version}` });
+    const responseFrame = await connection.send(frame, {
+      label: `ApiVersions v${version}`,
+      api: 'ApiVersions',
+    });
     let response: Complete<ApiVersionsResponse>;
     try {
       // Parses at `version`, or as v0 when the broker answered with the v0 body of an UNSUPPORTED_VERSION.

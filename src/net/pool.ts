@@ -22,11 +22,13 @@
 // rejects at once with the same error instead of waiting to try again, so the broker sees one attempt per backoff
 // and the caller hears the cause immediately.
 
+import { active, connectChannel, connectionCloseChannel, settle } from '../diagnostics.js';
 import { KafkaWireError } from '../errors.js';
 import { type Logger, SILENT_LOGGER } from '../logger.js';
 import { ExponentialBackoff } from './backoff.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { ClientClosedError, NetworkError } from './errors.js';
+import type { NetworkObserver } from './network-observer.js';
 import type { SaslMechanism } from './sasl/mechanism.js';
 
 export interface BrokerAddress {
@@ -55,6 +57,8 @@ export interface ConnectionPoolOptions {
   socketConnectionSetupTimeoutMaxMs?: number;
   /** Jitter source in [0, 1) for both backoffs; tests pin it. */
   random?: () => number;
+  /** Told of connections opened and closed and of every request and response (metrics). */
+  observer?: NetworkObserver;
   /** Where connection lifecycle entries go (connecting, connected, failed, closed). Default: nowhere. */
   logger?: Logger;
 }
@@ -296,8 +300,13 @@ export class ConnectionPool {
       port,
       label: node.bootstrap ? 'bootstrap server' : `node ${nodeId}`,
       connectionSetupTimeoutMs: this.#setupTimeout.backoff(node.setupFailures),
+      nodeId,
+      ...(this.#options.observer === undefined ? {} : { observer: this.#options.observer }),
     });
     slot.connection = connection;
+    const trace = active(connectChannel)
+      ? { nodeId, host, port, tls: this.#options.connection?.tls !== undefined }
+      : undefined;
     const fields = {
       broker: node.bootstrap ? 'bootstrap' : nodeId,
       address: formatAddress(host, port),
@@ -305,8 +314,13 @@ export class ConnectionPool {
     };
     this.#log.debug(fields, 'connecting');
     try {
-      await connection.connect();
+      if (trace !== undefined) connectChannel!.start.publish(trace);
+      const connecting = connection.connect();
+      if (trace !== undefined) connectChannel!.end.publish(trace);
+      await connecting;
+      if (trace !== undefined) settle(connectChannel!, trace, undefined);
     } catch (error) {
+      if (trace !== undefined) settle(connectChannel!, trace, asError(error));
       if (slot.connection === connection) slot.connection = undefined;
       node.setupFailures++;
       node.lastError = error instanceof Error ? error : new NetworkError(String(error));
@@ -336,7 +350,17 @@ export class ConnectionPool {
       connection.closeWhenIdle();
       throw new NetworkError(`broker node ${nodeId} left the cluster or moved; refresh metadata and retry`);
     }
+    this.#options.observer?.connectionCreated(nodeId);
     void connection.closed.then((reason) => {
+      this.#options.observer?.connectionClosed(nodeId);
+      if (connectionCloseChannel?.hasSubscribers) {
+        connectionCloseChannel.publish({
+          nodeId,
+          host,
+          port,
+          error: connection.closedCleanly ? undefined : reason,
+        });
+      }
       if (slot.connection === connection) slot.connection = undefined;
       // Java counts every disconnect; a deliberate close (idle, retired) loses nothing and needs no pause.
       if (connection.closedCleanly) this.#log.debug(fields, 'connection closed');
@@ -370,6 +394,10 @@ export class ConnectionPool {
       this.#sleeps.add(sleep);
     });
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new NetworkError(String(error));
 }
 
 function newNodeState(address: BrokerAddress, bootstrap: boolean): NodeState {

@@ -194,6 +194,7 @@ export class RecordAccumulator {
     record.size = size;
     batch.records.push(record);
     batch.sizeInBytes += size;
+    if (size > batch.maxRecordSize) batch.maxRecordSize = size;
     this.pendingRecords++;
     this.usedBytes += size;
   }
@@ -332,6 +333,7 @@ export class RecordAccumulator {
       }
       // Sizes depend on deltas within the batch; for readiness only the fact that they are closed matters.
       part.sizeInBytes = RECORD_BATCH_OVERHEAD + records.reduce((sum, r) => sum + r.size, 0);
+      part.maxRecordSize = records.reduce((max, r) => Math.max(max, r.size), 0);
       part.records.push(...records);
       return part;
     });

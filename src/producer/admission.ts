@@ -42,6 +42,10 @@ export interface AdmissionOptions<R> {
   topic: (name: string) => TopicMetadata | undefined;
   /** Records wait for room: batches should leave at once. */
   onPressure: () => void;
+  /** Records waited `ms` for room (from the first one queueing to the last one leaving the queue). */
+  onWaited?: (ms: number) => void;
+  /** A record found no room within maxBlockMs. */
+  onExhausted?: () => void;
 }
 
 export class Admission<R extends ReservedRecord> {
@@ -54,9 +58,16 @@ export class Admission<R extends ReservedRecord> {
   private resolvers: Array<() => void> = [];
   /** Records waiting for their topic's metadata (not yet in bufferMemory's accounting). */
   private awaitingMetadata = 0;
+  /** When the queue of records waiting for room last went from empty to not empty. */
+  private waitStartedMs = 0;
 
   constructor(options: AdmissionOptions<R>) {
     this.options = options;
+  }
+
+  /** Records waiting for room in bufferMemory now. */
+  get waitingCount(): number {
+    return this.waiters.length - this.head;
   }
 
   /** True when no record waits for room or for its topic's metadata. */
@@ -88,7 +99,9 @@ export class Admission<R extends ReservedRecord> {
       this.options.append(record, meta, callback);
       return;
     }
-    this.waiters.push({ record, meta, callback, deadlineMs: Date.now() + this.options.maxBlockMs });
+    const now = Date.now();
+    if (this.noneWaitingForMemory()) this.waitStartedMs = now;
+    this.waiters.push({ record, meta, callback, deadlineMs: now + this.options.maxBlockMs });
     // Batches go at once while records wait: lingering would only make them wait longer.
     this.options.accumulator.exhausted = true;
     this.options.onPressure();
@@ -140,6 +153,7 @@ export class Admission<R extends ReservedRecord> {
         );
       } else if (waiter.deadlineMs <= now) {
         this.head++;
+        this.options.onExhausted?.();
         deliver(
           waiter.callback,
           new BufferExhaustedError(
@@ -155,6 +169,7 @@ export class Admission<R extends ReservedRecord> {
   /** Compacts the waiter queue; when it is empty, lifts the pressure and wakes waitForRoom() callers. */
   private settleQueue(): void {
     if (this.noneWaitingForMemory()) {
+      if (this.waiters.length > 0) this.options.onWaited?.(Date.now() - this.waitStartedMs);
       this.waiters = [];
       this.head = 0;
       this.options.accumulator.exhausted = false;

@@ -48,6 +48,8 @@ export class ProducerBatch {
   readonly records: PendingRecord[] = [];
   /** Exact uncompressed encoded size: header + records. */
   sizeInBytes = RECORD_BATCH_OVERHEAD;
+  /** Largest record's encoded size (the record-size metrics, which Java records per batch). */
+  maxRecordSize = 0;
   /** Compressed / uncompressed size this batch is expected to reach (1 without compression), fixed at creation. */
   compressionRatio = 1;
   /** How many times this batch was sent (0 while it has never left). */

@@ -1,3 +1,4 @@
+import { active, sendChannel } from '../diagnostics.js';
 import { KafkaWireError } from '../errors.js';
 import { ExponentialBackoff } from '../net/backoff.js';
 import { ClientClosedError } from '../net/errors.js';
@@ -18,8 +19,10 @@ import { checkInterceptors, Interceptors } from './interceptors.js';
 import { MetadataCache, type TopicMetadata } from './metadata.js';
 import { Partitioning } from './partitioning.js';
 import { type DeliveryCallback, deliver, type RecordMetadata } from './producer-batch.js';
+import { type ProducerMetric, ProducerMetrics } from './producer-metrics.js';
 import type { KeyValue, ProducerRecord } from './record-input.js';
 import { type PreparedRecord, RecordPreparation } from './record-preparation.js';
+import { traceSend } from './send-diagnostics.js';
 import { Sender } from './sender.js';
 import {
   type ConsumerGroupMetadata,
@@ -87,6 +90,8 @@ export class Producer<K = KeyValue, V = KeyValue> {
     if (this.unreportedCount++ === 0) this.unreportedFirst = error;
   };
 
+  private readonly metricsRegistry: ProducerMetrics;
+
   constructor(options: ProducerOptions<K, V>) {
     this.config = resolveProducerConfig(options);
     this.yieldAfterBytes = Math.max(this.config.batchSize, 65_536);
@@ -104,6 +109,16 @@ export class Producer<K = KeyValue, V = KeyValue> {
       valueSerializer: options.valueSerializer,
     });
     const now = Date.now;
+    this.metricsRegistry = new ProducerMetrics({
+      clientId: config.clientId,
+      now,
+      sources: {
+        bufferTotalBytes: () => config.bufferMemory,
+        bufferUsedBytes: () => this.accumulator.bufferedBytes,
+        waitingRecords: () => this.admission.waitingCount,
+        requestsInFlight: () => this.sender.requestsInFlight,
+      },
+    });
     this.pool = new ConnectionPool({
       bootstrapServers: config.bootstrapServers,
       logger: config.logger,
@@ -117,6 +132,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
       reconnectBackoffMs: config.reconnectBackoffMs,
       reconnectBackoffMaxMs: config.reconnectBackoffMaxMs,
       socketConnectionSetupTimeoutMs: config.socketConnectionSetupTimeoutMs,
+      observer: this.metricsRegistry,
     });
     this.metadata = new MetadataCache({
       fetch: (topics, allow) => requestMetadata(this.pool, topics, allow),
@@ -161,6 +177,8 @@ export class Producer<K = KeyValue, V = KeyValue> {
       append: (record, meta, callback) => this.appendNow(record, meta, callback),
       topic: (name) => this.metadata.topic(name),
       onPressure: () => this.sender.wakeup(),
+      onWaited: (ms) => this.metricsRegistry.bufferWaited(ms),
+      onExhausted: () => this.metricsRegistry.bufferExhausted(),
     });
     this.idempotence = config.enableIdempotence
       ? new Idempotence({
@@ -191,6 +209,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
       now,
       idempotence: this.idempotence,
       transactions: this.transactions,
+      metrics: this.metricsRegistry,
     });
     this.metadata.onUpdate(() => this.sender.wakeup());
     this.idempotence?.onChange(() => this.sender.wakeup());
@@ -366,7 +385,22 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * ```
    */
   produce(input: ProducerRecord<K, V>, callback?: DeliveryCallback): boolean {
-    let done = callback ?? this.unreported;
+    const given = callback ?? this.unreported;
+    if (!active(sendChannel)) return this.accept(input, given);
+    return traceSend(sendChannel, input, this.config.clientId, given, (traced) => this.accept(input, traced));
+  }
+
+  /**
+   * The producer's metrics now, with the Java producer's names, groups, tags and meanings (groups
+   * producer-metrics, producer-node-metrics with a node-id tag, producer-topic-metrics with a topic tag).
+   * Rates and averages cover the last 30 to 60 s, as Java's do; see README "Observability".
+   */
+  metrics(): ProducerMetric[] {
+    return this.metricsRegistry.snapshot();
+  }
+
+  private accept(input: ProducerRecord<K, V>, callback: DeliveryCallback): boolean {
+    let done = callback;
     let record = input;
     // As in Java, interceptors see every record first, even one a closed producer will refuse.
     if (this.interceptors !== undefined) {

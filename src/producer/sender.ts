@@ -13,6 +13,7 @@ import type { Idempotence } from './idempotence.js';
 import type { MetadataCache } from './metadata.js';
 import { buildProduceRequest, matchProduceResponse, type ProduceRequestPlan } from './produce-request.js';
 import { deliver, type ProducerBatch } from './producer-batch.js';
+import type { ProducerMetrics } from './producer-metrics.js';
 import type { TransactionManager } from './transaction-manager.js';
 
 // The sender's drain loop: ready batches -> grouped by leader -> in-flight slots -> one Produce request per
@@ -35,6 +36,8 @@ export interface SenderOptions {
   idempotence?: Idempotence | undefined;
   /** Present for a transactional producer (idempotence is on then too). */
   transactions?: TransactionManager | undefined;
+  /** Told of every Produce request, response, retry and failure. */
+  metrics?: ProducerMetrics | undefined;
 }
 
 export class Sender {
@@ -66,6 +69,7 @@ export class Sender {
   private readonly transactions: TransactionManager | undefined;
   private readonly encoder: BatchEncoder;
   private readonly log: Logger;
+  private readonly metrics: ProducerMetrics | undefined;
 
   constructor(options: SenderOptions) {
     this.config = options.config;
@@ -76,6 +80,7 @@ export class Sender {
     this.idempotence = options.idempotence;
     this.transactions = options.transactions;
     this.encoder = options.encoder;
+    this.metrics = options.metrics;
     this.log = this.config.logger;
     this.retryBackoff = new ExponentialBackoff({
       initialMs: this.config.retryBackoffMs,
@@ -91,6 +96,13 @@ export class Sender {
       this.scheduled = false;
       this.run();
     });
+  }
+
+  /** Produce requests sent and not yet answered. */
+  get requestsInFlight(): number {
+    let count = 0;
+    for (const n of this.inFlightPerNode.values()) count += n;
+    return count;
   }
 
   stop(): void {
@@ -186,7 +198,7 @@ export class Sender {
           idem?.stamp(batch);
         }
         this.inFlightPerNode.set(nodeId, inFlight + 1);
-        void this.sendRequest(nodeId, chosen).finally(() => {
+        void this.sendRequest(nodeId, chosen, this.now()).finally(() => {
           this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 1) - 1);
           for (const batch of chosen) this.inFlightBatches.delete(batch);
           this.wakeup();
@@ -286,6 +298,7 @@ export class Sender {
       'batch expired',
     );
     this.transactions?.handleFailedBatch(error);
+    this.metrics?.recordsFailed(batch.topic, batch.recordCount);
     batch.fail(error);
   }
 
@@ -297,8 +310,9 @@ export class Sender {
   }
 
   /** Sends one Produce request carrying `batches` to `nodeId`, and settles them by its answer. */
-  private async sendRequest(nodeId: number, batches: ProducerBatch[]): Promise<void> {
+  private async sendRequest(nodeId: number, batches: ProducerBatch[], drainedMs: number): Promise<void> {
     let plan: ProduceRequestPlan;
+    let sentMs = 0;
     let sent: Promise<ProduceResponse | undefined>;
     const previousTurn = this.writeTurns.get(nodeId);
     let endTurn!: () => void;
@@ -322,6 +336,8 @@ export class Sender {
         this.config.transactionalId ?? null,
       );
       const { request, version } = plan;
+      this.metrics?.produceRequestSent(batches, encoded, drainedMs);
+      sentMs = this.now();
       sent =
         this.config.acks === 0
           ? connection.request(ProduceApi, request, { version, expectResponse: false })
@@ -345,6 +361,7 @@ export class Sender {
       for (const batch of batches) this.succeed(batch, -1n, -1n);
       return;
     }
+    this.metrics?.produceResponse(nodeId, this.now() - sentMs, response.throttleTimeMs ?? 0);
     if ((response.throttleTimeMs ?? 0) > 0 && plan.version >= 6) {
       this.throttledUntil.set(nodeId, this.now() + response.throttleTimeMs!);
       this.log.debug(
@@ -421,6 +438,7 @@ export class Sender {
           result.errorCode === KafkaErrorCode.RECORD_LIST_TOO_LARGE) &&
         batch.recordCount > 1
       ) {
+        this.metrics?.batchSplit();
         this.accumulator.split(batch);
         continue;
       }
@@ -485,6 +503,7 @@ export class Sender {
         },
         'retrying batch',
       );
+      this.metrics?.recordsRetried(batch.topic, batch.recordCount);
       this.accumulator.release(batch);
       return;
     }
@@ -510,6 +529,7 @@ export class Sender {
       );
       this.accumulator.release(batch);
       this.accumulator.remove(batch);
+      this.metrics?.recordsFailed(batch.topic, batch.recordCount);
       batch.records.forEach((record, index) => {
         const specific = perRecord.get(index);
         const text =
@@ -551,6 +571,7 @@ export class Sender {
     this.transactions?.handleFailedBatch(error);
     this.accumulator.release(batch);
     this.accumulator.remove(batch);
+    this.metrics?.recordsFailed(batch.topic, batch.recordCount);
     batch.fail(error);
   }
 }
