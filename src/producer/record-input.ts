@@ -22,8 +22,6 @@ export interface ProducerRecord<K = KeyValue, V = KeyValue> {
   timestamp?: number | bigint | Date;
 }
 
-const encoder = new TextEncoder();
-
 // Kafka's own rule (Topic.validate): 1-249 characters of [a-zA-Z0-9._-], and not '.' or '..'.
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
@@ -39,16 +37,25 @@ export function validateTopic(topic: unknown): string {
   return topic;
 }
 
+/**
+ * A string's UTF-8 bytes. Buffer.from places short strings in Node's shared 8 KiB pool, where TextEncoder
+ * allocates an ArrayBuffer of its own for each: with a few hundred thousand records held that was 2.4x the CPU,
+ * most of it garbage collection. Lone surrogates become U+FFFD either way.
+ */
+export function utf8Bytes(text: string): Uint8Array {
+  return Buffer.from(text, 'utf8');
+}
+
 export function toBytes(value: unknown, what: string): Uint8Array | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Uint8Array) return value;
-  if (typeof value === 'string') return encoder.encode(value);
+  if (typeof value === 'string') return utf8Bytes(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value))
       throw new InvalidRecordError(`The record's ${what} must be a finite number, got ${value}.`);
-    return encoder.encode(String(value));
+    return utf8Bytes(String(value));
   }
-  if (typeof value === 'bigint') return encoder.encode(value.toString());
+  if (typeof value === 'bigint') return utf8Bytes(value.toString());
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   throw new InvalidRecordError(
     `The record's ${what} must be a Buffer/Uint8Array, string, number, bigint or null, got ${describe(value)}. Serialize it first (e.g. JSON.stringify).`,

@@ -9,8 +9,10 @@ import {
   toBytes,
   toHeaders,
   toTimestamp,
+  utf8Bytes,
   validateTopic,
 } from './record-input.js';
+import { StringKeyCache } from './string-key-cache.js';
 
 // Turns what the caller passed to send()/produce() into the record the accumulator keeps: validated,
 // serialized (possibly asynchronously, by a schema registry serializer), timestamped, and checked against
@@ -32,6 +34,7 @@ export class RecordPreparation<K = KeyValue, V = KeyValue> {
   /** Date.now() as a bigint, reused within one millisecond (a BigInt per record is garbage to collect). */
   private lastNowMs = -1;
   private lastNow = 0n;
+  private readonly keys = new StringKeyCache(utf8Bytes);
 
   /** Throws ProducerConfigError for a serializer without a serialize method. */
   constructor(options: RecordPreparationOptions<K, V>) {
@@ -53,7 +56,7 @@ export class RecordPreparation<K = KeyValue, V = KeyValue> {
     this.lastValidTopic = topic;
     const headers = toHeaders(record.headers as ProducerRecord['headers']);
     if (this.keySerializer === undefined && this.valueSerializer === undefined) {
-      const key = toBytes(record.key, 'key');
+      const key = typeof record.key === 'string' ? this.keys.bytes(record.key) : toBytes(record.key, 'key');
       const value = toBytes(record.value, 'value');
       return this.finishPrepare(record, topic, key, value, headers);
     }
@@ -61,7 +64,9 @@ export class RecordPreparation<K = KeyValue, V = KeyValue> {
     const list = headers ?? [];
     const key =
       this.keySerializer === undefined
-        ? toBytes(record.key, 'key')
+        ? typeof record.key === 'string'
+          ? this.keys.bytes(record.key)
+          : toBytes(record.key, 'key')
         : serializePart(this.keySerializer, record.key, { topic, headers: list, isKey: true });
     const value =
       this.valueSerializer === undefined
