@@ -27,9 +27,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Complete } from '../protocol/api.js';
+import { AddOffsetsToTxnApi } from '../protocol/add-offsets-to-txn.js';
+import { AddPartitionsToTxnApi } from '../protocol/add-partitions-to-txn.js';
+import type { ApiCodec, Complete } from '../protocol/api.js';
 import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/api-versions.js';
+import { EndTxnApi } from '../protocol/end-txn.js';
 import { KafkaErrorCode, type KafkaErrorName, kafkaErrorEntry } from '../protocol/errors.js';
+import { FindCoordinatorApi } from '../protocol/find-coordinator.js';
 import { decodeRequest, encodeResponse, peekRequestHeader } from '../protocol/frame.js';
 import {
   InitProducerIdApi,
@@ -49,11 +53,17 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '../protocol/produce.js';
+import { SaslAuthenticateApi } from '../protocol/sasl-authenticate.js';
+import { SaslHandshakeApi } from '../protocol/sasl-handshake.js';
+import { TxnOffsetCommitApi } from '../protocol/txn-offset-commit.js';
 import { uuidToString, ZERO_UUID } from '../protocol/uuid.js';
 import { decodeRecordBatchesSync } from '../records/decode.js';
 import type { CompressionType, DecodedRecord, DecodedRecordBatch } from '../records/types.js';
 import { readFrames } from './frames.js';
+import { type FakeSaslOptions, SaslSession, SaslUsers } from './sasl-server.js';
 import { FakeTransactionCoordinator } from './transaction-coordinator.js';
+
+export type { FakeSaslMechanism, FakeSaslOptions } from './sasl-server.js';
 
 /** A Kafka error by name (`'NOT_LEADER_OR_FOLLOWER'`) or code. */
 export type ErrorRef = KafkaErrorName | number;
@@ -92,6 +102,11 @@ export interface FakeKafkaOptions {
    * (2+: transactions v2). Default: neither (a cluster for non-transactional tests).
    */
   transactionVersion?: number;
+  /**
+   * Put every broker behind a SASL listener (SASL_PLAINTEXT): a connection must authenticate (SaslHandshake v1,
+   * then SaslAuthenticate) before any request but ApiVersions, or it is closed, as Kafka closes it.
+   */
+  sasl?: FakeSaslOptions;
 }
 
 export interface IdempotenceBehaviour {
@@ -131,6 +146,8 @@ export interface ProducedPartition {
   batches: DecodedRecordBatch[];
   records: DecodedRecord[];
   recordCount: number;
+  /** Its record batches could not be decoded (answered CORRUPT_MESSAGE, nothing stored). */
+  corrupt?: boolean;
   /** What the fake answered for it (set once handled; acks=0 requests are handled too, just not answered). */
   result?: { errorCode: number; errorName: string; baseOffset: bigint };
 }
@@ -141,7 +158,8 @@ export type RequestOutcome =
   | 'not-answered' // acks=0, or scripted 'no-response'
   | 'dropped' // connection closed before handling
   | 'dropped-mid-response' // handled (records stored), connection closed halfway through the response
-  | 'raw'; // handled (records stored), answered with scripted bytes (onRequest's `raw` action)
+  | 'raw' // handled (records stored), answered with scripted bytes (onRequest's `raw` action)
+  | 'refused'; // an API or version the fake does not speak, or a request before SASL authentication: connection closed
 
 export interface LoggedRequest {
   /** Position in cluster.requests. */
@@ -158,6 +176,8 @@ export interface LoggedRequest {
   atMs: number;
   /** Requests of this connection not yet answered when this one arrived, itself included (1 = nothing else). */
   outstandingOnArrival: number;
+  /** The decoded request body, for every API the fake speaks (undefined for others and versions it does not). */
+  body?: unknown;
   metadata?: Complete<MetadataRequest>;
   initProducerId?: Complete<InitProducerIdRequest>;
   produce?: {
@@ -234,7 +254,52 @@ export type RequestAction =
       close?: boolean;
     };
 
-export type ApiName = 'Produce' | 'Metadata' | 'ApiVersions' | 'InitProducerId';
+/** Every API the fake cluster speaks. */
+// biome-ignore lint/suspicious/noExplicitAny: a table of differently typed codecs, each used with its own frames
+const APIS: ReadonlyArray<ApiCodec<any, any>> = [
+  ProduceApi,
+  MetadataApi,
+  ApiVersionsApi,
+  InitProducerIdApi,
+  FindCoordinatorApi,
+  AddPartitionsToTxnApi,
+  AddOffsetsToTxnApi,
+  TxnOffsetCommitApi,
+  EndTxnApi,
+  SaslHandshakeApi,
+  SaslAuthenticateApi,
+];
+
+export type ApiName =
+  | 'Produce'
+  | 'Metadata'
+  | 'ApiVersions'
+  | 'InitProducerId'
+  | 'FindCoordinator'
+  | 'AddPartitionsToTxn'
+  | 'AddOffsetsToTxn'
+  | 'TxnOffsetCommit'
+  | 'EndTxn'
+  | 'SaslHandshake'
+  | 'SaslAuthenticate';
+
+/**
+ * How `control()` answers a request: `error` puts that error in every part of the answer (each partition of a
+ * Produce, each topic of a Metadata, the top-level code elsewhere; nothing is stored), `delayMs` handles it (or
+ * answers the error) that much later, `'drop'` closes the connection at once, `'no-response'` never answers.
+ */
+export type ControlAnswer =
+  | { error: ErrorRef; delayMs?: number }
+  | { delayMs: number }
+  | 'drop'
+  | 'no-response';
+
+export interface ControlOptions {
+  /** How many requests to answer this way (those for which the function returns an answer). Default 1; Infinity for always. */
+  times?: number;
+  /** Only requests to this broker. */
+  nodeId?: number;
+}
 
 export interface RequestRuleMatch {
   api: ApiName;
@@ -282,6 +347,8 @@ interface BrokerState {
   sockets: Set<Socket>;
   /** Listed in Metadata responses (false: a broker the cluster has but does not tell clients about yet). */
   listed: boolean;
+  /** False between stopBroker and startBroker. */
+  running: boolean;
 }
 
 const HOST = '127.0.0.1';
@@ -332,6 +399,11 @@ export class FakeKafka {
   /** ThrottleTimeMs for the next Produce responses, one entry each (then 0). */
   private readonly produceThrottles: number[] = [];
   private readonly initProducerIdRules: RuleState<{ times?: number }, InitProducerIdReply>[] = [];
+  private readonly controlRules: RuleState<
+    ControlOptions & { apiKey: number },
+    (request: LoggedRequest) => ControlAnswer | undefined
+  >[] = [];
+  private readonly sasl: SaslUsers | undefined;
   /** Producer ids handed out, with their current epoch. */
   private readonly producerIds = new Map<bigint, number>();
   private nextProducerId: bigint;
@@ -341,10 +413,13 @@ export class FakeKafka {
   private readonly options: Required<
     Omit<
       FakeKafkaOptions,
-      'topics' | 'brokers' | 'nodeIds' | 'idempotence' | 'firstProducerId' | 'transactionVersion'
+      'topics' | 'brokers' | 'nodeIds' | 'sasl' | 'idempotence' | 'firstProducerId' | 'transactionVersion'
     >
   >;
   private connections = 0;
+  private readonly sessions = new WeakMap<Socket, SaslSession>();
+  /** Connections to close once their current answer is written (after a failed authentication, as Kafka does). */
+  private readonly closeAfterAnswer = new WeakSet<Socket>();
   private readonly openConnectionIds = new Set<number>();
   private closed = false;
 
@@ -363,6 +438,7 @@ export class FakeKafka {
       maxMetadataVersion: options.maxMetadataVersion ?? 13,
       leaderHints: options.leaderHints ?? true,
     };
+    this.sasl = options.sasl === undefined ? undefined : new SaslUsers(options.sasl);
     this.nextProducerId = options.firstProducerId ?? 4000n;
     this.idempotence = {
       unknownProducer: options.idempotence?.unknownProducer ?? 'accept',
@@ -400,15 +476,29 @@ export class FakeKafka {
   /** Starts another broker; `listed: false` keeps it out of Metadata responses (it joined after the client looked). */
   async addBroker(nodeId: number, options: { listed?: boolean } = {}): Promise<void> {
     if (this.brokers.has(nodeId)) throw new Error(`broker ${nodeId} exists`);
-    const sockets = new Set<Socket>();
+    const { server, port } = await this.listen(nodeId, 0);
+    this.brokers.set(nodeId, {
+      nodeId,
+      port,
+      server,
+      sockets: new Set(),
+      listed: options.listed ?? true,
+      running: true,
+    });
+  }
+
+  private async listen(nodeId: number, port: number): Promise<{ server: Server; port: number }> {
     const server = createServer((socket) => this.accept(nodeId, socket));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, HOST, () => resolve());
+      server.once('error', (error) =>
+        reject(new Error(`fake broker ${nodeId} could not listen on ${HOST}:${port}: ${error.message}`)),
+      );
+      server.listen(port, HOST, () => resolve());
     });
     const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no TCP address');
-    this.brokers.set(nodeId, { nodeId, port: address.port, server, sockets, listed: options.listed ?? true });
+    if (address === null || typeof address === 'string')
+      throw new Error(`fake broker ${nodeId} has no TCP address`);
+    return { server, port: address.port };
   }
 
   /** Starts or stops listing a broker in Metadata responses. */
@@ -435,8 +525,11 @@ export class FakeKafka {
     });
   }
 
-  /** Makes `nodeId` (-1: nobody) the partition's leader, with a new leader epoch. */
-  setLeader(topic: string, partition: number, nodeId: number): void {
+  /**
+   * Makes `nodeId` (-1: nobody) the partition's leader, with a new leader epoch. The old leader then answers
+   * Produce requests for it with NOT_LEADER_OR_FOLLOWER and, from Produce v10, the KIP-951 hint naming the new one.
+   */
+  moveLeader(topic: string, partition: number, nodeId: number): void {
     const p = this.partition(topic, partition);
     p.leaderId = nodeId;
     p.leaderEpoch++;
@@ -538,6 +631,26 @@ export class FakeKafka {
     return [...this.producerIds.keys()];
   }
 
+  /**
+   * Answers requests of one API (by name or API key) the way `fn` decides: `fn` sees each request as logged
+   * (header fields, `body` decoded, and for Produce the decoded records) and returns a ControlAnswer (an error,
+   * a delay, a dropped connection, no answer) or undefined to let the cluster answer it as usual. By default
+   * only the first request `fn` answers is affected; `times: Infinity` keeps the rule for every one.
+   *
+   *   cluster.control('Produce', () => ({ error: 'NOT_ENOUGH_REPLICAS' }));              // once
+   *   cluster.control('Metadata', () => ({ delayMs: 200 }), { times: Infinity });      // always
+   */
+  control(
+    api: ApiName | number,
+    fn: (request: LoggedRequest) => ControlAnswer | undefined,
+    options: ControlOptions = {},
+  ): Rule {
+    const apiKey = typeof api === 'number' ? api : APIS.find((a) => a.name === api)?.apiKey;
+    if (apiKey === undefined)
+      throw new Error(`FakeKafka.control: the fake cluster does not speak an API named ${api}`);
+    return this.addRule(this.controlRules, { ...options, apiKey }, fn);
+  }
+
   /** Treats matching requests specially: drop the connection, never answer, answer late. */
   onRequest(match: RequestRuleMatch, action: RequestAction): Rule {
     return this.addRule(this.requestRules, match, action);
@@ -630,25 +743,55 @@ export class FakeKafka {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.listeners.clear();
-    await Promise.all(
-      [...this.brokers.values()].map(
-        (b) =>
-          new Promise<void>((resolve) => {
-            for (const socket of b.sockets) socket.destroy();
-            b.server.close(() => resolve());
-          }),
-      ),
-    );
+    await Promise.all([...this.brokers.values()].map((b) => this.shutDown(b)));
   }
 
-  /** Stops one broker: its connections close and new ones are refused. */
+  /**
+   * Stops one broker: its connections close and new ones are refused. Metadata stops listing it and the
+   * partitions it leads have no leader (LEADER_NOT_AVAILABLE) until it is started again or `moveLeader` moves them,
+   * as with a single-replica partition on a real cluster.
+   */
   async stopBroker(nodeId: number): Promise<void> {
     const b = this.broker(nodeId);
+    if (!b.running) return;
+    this.bumpLeaderEpochs(nodeId);
+    await this.shutDown(b);
+  }
+
+  /** Starts a stopped broker again, on its old port; it leads its partitions again, with a new leader epoch. */
+  async startBroker(nodeId: number): Promise<void> {
+    const b = this.broker(nodeId);
+    if (b.running || this.closed) return;
+    b.server = (await this.listen(nodeId, b.port)).server;
+    b.running = true;
+    this.bumpLeaderEpochs(nodeId);
+  }
+
+  /** Closes every client connection (of one broker, or of all) at once, as a broker restart or a network cut would. */
+  dropConnections(nodeId?: number): void {
+    for (const b of this.brokers.values()) {
+      if (nodeId === undefined || b.nodeId === nodeId) for (const socket of b.sockets) socket.destroy();
+    }
+  }
+
+  private bumpLeaderEpochs(nodeId: number): void {
+    for (const t of this.topics.values())
+      for (const p of t.partitions) if (p.leaderId === nodeId) p.leaderEpoch++;
+  }
+
+  private shutDown(b: BrokerState): Promise<void> {
+    const wasRunning = b.running;
+    b.running = false;
     for (const socket of b.sockets) socket.destroy();
-    await new Promise<void>((resolve) => b.server.close(() => resolve()));
+    if (!wasRunning) return Promise.resolve();
+    return new Promise<void>((resolve) => b.server.close(() => resolve()));
   }
 
   // ---- request handling ----
+
+  private sessionOf(socket: Socket): SaslSession | undefined {
+    return this.sessions.get(socket);
+  }
 
   private accept(nodeId: number, socket: Socket): void {
     const broker = this.broker(nodeId);
@@ -659,6 +802,7 @@ export class FakeKafka {
     broker.sockets.add(socket);
     socket.on('close', () => broker.sockets.delete(socket));
     socket.on('error', () => {});
+    if (this.sasl !== undefined) this.sessions.set(socket, new SaslSession(this.sasl));
     const connection = ++this.connections;
     this.openConnectionIds.add(connection);
     socket.on('close', () => {
@@ -697,16 +841,7 @@ export class FakeKafka {
       index: this.requests.length,
       nodeId,
       connection,
-      api:
-        header.apiKey === PRODUCE
-          ? 'Produce'
-          : header.apiKey === METADATA
-            ? 'Metadata'
-            : header.apiKey === API_VERSIONS
-              ? 'ApiVersions'
-              : header.apiKey === INIT_PRODUCER_ID
-                ? 'InitProducerId'
-                : `api ${header.apiKey}`,
+      api: APIS.find((a) => a.apiKey === header.apiKey)?.name ?? `api ${header.apiKey}`,
       apiKey: header.apiKey,
       version: header.apiVersion,
       correlationId: header.correlationId,
@@ -715,12 +850,21 @@ export class FakeKafka {
       outstandingOnArrival: outstanding,
       outcome: 'pending',
     };
-    if (header.apiKey === METADATA) logged.metadata = decodeRequest(MetadataApi, frame).request;
-    if (header.apiKey === INIT_PRODUCER_ID) {
-      logged.initProducerId = decodeRequest(InitProducerIdApi, frame).request;
+    const api = APIS.find((a) => a.apiKey === header.apiKey);
+    if (api !== undefined && header.apiVersion >= api.minVersion && header.apiVersion <= api.maxVersion) {
+      try {
+        logged.body = decodeRequest(api, frame).request;
+      } catch {
+        // A request the fake cannot decode is refused (the connection closed) when its turn comes.
+      }
     }
-    if (header.apiKey === PRODUCE) {
-      const request = decodeRequest(ProduceApi, frame).request;
+    if (header.apiKey === METADATA && logged.body !== undefined)
+      logged.metadata = logged.body as Complete<MetadataRequest>;
+    if (header.apiKey === INIT_PRODUCER_ID && logged.body !== undefined) {
+      logged.initProducerId = logged.body as Complete<InitProducerIdRequest>;
+    }
+    if (header.apiKey === PRODUCE && logged.body !== undefined) {
+      const request = logged.body as Complete<ProduceRequest>;
       logged.produce = {
         acks: request.acks,
         timeoutMs: request.timeoutMs,
@@ -739,7 +883,13 @@ export class FakeKafka {
       const topic =
         t.topicId !== undefined && t.topicId !== ZERO_UUID ? this.topicNameById(t.topicId) : t.name;
       for (const p of t.partitionData) {
-        const batches = p.records === null ? [] : decodeRecordBatchesSync(p.records);
+        let batches: DecodedRecordBatch[] = [];
+        let corrupt = false;
+        try {
+          batches = p.records === null ? [] : decodeRecordBatchesSync(p.records);
+        } catch {
+          corrupt = true; // a bad CRC, length or codec: Kafka answers CORRUPT_MESSAGE for the partition
+        }
         const records = batches.flatMap((b) => b.records);
         out.push({
           topic: topic ?? `<unknown topic id ${t.topicId}>`,
@@ -748,6 +898,7 @@ export class FakeKafka {
           batches,
           records,
           recordCount: records.length,
+          ...(corrupt ? { corrupt } : {}),
         });
       }
     }
@@ -760,7 +911,31 @@ export class FakeKafka {
       this.notify();
       return;
     }
-    const action = this.requestAction(logged);
+    const session = this.sessionOf(socket);
+    const saslGate =
+      session === undefined ||
+      logged.apiKey === API_VERSIONS ||
+      logged.apiKey === SaslHandshakeApi.apiKey ||
+      logged.apiKey === SaslAuthenticateApi.apiKey ||
+      session.authenticated(performance.now());
+    // ApiVersions is answered at any version (an unknown one with UNSUPPORTED_VERSION and its range, as Kafka
+    // does); anything else the fake does not decode, or sent before authentication, closes the connection.
+    if ((logged.body === undefined && logged.apiKey !== API_VERSIONS) || !saslGate) {
+      logged.outcome = 'refused';
+      socket.destroy();
+      this.notify();
+      return;
+    }
+    let action = this.requestAction(logged);
+    let forced: number | undefined;
+    if (action === undefined) {
+      const answer = this.controlAnswer(logged);
+      if (answer === 'drop' || answer === 'no-response') action = answer;
+      else if (answer !== undefined) {
+        if (answer.delayMs !== undefined) action = { delayMs: answer.delayMs };
+        if ('error' in answer) forced = errorCode(answer.error);
+      }
+    }
     if (action === 'drop') {
       logged.outcome = 'dropped';
       socket.destroy();
@@ -790,7 +965,7 @@ export class FakeKafka {
       }
     }
 
-    const response = this.respond(broker, logged, frame);
+    const response = this.respond(broker, socket, logged, frame, forced);
     if (action !== undefined && typeof action === 'object' && 'raw' in action) {
       const raw = action.raw(response ?? new Uint8Array(0), logged);
       const bytes = raw instanceof Uint8Array ? raw : raw.bytes;
@@ -806,8 +981,23 @@ export class FakeKafka {
     } else {
       socket.write(response);
       logged.outcome = 'answered';
+      if (this.closeAfterAnswer.delete(socket)) socket.end();
     }
     this.notify();
+  }
+
+  private controlAnswer(logged: LoggedRequest): ControlAnswer | undefined {
+    for (const rule of this.controlRules) {
+      const m = rule.match;
+      if (rule.remaining <= 0 || m.apiKey !== logged.apiKey) continue;
+      if (m.nodeId !== undefined && m.nodeId !== logged.nodeId) continue;
+      const answer = rule.action(logged);
+      if (answer === undefined) continue;
+      rule.remaining--;
+      rule.hits++;
+      return answer;
+    }
+    return undefined;
   }
 
   private requestAction(logged: LoggedRequest): RequestAction | undefined {
@@ -824,49 +1014,109 @@ export class FakeKafka {
   }
 
   /** The response frame, or undefined when none is sent (acks=0). */
-  private respond(broker: BrokerState, logged: LoggedRequest, frame: Buffer): Uint8Array | undefined {
+  private respond(
+    broker: BrokerState,
+    socket: Socket,
+    logged: LoggedRequest,
+    frame: Buffer,
+    forced: number | undefined,
+  ): Uint8Array | undefined {
+    const { version, correlationId } = logged;
     switch (logged.apiKey) {
       case API_VERSIONS:
-        return this.apiVersions(frame);
+        return this.apiVersions(logged, forced);
       case METADATA:
-        return encodeResponse(MetadataApi, logged.version, logged.correlationId, this.metadata(logged));
+        return encodeResponse(MetadataApi, version, correlationId, this.metadata(logged, forced));
       case INIT_PRODUCER_ID:
         return encodeResponse(
           InitProducerIdApi,
-          logged.version,
-          logged.correlationId,
-          this.initProducerId(logged),
+          version,
+          correlationId,
+          forced === undefined
+            ? this.initProducerId(logged)
+            : { throttleTimeMs: 0, errorCode: forced, producerId: -1n, producerEpoch: -1 },
         );
       case PRODUCE: {
-        const response = this.produce(broker, logged);
+        const response = this.produce(broker, logged, forced);
         return logged.produce!.acks === 0
           ? undefined
-          : encodeResponse(ProduceApi, logged.version, logged.correlationId, response);
+          : encodeResponse(ProduceApi, version, correlationId, response);
+      }
+      case SaslHandshakeApi.apiKey: {
+        const session = this.sessionOf(socket);
+        const { mechanism } = logged.body as { mechanism: string };
+        const code = forced ?? session?.handshake(mechanism) ?? KafkaErrorCode.UNSUPPORTED_SASL_MECHANISM;
+        return encodeResponse(SaslHandshakeApi, version, correlationId, {
+          errorCode: code,
+          mechanisms: this.sasl?.mechanisms ?? [],
+        });
+      }
+      case SaslAuthenticateApi.apiKey: {
+        const session = this.sessionOf(socket);
+        const { authBytes } = logged.body as { authBytes: Uint8Array };
+        const answer =
+          forced !== undefined || session === undefined
+            ? {
+                errorCode: forced ?? KafkaErrorCode.ILLEGAL_SASL_STATE,
+                errorMessage: null,
+                authBytes: new Uint8Array(0),
+                sessionLifetimeMs: 0n,
+                close: true,
+              }
+            : session.authenticate(authBytes, performance.now());
+        if (answer.close) this.closeAfterAnswer.add(socket);
+        return encodeResponse(SaslAuthenticateApi, version, correlationId, answer);
       }
       default: {
-        const answer = this.coordinator.answer(logged.apiKey, frame, this.producerIds);
+        const answer = this.coordinator.answer(logged.apiKey, frame, this.producerIds, forced);
         if (answer === undefined) throw new Error(`the fake cluster does not speak api key ${logged.apiKey}`);
         return answer;
       }
     }
   }
 
-  private apiVersions(frame: Buffer): Uint8Array {
-    const { apiVersion, correlationId } = decodeRequest(ApiVersionsApi, frame);
-    const coordinator = this.coordinator.apiVersions();
-    const response: ApiVersionsResponse = {
-      errorCode: 0,
-      apiKeys: [
-        { apiKey: PRODUCE, minVersion: 3, maxVersion: this.options.maxProduceVersion },
-        { apiKey: METADATA, minVersion: 1, maxVersion: this.options.maxMetadataVersion },
-        { apiKey: API_VERSIONS, minVersion: 0, maxVersion: 4 },
-        { apiKey: INIT_PRODUCER_ID, minVersion: 0, maxVersion: 5 },
-        ...coordinator.apiKeys,
-      ],
-      throttleTimeMs: 0,
-      ...coordinator.features,
-    };
-    return encodeResponse(ApiVersionsApi, apiVersion, correlationId, response);
+  /** The APIs this cluster advertises: only versions its own decoders and encoders handle. */
+  private advertised(): ApiVersionsResponse['apiKeys'] {
+    const range = (
+      api: { apiKey: number; minVersion: number; maxVersion: number },
+      max = api.maxVersion,
+    ) => ({
+      apiKey: api.apiKey,
+      minVersion: api.minVersion,
+      maxVersion: Math.min(max, api.maxVersion),
+    });
+    return [
+      range(ProduceApi, this.options.maxProduceVersion),
+      range(MetadataApi, this.options.maxMetadataVersion),
+      range(ApiVersionsApi),
+      range(InitProducerIdApi),
+      ...this.coordinator.apiVersions().apiKeys,
+      // Handshake v0 would carry the SASL tokens without Kafka framing, which the fake does not speak.
+      ...(this.sasl === undefined
+        ? []
+        : [{ ...range(SaslHandshakeApi), minVersion: 1 }, range(SaslAuthenticateApi)]),
+    ];
+  }
+
+  private apiVersions(logged: LoggedRequest, forced: number | undefined): Uint8Array {
+    const { version, correlationId } = logged;
+    if (logged.body === undefined) {
+      // A version the broker does not know: a v0 answer with UNSUPPORTED_VERSION and its range, as Kafka sends.
+      return encodeResponse(ApiVersionsApi, 0, correlationId, {
+        errorCode: KafkaErrorCode.UNSUPPORTED_VERSION,
+        apiKeys: this.advertised().filter((a) => a.apiKey === API_VERSIONS),
+      });
+    }
+    const response: ApiVersionsResponse =
+      forced === undefined
+        ? {
+            errorCode: 0,
+            apiKeys: this.advertised(),
+            throttleTimeMs: 0,
+            ...this.coordinator.apiVersions().features,
+          }
+        : { errorCode: forced, apiKeys: [], throttleTimeMs: 0 };
+    return encodeResponse(ApiVersionsApi, version, correlationId, response);
   }
 
   /**
@@ -912,11 +1162,12 @@ export class FakeKafka {
     return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0 };
   }
 
-  private metadata(logged: LoggedRequest): MetadataResponse {
+  private metadata(logged: LoggedRequest, forced: number | undefined): MetadataResponse {
     const version = logged.version;
     const request = logged.metadata!;
     const names = request.topics === null ? [...this.topics.keys()] : request.topics.map((t) => t.name ?? '');
     const topics: MetadataResponseTopic[] = names.map((name) => {
+      if (forced !== undefined) return this.topicEntry(version, { errorCode: forced, name, partitions: [] });
       const topic = this.topics.get(name);
       if (topic === undefined) {
         const create = this.options.autoCreateTopics && request.allowAutoTopicCreation;
@@ -935,17 +1186,20 @@ export class FakeKafka {
         errorCode: 0,
         name,
         topicId: topic.topicId,
-        partitions: topic.partitions.map((p) => ({
-          errorCode: p.leaderId < 0 ? KafkaErrorCode.LEADER_NOT_AVAILABLE : 0,
-          partitionIndex: p.index,
-          leaderId: p.leaderId,
-          ...(version >= 7 ? { leaderEpoch: p.leaderEpoch } : {}),
-          replicaNodes: p.leaderId < 0 ? [] : [p.leaderId],
-          isrNodes: p.leaderId < 0 ? [] : [p.leaderId],
-        })),
+        partitions: topic.partitions.map((p) => {
+          const leaderId = this.brokers.get(p.leaderId)?.running === true ? p.leaderId : -1;
+          return {
+            errorCode: leaderId < 0 ? KafkaErrorCode.LEADER_NOT_AVAILABLE : 0,
+            partitionIndex: p.index,
+            leaderId,
+            ...(version >= 7 ? { leaderEpoch: p.leaderEpoch } : {}),
+            replicaNodes: p.leaderId < 0 ? [] : [p.leaderId],
+            isrNodes: leaderId < 0 ? [] : [leaderId],
+          };
+        }),
       });
     });
-    const listed = [...this.brokers.values()].filter((b) => b.listed);
+    const listed = [...this.brokers.values()].filter((b) => b.listed && b.running);
     return {
       throttleTimeMs: 0,
       brokers: listed.map((b) => ({ nodeId: b.nodeId, host: HOST, port: b.port, rack: null })),
@@ -960,12 +1214,15 @@ export class FakeKafka {
     return topic;
   }
 
-  private produce(broker: BrokerState, logged: LoggedRequest): ProduceResponse {
+  private produce(broker: BrokerState, logged: LoggedRequest, forced: number | undefined): ProduceResponse {
     const version = logged.version;
     const byTopic = new Map<string, PartitionProduceResponse[]>();
     const endpoints = new Map<number, NodeEndpoint>();
     for (const produced of logged.produce!.partitions) {
-      const answer = this.producePartition(broker, logged, produced);
+      const answer: ReturnType<typeof this.producePartition> =
+        forced === undefined
+          ? this.producePartition(broker, logged, produced)
+          : { errorCode: forced, baseOffset: -1n };
       const result: PartitionProduceResponse = {
         index: produced.partition,
         errorCode: answer.errorCode,
@@ -1048,8 +1305,9 @@ export class FakeKafka {
         baseOffset: -1n,
       };
     }
+    if (produced.corrupt === true) return { errorCode: KafkaErrorCode.CORRUPT_MESSAGE, baseOffset: -1n };
     if (partition.leaderId !== broker.nodeId) {
-      const hint = this.options.leaderHints && partition.leaderId >= 0;
+      const hint = this.options.leaderHints && this.brokers.get(partition.leaderId)?.running === true;
       return {
         errorCode: KafkaErrorCode.NOT_LEADER_OR_FOLLOWER,
         baseOffset: -1n,

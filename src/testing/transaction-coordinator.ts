@@ -77,12 +77,18 @@ export class FakeTransactionCoordinator {
   }
 
   /** The response frame for a coordinator API request, or undefined when `apiKey` is not one. */
-  answer(apiKey: number, frame: Buffer, producerEpochs: Map<bigint, number>): Uint8Array | undefined {
+  answer(
+    apiKey: number,
+    frame: Buffer,
+    producerEpochs: Map<bigint, number>,
+    /** An error code to answer with instead (FakeKafka.control), before any `fail` queued. */
+    forced?: number,
+  ): Uint8Array | undefined {
     const entry = Object.entries(API_KEYS).find(([, api]) => api.apiKey === apiKey);
     if (entry === undefined) return undefined;
     const name = entry[0] as CoordinatorApiName;
-    const code = this.failures.get(name)?.shift();
-    const errorCode = code === undefined ? 0 : KafkaErrorCode[code];
+    const code = forced === undefined ? this.failures.get(name)?.shift() : undefined;
+    const errorCode = forced ?? (code === undefined ? 0 : KafkaErrorCode[code]);
     switch (name) {
       case 'FindCoordinator': {
         const { apiVersion, correlationId, request } = decodeRequest(FindCoordinatorApi, frame);

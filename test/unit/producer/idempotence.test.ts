@@ -181,7 +181,7 @@ describe('idempotent producer: leader change', () => {
     const five = cluster
       .waitForRequests((r) => r.api === 'Produce' && r.nodeId === 0, 6)
       .then(() => {
-        cluster.setLeader('t', 0, 1);
+        cluster.moveLeader('t', 0, 1);
       });
     cluster.onRequest({ api: 'Produce', nodeId: 0 }, { until: five });
 

@@ -14,7 +14,7 @@ describe('leader changes', () => {
     expect((await producer.send({ topic: 't', partition: 0, value: 'before' })).offset).toBe(0n);
     const metadataBefore = cluster.requestsFor('Metadata').length;
 
-    cluster.setLeader('t', 0, 1);
+    cluster.moveLeader('t', 0, 1);
     const results = await Promise.all(sendAll(producer, 't', 0, ['a', 'b']));
 
     expect(offsetsOf(results)).toEqual([1n, 2n]);
@@ -35,7 +35,7 @@ describe('leader changes', () => {
 
     // Broker 2 joins after the producer's last metadata and takes over the partition.
     await cluster.addBroker(2);
-    cluster.setLeader('t', 0, 2);
+    cluster.moveLeader('t', 0, 2);
     const result = await producer.send({ topic: 't', partition: 0, value: 'a' });
 
     expect(result.offset).toBe(1n);
@@ -46,8 +46,8 @@ describe('leader changes', () => {
   it('ignores a hint older than the leader epoch it knows, and asks for metadata instead', async () => {
     const cluster = await startCluster({ topics: { t: { partitions: 1, leaders: [0] } } });
     // Leadership went 0 -> 1 -> 0: the producer will learn leader 0 at epoch 2.
-    cluster.setLeader('t', 0, 1);
-    cluster.setLeader('t', 0, 0);
+    cluster.moveLeader('t', 0, 1);
+    cluster.moveLeader('t', 0, 0);
     const producer = producerFor(cluster);
     await producer.send({ topic: 't', partition: 0, value: 'before' });
     const metadataBefore = cluster.requestsFor('Metadata').length;
@@ -82,7 +82,7 @@ describe('leader changes', () => {
       const producesBefore = cluster.requestsFor('Produce').length;
 
       // Every partition moves to the next broker: all three leaders answer NOT_LEADER_OR_FOLLOWER at once.
-      for (const p of all) cluster.setLeader('t', p, (leaders[p]! + 1) % 3);
+      for (const p of all) cluster.moveLeader('t', p, (leaders[p]! + 1) % 3);
       const results = await Promise.all(
         all.map((partition) => producer.send({ topic: 't', partition, value: 'after' })),
       );
@@ -125,7 +125,7 @@ describe('leader changes', () => {
     // Let the producer look a few times and find no leader, then elect one.
     const seen = cluster.requestsFor('Metadata').length;
     await cluster.waitForRequests((r) => r.api === 'Metadata', seen + 2);
-    cluster.setLeader('t', 0, 2);
+    cluster.moveLeader('t', 0, 2);
 
     expect((await waiting).offset).toBe(0n);
     expect(cluster.produced('t', 0).map((p) => p.nodeId)).toEqual([2]);

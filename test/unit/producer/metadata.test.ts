@@ -93,7 +93,7 @@ describe('topic metadata', () => {
     const seen = cluster.requests.filter(isMetadata).length;
 
     // Nothing is sent and nothing fails: only the age of the metadata can make the producer look again.
-    cluster.setLeader('t', 0, 1);
+    cluster.moveLeader('t', 0, 1);
     const start = performance.now();
     await cluster.waitForRequests(isMetadata, seen + 2);
     const twoRefreshes = since(start);
