@@ -6,13 +6,22 @@
 //   node bench/compare.mjs --contestants kafka-wire,java --workloads '100B.*p6'   # a subset (regexps on ids)
 //   node bench/compare.mjs --tls --rounds 2      # what TLS costs each client: 1M x 100 B, 6 partitions, acks=all,
 //                                                # over PLAINTEXT and over TLS on the same secured broker (~10 min)
+//   node bench/compare.mjs --transactions --rounds 3   # 200k x 100 B in transactions of 1,000 and of 10,000
+//                                                      # records, 6 partitions, acks=all: records/s, commit latency
+//   node bench/compare.mjs --ref HEAD ...         # kafka-wire as committed at a git ref, built apart from the
+//                                                 # working tree (which other work may have half-changed)
+//   node bench/compare.mjs --quick --ceiling      # adds the broker's ceiling (librdkafka at its best settings)
+//                                                 # and every client as % of it
 //
 // Writes bench/compare.json (every run, with the settings each client used), the tables between the
 // `compare:` markers in bench/README.md and the chart bench/compare.png (unless --no-write); with --tls,
-// bench/compare-tls.json and the table between the `compare-tls:` markers instead (no chart). Installs what it
-// needs on first use: Kafka's jars (broker 4.4.0, ProducerPerformance from kafka-tools 4.3.1, the newest
-// kafka-tools on Maven Central), rdkafka_performance (bench/compare/rdkafka.sh), Node 24 (bench/node24.mjs) and
-// matplotlib in a virtualenv under .cache (bench/compare/chart.py).
+// bench/compare-tls.json and the table between the `compare-tls:` markers instead (no chart); with
+// --transactions, bench/compare-txn.json and the `compare-txn:` table. Installs what it needs on first use:
+// Kafka's jars (broker 4.4.0, ProducerPerformance from kafka-tools 4.3.1, the newest kafka-tools on Maven
+// Central), rdkafka_performance (bench/compare/rdkafka.sh), @confluentinc/kafka-javascript (built from its
+// sources by bench/compare/confluent.sh), Node 24 (bench/node24.mjs) and matplotlib in a virtualenv under .cache
+// (bench/compare/chart.py); javac and gcc compile the transactional Java and librdkafka contestants
+// (bench/compare/TxnPerf.java, bench/compare/rdkafka-txn.c) into .cache.
 //
 // What is measured, and how (the same for every contestant):
 // - records/s: records acknowledged / seconds from the first send to the last acknowledgement, as each tool
@@ -30,9 +39,13 @@
 //   record; librdkafka writes a timestamp into each payload (its -l mode); kafkajs and platformatic have no
 //   per-record API, so a record's latency is its send() call's.
 // - event-loop delay p99: perf_hooks.monitorEventLoopDelay over the run, Node contestants only.
-// - every run is checked against the broker: the topic's end offsets must add up to the records sent.
+// - commit latency (transactional workloads): from calling commitTransaction (or the client's equivalent) to its
+//   return or resolution, p50/p99 over the run's transactions. The commit flushes what is still queued first,
+//   in every client.
+// - every run is checked against the broker: the topic's end offsets must add up to the records sent (for
+//   transactions, plus one commit marker per partition and transaction).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,11 +54,15 @@ import { parseArgs } from 'node:util';
 import { createTopic, deleteTopic, endOffsets, startCluster } from '../scripts/lib/index.mjs';
 import { NODE24_VERSION, node24 } from './node24.mjs';
 
+const CONFLUENT_VERSION = '1.10.1';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const JAVA_TOOLS_VERSION = '4.3.1';
 const PATTERN = 'kafka-wire benchmark payload ';
 const BATCH_SIZE = 262_144;
 const LINGER_MS = 10;
+const CEILING_BATCH_SIZE = 1_000_000;
+const CEILING_LINGER_MS = 100;
 
 const { values: args } = parseArgs({
   options: {
@@ -57,6 +74,9 @@ const { values: args } = parseArgs({
     bootstrap: { type: 'string' },
     tls: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '1' },
+    transactions: { type: 'boolean', default: false },
+    ceiling: { type: 'boolean', default: false },
+    ref: { type: 'string' },
   },
 });
 
@@ -84,8 +104,34 @@ function allWorkloads() {
       }
     }
   }
+  list.push(IDIOMATIC);
   return list;
 }
+// Issue 14's "what most users write": send() per keyed record, one Promise.all, default options, against
+// kafkajs sending the same records in arrays of 1,000 (kafkajs has no per-record send).
+const IDIOMATIC = {
+  id: '300k-100B-keyed-p6-send-all',
+  kind: 'send-all',
+  label: '300k × 100 B keyed (1,000 keys), 6 part., send() per record + Promise.all, defaults',
+  records: 300_000,
+  size: 100,
+  keys: 1000,
+  partitions: 6,
+  acks: 'all',
+  compression: 'none',
+};
+// Transactions of 1,000 and of 10,000 records of 100 B, 6 partitions, acks=all, idempotent (issue 13).
+const TXN_WORKLOADS = [1000, 10_000].map((perTransaction) => ({
+  id: `txn${perTransaction / 1000}k-200k-100B-p6`,
+  kind: 'txn',
+  label: `200k × 100 B in transactions of ${perTransaction.toLocaleString('en-US')}, 6 part., acks=all`,
+  records: 200_000,
+  size: 100,
+  transactionRecords: perTransaction,
+  partitions: 6,
+  acks: 'all',
+  compression: 'none',
+}));
 // One record, once per contestant before the matrix: what starting the process, connecting and stopping costs
 // (a JVM's start-up and class loading, Node's module loading), so CPU per record can also be shown without it.
 const STARTUP = {
@@ -107,10 +153,13 @@ const TLS_WORKLOADS = [
 const rounds = Number(args.rounds);
 if (!Number.isInteger(rounds) || rounds < 1)
   throw new Error(`--rounds must be a whole number >= 1, got ${args.rounds}`);
+if ([args.tls, args.transactions, args.ceiling].filter(Boolean).length > 1) {
+  throw new Error('--tls, --transactions and --ceiling are separate comparisons: pick one');
+}
 if (args.tls && args.bootstrap) {
   throw new Error('--tls starts its own secured broker (its TLS listener and CA); leave out --bootstrap');
 }
-let workloads = args.tls ? TLS_WORKLOADS : allWorkloads();
+let workloads = args.tls ? TLS_WORKLOADS : args.transactions ? TXN_WORKLOADS : allWorkloads();
 if (args.quick) {
   workloads = workloads.filter((w) => w.partitions === 6 && w.acks === 'all' && w.compression !== 'zstd');
 }
@@ -121,22 +170,75 @@ if (args.workloads) {
 
 // -------------------------------------------------------------------------------------------- contestants
 
+// `kinds`: the workload kinds a contestant runs ('throughput' is the matrix, 'txn' the transactional workloads,
+// 'send-all' the idiomatic one).
+const ALL_KINDS = ['throughput', 'txn', 'send-all'];
 const CONTESTANTS = [
-  { id: 'kafka-wire', label: 'kafka-wire', kind: 'node', script: 'kafka-wire.mjs', runtime: 'node20' },
-  { id: 'java', label: `Java producer ${JAVA_TOOLS_VERSION}`, kind: 'java' },
-  { id: 'librdkafka', label: 'librdkafka', kind: 'rdkafka' },
-  { id: 'kafkajs', label: 'kafkajs 2.2.4', kind: 'node', script: 'kafkajs.mjs', runtime: 'node20' },
+  {
+    id: 'kafka-wire',
+    label: 'kafka-wire',
+    kind: 'node',
+    script: 'kafka-wire.mjs',
+    runtime: 'node20',
+    kinds: ALL_KINDS,
+  },
+  { id: 'java', label: `Java producer ${JAVA_TOOLS_VERSION}`, kind: 'java', kinds: ['throughput', 'txn'] },
+  { id: 'librdkafka', label: 'librdkafka', kind: 'rdkafka', kinds: ['throughput', 'txn'] },
+  {
+    id: 'kafkajs',
+    label: 'kafkajs 2.2.4',
+    kind: 'node',
+    script: 'kafkajs.mjs',
+    runtime: 'node20',
+    kinds: ALL_KINDS,
+  },
   {
     id: 'platformatic',
     label: '@platformatic/kafka 2.12.1',
     kind: 'node',
     script: 'platformatic.mjs',
     runtime: 'node24',
+    kinds: ['throughput', 'txn'],
   },
   // The same library on the runtime platformatic needs, so that ratio compares like with like.
-  { id: 'kafka-wire-node24', label: 'kafka-wire', kind: 'node', script: 'kafka-wire.mjs', runtime: 'node24' },
+  {
+    id: 'kafka-wire-node24',
+    label: 'kafka-wire',
+    kind: 'node',
+    script: 'kafka-wire.mjs',
+    runtime: 'node24',
+    kinds: ['throughput', 'txn'],
+  },
+  // Confluent's official client (librdkafka 2.15 under N-API), through both of its APIs.
+  {
+    id: 'confluent-kafkajs',
+    label: `@confluentinc/kafka-javascript ${CONFLUENT_VERSION}, KafkaJS API`,
+    kind: 'node',
+    script: 'confluent-kafkajs.mjs',
+    runtime: 'node20',
+    confluent: true,
+    kinds: ['throughput', 'txn'],
+  },
+  {
+    id: 'confluent-rdkafka',
+    label: `@confluentinc/kafka-javascript ${CONFLUENT_VERSION}, produce API`,
+    kind: 'node',
+    script: 'confluent-rdkafka.mjs',
+    runtime: 'node20',
+    confluent: true,
+    kinds: ['throughput'],
+  },
 ];
-let contestants = CONTESTANTS;
+// --ceiling: what the broker takes in at most, measured with the fastest client here at its best settings
+// (librdkafka: batches of up to 1 MB, 100 ms linger, a deep queue, no per-message latency stamping).
+const CEILING = {
+  id: 'ceiling',
+  label: 'ceiling (librdkafka, best settings)',
+  kind: 'rdkafka',
+  ceiling: true,
+  kinds: ['throughput'],
+};
+let contestants = args.ceiling ? [CEILING, ...CONTESTANTS] : CONTESTANTS;
 if (args.contestants) {
   const wanted = args.contestants.split(',');
   for (const id of wanted) {
@@ -144,8 +246,10 @@ if (args.contestants) {
       throw new Error(`--contestants: unknown ${id}; known: ${CONTESTANTS.map((c) => c.id).join(', ')}`);
     }
   }
-  contestants = CONTESTANTS.filter((c) => wanted.includes(c.id));
+  contestants = contestants.filter((c) => c.ceiling || wanted.includes(c.id));
 }
+const runsWorkload = (contestant, workload) => contestant.kinds.includes(workload.kind ?? 'throughput');
+contestants = contestants.filter((c) => workloads.some((w) => runsWorkload(c, w)));
 
 // ----------------------------------------------------------------------------------------------- set-up
 
@@ -176,7 +280,8 @@ function status(line, { force = true } = {}) {
 
 const tools = {};
 function setUp() {
-  step('build kafka-wire (npm run build)', 'npm', ['run', 'build', '--silent']);
+  if (args.ref) tools.kafkaWireDist = buildRef(args.ref);
+  else step('build kafka-wire (npm run build)', 'npm', ['run', 'build', '--silent']);
   if (contestants.some((c) => c.kind === 'java')) {
     const libs = step(`Kafka ${JAVA_TOOLS_VERSION} jars with kafka-tools`, 'bash', [
       'scripts/kafka-jars.sh',
@@ -184,6 +289,14 @@ function setUp() {
     ]);
     tools.javaClasspath = `${libs}/*`;
     tools.javaVersion = step('java -version', 'java', ['-version'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (workloads.some((w) => w.kind === 'txn')) {
+      tools.javaClasses = join(root, '.cache', 'bench-compare', `java-${JAVA_TOOLS_VERSION}`);
+      mkdirSync(tools.javaClasses, { recursive: true });
+      step('javac TxnPerf.java', 'javac', [
+        ...['-cp', tools.javaClasspath, '-d', tools.javaClasses],
+        join(root, 'bench', 'compare', 'TxnPerf.java'),
+      ]);
+    }
   }
   if (contestants.some((c) => c.kind === 'rdkafka')) {
     tools.rdkafka = step('rdkafka_performance', 'bash', ['bench/compare/rdkafka.sh']);
@@ -191,11 +304,48 @@ function setUp() {
       /librdkafka version ([\d.]+)/,
     )?.[1];
   }
+  if (contestants.some((c) => c.kind === 'rdkafka') && workloads.some((w) => w.kind === 'txn')) {
+    tools.rdkafkaTxn = join(root, '.cache', 'bench-compare', 'rdkafka-txn');
+    step('gcc rdkafka-txn.c', 'gcc', [
+      ...['-O2', '-o', tools.rdkafkaTxn],
+      ...[join(root, 'bench', 'compare', 'rdkafka-txn.c'), '-lrdkafka'],
+    ]);
+  }
+  if (contestants.some((c) => c.confluent)) {
+    step(`@confluentinc/kafka-javascript ${CONFLUENT_VERSION} (bench/compare/confluent.sh)`, 'bash', [
+      'bench/compare/confluent.sh',
+    ]);
+  }
   if (contestants.some((c) => c.runtime === 'node24')) {
     status(`setup: Node ${NODE24_VERSION}`);
     tools.node24 = node24();
   }
-  if (!args['no-write'] && !args.tls) tools.python = chartPython();
+  if (!args['no-write'] && !args.tls && !args.transactions) tools.python = chartPython();
+}
+
+/** kafka-wire as committed at `ref`, built once into .cache/bench-kafka-wire/<commit>; returns its dist/. */
+function buildRef(ref) {
+  const commit = step(`git rev-parse ${ref}`, 'git', ['rev-parse', '--verify', `${ref}^{commit}`]);
+  tools.kafkaWireCommit = commit;
+  const dir = join(root, '.cache', 'bench-kafka-wire', commit);
+  const dist = join(dir, 'dist');
+  if (existsSync(join(dist, 'index.js'))) return dist;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  step(`git archive ${commit.slice(0, 12)}`, 'bash', [
+    '-c',
+    `git archive ${commit} src tsconfig.json tsconfig.build.json package.json | tar -x -C '${dir}'`,
+  ]);
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  step(
+    `build kafka-wire ${commit.slice(0, 12)}`,
+    join(root, 'node_modules', '.bin', 'tsc'),
+    ['-p', 'tsconfig.build.json'],
+    {
+      cwd: dir,
+    },
+  );
+  return dist;
 }
 
 /** A virtualenv with matplotlib for the chart, made once in .cache (PyPI wheels, nothing compiles). */
@@ -233,8 +383,19 @@ function commandFor(contestant, workload, topic, bootstrap, latencyFile, ca) {
         ...['--size', String(workload.size), '--acks', workload.acks, '--compression', workload.compression],
         ...['--batch-size', String(BATCH_SIZE), '--linger', String(LINGER_MS), '--pattern', PATTERN],
         ...(ca ? ['--ssl-ca', ca] : []),
+        ...(workload.kind === 'txn' ? ['--transaction-records', String(workload.transactionRecords)] : []),
+        ...(workload.kind === 'send-all' ? ['--keys', String(workload.keys), '--defaults'] : []),
       ];
     case 'java':
+      if (workload.kind === 'txn') {
+        return [
+          'java',
+          ...['-Xmx512M', '-server', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true'],
+          ...['-cp', `${tools.javaClasspath}:${tools.javaClasses}`, 'TxnPerf', bootstrap, topic],
+          ...[String(workload.records), String(workload.transactionRecords), String(workload.size), PATTERN],
+          ...[String(BATCH_SIZE), String(LINGER_MS)],
+        ];
+      }
       // The JVM options are those kafka-producer-perf-test.sh runs it with (kafka-run-class.sh's defaults and
       // its -Xmx512M); the payload file holds one payload, so every record carries the same bytes.
       return [
@@ -251,6 +412,38 @@ function commandFor(contestant, workload, topic, bootstrap, latencyFile, ca) {
         ...(ca ? ['security.protocol=SSL', 'ssl.truststore.type=PEM', `ssl.truststore.location=${ca}`] : []),
       ];
     case 'rdkafka':
+      if (workload.kind === 'txn') {
+        return [
+          tools.rdkafkaTxn,
+          ...[bootstrap, topic, String(workload.records), String(workload.transactionRecords)],
+          ...[String(workload.size), PATTERN, String(BATCH_SIZE), String(LINGER_MS)],
+        ];
+      }
+      if (contestant.ceiling) {
+        return [
+          tools.rdkafka,
+          ...[
+            '-P',
+            '-t',
+            topic,
+            '-b',
+            bootstrap,
+            '-c',
+            String(workload.records),
+            '-s',
+            String(workload.size),
+          ],
+          ...['-m', PATTERN, '-a', workload.acks === 'all' ? '-1' : '1', '-u', '-q', '-i', '500'],
+          ...['-X', `compression.codec=${workload.compression}`, '-X', `linger.ms=${CEILING_LINGER_MS}`],
+          ...[
+            '-X',
+            `batch.size=${CEILING_BATCH_SIZE}`,
+            '-X',
+            `enable.idempotence=${workload.acks === 'all'}`,
+          ],
+          ...['-X', 'queue.buffering.max.messages=2000000', '-X', 'queue.buffering.max.kbytes=2097151'],
+        ];
+      }
       // Idempotence as Java has it by default: on with acks=all (librdkafka's default is off).
       return [
         tools.rdkafka,
@@ -267,7 +460,9 @@ function commandFor(contestant, workload, topic, bootstrap, latencyFile, ca) {
 }
 
 /** Progress (records acknowledged so far) and the final figures, from each kind of output. */
-function outputParser(contestant) {
+function outputParser(contestant, workload) {
+  // The Node contestants and the transactional Java and C programs speak the same line protocol.
+  const lines = contestant.kind === 'node' || workload.kind === 'txn';
   let acked = 0;
   let result = null;
   const javaFinal =
@@ -282,7 +477,7 @@ function outputParser(contestant) {
       return result;
     },
     line(text) {
-      if (contestant.kind === 'node') {
+      if (lines) {
         if (text.startsWith('PROGRESS ')) acked = Number(text.slice(9));
         else if (text.startsWith('RESULT ')) result = JSON.parse(text.slice(7));
       } else if (contestant.kind === 'java') {
@@ -319,6 +514,9 @@ function outputParser(contestant) {
   };
 }
 
+/** Whose start-up run stands for this contestant's: the ceiling is librdkafka's process. */
+const startupOf = (contestant) => (contestant.ceiling ? 'librdkafka' : contestant.id);
+
 function percentile(sorted, fraction) {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * fraction) - 1)];
@@ -343,12 +541,13 @@ async function runOne(contestant, workload, broker, round, index, total) {
     ? commandFor(contestant, workload, topic, broker.tlsBootstrap, latencyFile, broker.ca)
     : commandFor(contestant, workload, topic, bootstrap, latencyFile, null);
   const log = [];
-  const parser = outputParser(contestant);
+  const parser = outputParser(contestant, workload);
   const started = Date.now();
   const child = spawn('python3', [join(root, 'bench', 'compare', 'rusage.py'), usageFile, '--', ...command], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
+    env: tools.kafkaWireDist ? { ...process.env, BENCH_KAFKA_WIRE_DIST: tools.kafkaWireDist } : process.env,
   });
   const onLine = (text) => {
     if (text.length === 0) return;
@@ -410,7 +609,7 @@ async function runOne(contestant, workload, broker, round, index, total) {
   const records = parsed.records;
   const seconds = parsed.seconds ?? records / parsed.recordsPerSecond;
   let latencyMs = parsed.latencyMs;
-  if (contestant.kind === 'rdkafka') {
+  if (contestant.kind === 'rdkafka' && workload.kind !== 'txn' && !contestant.ceiling) {
     const micros = readFileSync(latencyFile, 'utf8')
       .split('\n')
       .filter((l) => l.length > 0)
@@ -433,21 +632,29 @@ async function runOne(contestant, workload, broker, round, index, total) {
     cpuSeconds: usage.userSeconds + usage.systemSeconds,
     cpuSecondsPer1M: ((usage.userSeconds + usage.systemSeconds) * 1e6) / workload.records,
     cpuSecondsPer1MAfterStartup:
-      startupCpu.has(contestant.id) && workload.id !== STARTUP.id
-        ? (Math.max(0, usage.userSeconds + usage.systemSeconds - startupCpu.get(contestant.id)) * 1e6) /
+      startupCpu.has(startupOf(contestant)) && workload.id !== STARTUP.id
+        ? (Math.max(0, usage.userSeconds + usage.systemSeconds - startupCpu.get(startupOf(contestant))) *
+            1e6) /
           workload.records
         : null,
     peakRssMiB: usage.peakRssKiB / 1024,
-    latencyMs,
+    latencyMs: latencyMs ?? { p50: null, p99: null },
+    commitLatencyMs: parsed.commitLatencyMs ?? null,
+    transactions: parsed.transactions ?? null,
     eventLoopDelayP99Ms: parsed.eventLoopDelayP99Ms ?? null,
     settings: parsed.settings ?? null,
     processWallSeconds: usage.wallSeconds,
   };
-  if (landed !== workload.records || records !== workload.records || result.errors > 0) {
+  // Each committed transaction leaves one commit marker (a control record) in every partition it wrote to: one
+  // to `partitions` per transaction, depending on how the client spread its records.
+  const markers = workload.kind === 'txn' ? (result.transactions ?? 0) : 0;
+  const landedOk =
+    landed >= workload.records + markers && landed <= workload.records + markers * workload.partitions;
+  if (!landedOk || records !== workload.records || result.errors > 0) {
     result.failed = `${records} acknowledged, ${landed} in the topic, ${result.errors} errors, of ${workload.records}`;
   }
   status(
-    `[${index}/${total}] ${workload.label} | ${contestant.label} (${run.runtime ?? contestant.kind}): ${fmt(result.recordsPerSecond)} rec/s, CPU ${result.cpuSecondsPer1M.toFixed(2)} s/1M, RSS ${fmt(result.peakRssMiB)} MiB, p99 ${result.latencyMs.p99?.toFixed(0)} ms${result.failed ? ` — FAILED: ${result.failed}` : ''}`,
+    `[${index}/${total}] ${workload.label} | ${contestant.label} (${run.runtime ?? contestant.kind}): ${fmt(result.recordsPerSecond)} rec/s, CPU ${result.cpuSecondsPer1M.toFixed(2)} s/1M, RSS ${fmt(result.peakRssMiB)} MiB, ${result.commitLatencyMs ? `commit p50 ${fmt(result.commitLatencyMs.p50, 1)} p99 ${fmt(result.commitLatencyMs.p99, 1)} ms` : `p99 ${fmt(result.latencyMs.p99)} ms`}${result.failed ? ` — FAILED: ${result.failed}` : ''}`,
   );
   return result;
 }
@@ -494,21 +701,85 @@ function markdown(report) {
   const cpuRatio = (a, b, field) => (a?.[field] && b?.[field] ? (a[field] / b[field]).toFixed(2) : 'n/a');
   const ratio = (a, b) => (a && b ? `${(a.recordsPerSecond / b.recordsPerSecond).toFixed(2)}x` : 'n/a');
   lines.push(
-    '| workload | kafka-wire rec/s | ÷ Java | ÷ librdkafka | ÷ kafkajs | ÷ platformatic (both Node 24) | CPU/record ÷ Java | same, start-up excluded |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| workload | kafka-wire rec/s | ÷ Java | ÷ librdkafka | ÷ kafkajs | ÷ platformatic (both Node 24) | ÷ Confluent, KafkaJS API | ÷ Confluent, produce API | CPU/record ÷ Java | same, start-up excluded | CPU/record ÷ librdkafka, start-up excluded |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const [id, runs] of byWorkload) {
     const mine = ours(runs);
     const java = other(runs, 'java');
     lines.push(
-      `| ${workloadLabel(id)} | ${fmt(mine?.recordsPerSecond)} | ${ratio(mine, java)} | ${ratio(mine, other(runs, 'librdkafka'))} | ${ratio(mine, other(runs, 'kafkajs'))} | ${ratio(ours24(runs), other(runs, 'platformatic'))} | ${cpuRatio(mine, java, 'cpuSecondsPer1M')} | ${cpuRatio(mine, java, 'cpuSecondsPer1MAfterStartup')} |`,
+      `| ${workloadLabel(id)} | ${fmt(mine?.recordsPerSecond)} | ${ratio(mine, java)} | ${ratio(mine, other(runs, 'librdkafka'))} | ${ratio(mine, other(runs, 'kafkajs'))} | ${ratio(ours24(runs), other(runs, 'platformatic'))} | ${ratio(mine, other(runs, 'confluent-kafkajs'))} | ${ratio(mine, other(runs, 'confluent-rdkafka'))} | ${cpuRatio(mine, java, 'cpuSecondsPer1M')} | ${cpuRatio(mine, java, 'cpuSecondsPer1MAfterStartup')} | ${cpuRatio(mine, other(runs, 'librdkafka'), 'cpuSecondsPer1MAfterStartup')} |`,
     );
   }
+  if (report.runs.some((r) => r.contestant === CEILING.id)) lines.push('', ...ceilingTable(report));
   lines.push('', ...everyRun(report));
   return lines.join('\n');
 }
 
-const workloadLabel = (id) => [...allWorkloads(), ...TLS_WORKLOADS].find((w) => w.id === id)?.label ?? id;
+const workloadLabel = (id) =>
+  [...allWorkloads(), ...TLS_WORKLOADS, ...TXN_WORKLOADS].find((w) => w.id === id)?.label ?? id;
+
+/** Every client's records/s as a share of the ceiling's on the same workload (same round). */
+function ceilingTable(report) {
+  const clients = [];
+  for (const run of report.runs) {
+    if (run.contestant !== CEILING.id && !clients.some((c) => c.id === run.contestant)) {
+      clients.push({ id: run.contestant, name: contestantName(run) });
+    }
+  }
+  const lines = [
+    `Every client's records/s as % of the ceiling: librdkafka's rdkafka_performance with batch.size ${CEILING_BATCH_SIZE}, linger.ms ${CEILING_LINGER_MS}, a 2M-message queue and no latency stamping, same acks, idempotence and codec as the workload.`,
+    '',
+    `| workload | ceiling rec/s | ${clients.map((c) => c.name).join(' | ')} |`,
+    `| --- | ---: | ${clients.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const [id, runs] of runsByWorkload(report)) {
+    for (let round = 1; round <= report.rounds; round++) {
+      const ok = (r) => r.round === round && !r.failed && !r.unsupported && r.recordsPerSecond !== undefined;
+      const ceiling = runs.find((r) => r.contestant === CEILING.id && ok(r));
+      if (!ceiling) continue;
+      const cells = clients.map((c) => {
+        const run = runs.find((r) => r.contestant === c.id && ok(r));
+        return run ? `${((run.recordsPerSecond / ceiling.recordsPerSecond) * 100).toFixed(0)} %` : '–';
+      });
+      const name = `${workloadLabel(id)}${report.rounds > 1 ? `, round ${round}` : ''}`;
+      lines.push(`| ${name} | ${fmt(ceiling.recordsPerSecond)} | ${cells.join(' | ')} |`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * The --transactions table: per workload and client, records/s, CPU per 1M records (start-up excluded) and
+ * commit latency, one value per round joined by " / ", and kafka-wire's records/s and CPU against each client's.
+ */
+function txnMarkdown(report) {
+  const lines = [
+    `\`${report.command}\`, ${report.startedAt} → ${report.finishedAt} UTC, ${report.machine.cpu}, ${report.machine.memoryGiB} GiB; load average ${report.loadBefore} before, ${report.loadAfter} after. Kafka ${report.broker} (one broker, same machine). Every client transactional (acks=all, idempotent), batch.size ${BATCH_SIZE} and linger.ms ${LINGER_MS} where it has them. ${report.rounds} round(s), order rotated per round; values per round, separated by " / ".`,
+    '',
+    '| workload | client | records/s | kafka-wire ÷ this | CPU s / 1M, start-up excluded | this ÷ kafka-wire | commit p50 ms | commit p99 ms | peak RSS MiB |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const ok = (run) => run && !run.failed && !run.unsupported && run.recordsPerSecond !== undefined;
+  for (const [id, runs] of runsByWorkload(report)) {
+    const clients = [];
+    for (const run of runs)
+      if (!clients.some((c) => c.id === run.contestant)) clients.push({ id: run.contestant, run });
+    for (const { id: client, run: first } of clients) {
+      const perRound = (figure) =>
+        Array.from({ length: report.rounds }, (_, i) => {
+          const run = runs.find((r) => r.contestant === client && r.round === i + 1);
+          const mine = runs.find((r) => r.contestant === 'kafka-wire' && r.round === i + 1);
+          return ok(run) ? figure(run, ok(mine) ? mine : null) : run?.failed ? 'failed' : 'n/a';
+        }).join(' / ');
+      lines.push(
+        `| ${workloadLabel(id)} | ${contestantName(first)} | ${perRound((r) => fmt(r.recordsPerSecond))} | ${perRound((r, m) => (m ? `${(m.recordsPerSecond / r.recordsPerSecond).toFixed(2)}x` : 'n/a'))} | ${perRound((r) => fmt(r.cpuSecondsPer1MAfterStartup, 2))} | ${perRound((r, m) => (m?.cpuSecondsPer1MAfterStartup ? (r.cpuSecondsPer1MAfterStartup / m.cpuSecondsPer1MAfterStartup).toFixed(2) : 'n/a'))} | ${perRound((r) => fmt(r.commitLatencyMs?.p50, 1))} | ${perRound((r) => fmt(r.commitLatencyMs?.p99, 1))} | ${perRound((r) => fmt(r.peakRssMiB))} |`,
+      );
+    }
+  }
+  lines.push('', ...everyRun(report));
+  return lines.join('\n');
+}
 
 function runsByWorkload(report) {
   const byWorkload = new Map();
@@ -580,21 +851,25 @@ function tlsMarkdown(report) {
   return lines.join('\n');
 }
 
+function render(report) {
+  return args.tls ? tlsMarkdown(report) : args.transactions ? txnMarkdown(report) : markdown(report);
+}
+
 function writeReport(report) {
-  const name = args.tls ? 'compare-tls' : 'compare';
+  const name = args.tls ? 'compare-tls' : args.transactions ? 'compare-txn' : 'compare';
   const json = join(root, 'bench', `${name}.json`);
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   const readme = join(root, 'bench', 'README.md');
   const text = readFileSync(readme, 'utf8');
   const begin = `<!-- ${name}:begin -->`;
   const end = `<!-- ${name}:end -->`;
-  const table = `${begin}\n${args.tls ? tlsMarkdown(report) : markdown(report)}\n${end}`;
+  const table = `${begin}\n${render(report)}\n${end}`;
   const updated =
     text.includes(begin) && text.includes(end)
       ? text.slice(0, text.indexOf(begin)) + table + text.slice(text.indexOf(end) + end.length)
       : `${text.trimEnd()}\n\n${table}\n`;
   writeFileSync(readme, updated);
-  if (args.tls) {
+  if (args.tls || args.transactions) {
     status(`wrote ${json} and bench/README.md`);
     return;
   }
@@ -631,14 +906,19 @@ const report = {
   broker: cluster?.version ?? `external ${bootstrap}`,
   machine: machine(),
   settings: { batchSize: BATCH_SIZE, lingerMs: LINGER_MS, pattern: PATTERN },
+  kafkaWire: tools.kafkaWireCommit ? `commit ${tools.kafkaWireCommit}` : 'working tree',
   rounds,
   startup: [],
   runs: [],
 };
 try {
-  const total = (workloads.length * rounds + 1) * contestants.length;
+  const total =
+    contestants.filter((c) => !c.ceiling).length +
+    rounds * workloads.reduce((sum, w) => sum + contestants.filter((c) => runsWorkload(c, w)).length, 0);
   let index = 0;
   for (const contestant of contestants) {
+    // The ceiling is librdkafka's process: its start-up cost is librdkafka's.
+    if (contestant.ceiling) continue;
     const run = await runOne(contestant, STARTUP, broker, 1, ++index, total);
     report.startup.push(run);
     if (run.cpuSeconds !== undefined) startupCpu.set(contestant.id, run.cpuSeconds);
@@ -648,7 +928,9 @@ try {
       // Rotate the order per workload and round, so no contestant always runs first (warm broker page cache,
       // log roll, a neighbour's burst of CPU).
       const shift = w + (round - 1) * workloads.length;
-      const order = contestants.map((_, i) => contestants[(i + shift) % contestants.length]);
+      const order = contestants
+        .map((_, i) => contestants[(i + shift) % contestants.length])
+        .filter((c) => runsWorkload(c, workload));
       for (const contestant of order) {
         index++;
         report.runs.push(await runOne(contestant, workload, broker, round, index, total));
@@ -664,7 +946,7 @@ report.loadAfter = loadavg()
   .join(' ');
 const failed = report.runs.filter((r) => r.failed);
 if (!args['no-write']) writeReport(report);
-else process.stdout.write(`${args.tls ? tlsMarkdown(report) : markdown(report)}\n`);
+else process.stdout.write(`${render(report)}\n`);
 if (failed.length > 0) {
   status(`${failed.length} run(s) failed: ${failed.map((r) => `${r.workload}/${r.contestant}`).join(', ')}`);
   process.exitCode = 1;

@@ -10,6 +10,10 @@
 //     broker acknowledged them (sentAt = the `meter.now()` taken when those records were handed over);
 //   - with --ssl-ca, connect over TLS with `tlsOptions(args)` (trusting that CA, checking the broker's name);
 //   - call `meter.finish()` once every record is acknowledged; it prints the result line and returns.
+// Two workload kinds add arguments: `--transaction-records N` (N > 0: send in transactions of N records,
+// acks=all, idempotent, timing each commit with `runTransactions`), and `--keys K --defaults` (the idiomatic
+// workload: record i has the string key `key-<i % K>`, and the client runs with its default options, so
+// --batch-size and --linger are to be ignored).
 // stdout carries only the result line (`RESULT {json}`); progress goes to stderr as `PROGRESS acked`.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -29,6 +33,9 @@ export function contestantArgs() {
       linger: { type: 'string', default: '10' },
       pattern: { type: 'string', default: 'kafka-wire benchmark payload ' },
       'ssl-ca': { type: 'string' },
+      'transaction-records': { type: 'string', default: '0' },
+      keys: { type: 'string', default: '0' },
+      defaults: { type: 'boolean', default: false },
     },
   });
   for (const name of ['bootstrap', 'topic', 'records', 'size']) {
@@ -46,6 +53,9 @@ export function contestantArgs() {
     lingerMs: Number(values.linger),
     pattern: values.pattern,
     sslCa: values['ssl-ca'] ?? null,
+    transactionRecords: Number(values['transaction-records']),
+    keys: Number(values.keys),
+    defaults: values.defaults,
   };
 }
 
@@ -74,10 +84,32 @@ const BUCKETS = 24 * PER_UNIT;
 const bucketOf = (micros) => Math.min(BUCKETS - 1, Math.floor(Math.log1p(Math.max(0, micros)) * PER_UNIT));
 const microsOfBucket = (bucket) => Math.expm1((bucket + 0.5) / PER_UNIT);
 
+/** Durations in a logarithmic histogram; percentiles in milliseconds. */
+class Histogram {
+  #buckets = new Float64Array(BUCKETS);
+
+  add(micros, count = 1) {
+    this.#buckets[bucketOf(micros)] += count;
+  }
+
+  percentile(fraction) {
+    const total = this.#buckets.reduce((sum, n) => sum + n, 0);
+    if (total === 0) return null;
+    let seen = 0;
+    for (let bucket = 0; bucket < BUCKETS; bucket++) {
+      seen += this.#buckets[bucket];
+      if (seen >= total * fraction) return microsOfBucket(bucket) / 1000;
+    }
+    return microsOfBucket(BUCKETS - 1) / 1000;
+  }
+}
+
 /** Counts sent and acknowledged records, measures latency and event-loop delay, reports progress and result. */
 export class Meter {
   #total;
-  #histogram = new Float64Array(BUCKETS);
+  #latency = new Histogram();
+  #commits = new Histogram();
+  #transactions = 0;
   #acked = 0;
   #sent = 0;
   #errors = 0;
@@ -113,8 +145,13 @@ export class Meter {
       this.#firstError ??= error;
     }
     this.#acked += count;
-    const micros = (performance.now() - sentAt) * 1000;
-    this.#histogram[bucketOf(micros)] += count;
+    this.#latency.add((performance.now() - sentAt) * 1000, count);
+  }
+
+  /** A commit called at `calledAt` has resolved now. */
+  committed(calledAt) {
+    this.#transactions++;
+    this.#commits.add((performance.now() - calledAt) * 1000);
   }
 
   get ackedCount() {
@@ -133,7 +170,13 @@ export class Meter {
       errors: this.#errors,
       firstError: this.#firstError ? String(this.#firstError.message ?? this.#firstError) : null,
       seconds,
-      latencyMs: { p50: this.#percentile(0.5), p99: this.#percentile(0.99) },
+      latencyMs: { p50: this.#latency.percentile(0.5), p99: this.#latency.percentile(0.99) },
+      ...(this.#transactions > 0
+        ? {
+            commitLatencyMs: { p50: this.#commits.percentile(0.5), p99: this.#commits.percentile(0.99) },
+            transactions: this.#transactions,
+          }
+        : {}),
       eventLoopDelayP99Ms: this.#loop.count > 0 ? this.#loop.percentile(99) / 1e6 : 0,
       node: process.version,
       ...extra,
@@ -141,17 +184,6 @@ export class Meter {
     process.stderr.write(`PROGRESS ${this.#acked}\n`);
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
     return result;
-  }
-
-  #percentile(fraction) {
-    const total = this.#histogram.reduce((sum, n) => sum + n, 0);
-    if (total === 0) return null;
-    let seen = 0;
-    for (let bucket = 0; bucket < BUCKETS; bucket++) {
-      seen += this.#histogram[bucket];
-      if (seen >= total * fraction) return microsOfBucket(bucket) / 1000;
-    }
-    return microsOfBucket(BUCKETS - 1) / 1000;
   }
 }
 
@@ -186,4 +218,25 @@ export function sendInChunks(meter, { records, chunk, inFlight, message, send })
     };
     next();
   });
+}
+
+/**
+ * Sends `records` records in transactions of `perTransaction`: `fill(count)` begins a transaction and hands
+ * `count` records to the client (resolving once they are handed over, acknowledged or not), then `commit()`
+ * commits it; the time from calling `commit()` to its resolving is the commit latency. Starts the clock.
+ */
+export async function runTransactions(meter, { records, perTransaction, fill, commit }) {
+  meter.start();
+  for (let done = 0; done < records; done += perTransaction) {
+    const count = Math.min(perTransaction, records - done);
+    await fill(count);
+    const calledAt = meter.now();
+    await commit();
+    meter.committed(calledAt);
+  }
+}
+
+/** The idiomatic workload's keys: `key-0` .. `key-<count - 1>`, record i taking key i % count. */
+export function keyStrings(count) {
+  return Array.from({ length: count }, (_, i) => `key-${i}`);
 }

@@ -15,9 +15,23 @@
 // packages that install without compiling anything: lz4-napi (prebuilt binary; its frame writer sets the
 // block-independence flag Kafka requires) and @bokuweb/zstd-wasm (libzstd in WASM, level 3 like Java's default;
 // Node 20 has no zlib zstd). snappy has no codec installed here, so it is reported unsupported.
+//
+// With --transaction-records N: a producer with a transactionalId (which kafkajs makes idempotent, with one
+// request in flight), then per transaction `producer.transaction()`, `send()` of arrays of CHUNK awaited one
+// after the other (one in flight is all kafkajs allows there), `commit()`. With --defaults (the idiomatic
+// workload): default options, the keyed records in arrays of 1,000, every send() started at once and awaited
+// with one Promise.all.
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
-import { contestantArgs, Meter, payload, sendInChunks, tlsOptions } from '../common.mjs';
+import {
+  contestantArgs,
+  keyStrings,
+  Meter,
+  payload,
+  runTransactions,
+  sendInChunks,
+  tlsOptions,
+} from '../common.mjs';
 
 const { Kafka, CompressionTypes, CompressionCodecs, Partitioners, logLevel } = kafkajs;
 const require = createRequire(import.meta.url);
@@ -83,6 +97,89 @@ const kafka = new Kafka({
   logLevel: logLevel.WARN,
   logCreator,
 });
+const meter = new Meter(args.records);
+if (args.defaults) await idiomatic();
+else if (args.transactionRecords > 0) await transactional();
+
+/** The keyed records in arrays of 1,000, every send() at once, default options. */
+async function idiomatic() {
+  const ARRAY = 1000;
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  await producer.send({ topic: args.topic, messages: [] });
+  const keys = keyStrings(args.keys);
+  const sends = [];
+  meter.start();
+  for (let at = 0; at < args.records; at += ARRAY) {
+    const count = Math.min(ARRAY, args.records - at);
+    const messages = new Array(count);
+    for (let i = 0; i < count; i++) messages[i] = { key: keys[(at + i) % keys.length], value };
+    const sentAt = meter.now();
+    meter.sent(count);
+    sends.push(
+      producer.send({ topic: args.topic, messages }).then(
+        () => meter.acked(count, sentAt),
+        (error) => meter.acked(count, sentAt, error),
+      ),
+    );
+  }
+  await Promise.all(sends);
+  meter.finish({
+    client: 'kafkajs 2.2.4',
+    settings: {
+      options: 'defaults (acks -1, not idempotent)',
+      'messages per send()': ARRAY,
+      'send() calls': sends.length,
+    },
+  });
+  await producer.disconnect();
+  process.exit(0);
+}
+
+/** Transactions of --transaction-records records, sent in arrays of CHUNK. */
+async function transactional() {
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    transactionalId: `bench-compare-kafkajs-${args.topic}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  let transaction = null;
+  await runTransactions(meter, {
+    records: args.records,
+    perTransaction: args.transactionRecords,
+    async fill(count) {
+      transaction = await producer.transaction();
+      for (let at = 0; at < count; at += CHUNK) {
+        const chunk = Math.min(CHUNK, count - at);
+        const messages = new Array(chunk);
+        for (let i = 0; i < chunk; i++) messages[i] = { value };
+        const sentAt = meter.now();
+        meter.sent(chunk);
+        await transaction.send({ topic: args.topic, acks: -1, compression, messages }).then(
+          () => meter.acked(chunk, sentAt),
+          (error) => meter.acked(chunk, sentAt, error),
+        );
+      }
+    },
+    commit: () => transaction.commit(),
+  });
+  meter.finish({
+    client: 'kafkajs 2.2.4',
+    settings: {
+      transactionalId: 'bench-compare-kafkajs-<topic>',
+      idempotent: true,
+      maxInFlightRequests: 1,
+      'send() messages per call': CHUNK,
+      'records per transaction': args.transactionRecords,
+    },
+  });
+  await producer.disconnect();
+  process.exit(0);
+}
+
 const producerConfig = {
   createPartitioner: Partitioners.DefaultPartitioner,
   idempotent: false,
@@ -94,7 +191,6 @@ await producer.connect();
 // clock does not include the client's start-up.
 await producer.send({ topic: args.topic, acks, messages: [] });
 
-const meter = new Meter(args.records);
 await sendInChunks(meter, {
   records: args.records,
   chunk: CHUNK,

@@ -15,8 +15,12 @@
 //
 // Codecs are the client's own: gzip (node:zlib), snappy and lz4 (@platformatic/wasm-utils, WASM), zstd
 // (node:zlib, built into Node >= 22.15; level 3, zlib's default).
+//
+// With --transaction-records N: an idempotent producer with a transactionalId (the client then keeps one
+// request in flight), per transaction `beginTransaction()`, the transaction's `send()` with arrays of up to
+// CHUNK records awaited one after the other, `commit()`.
 import { ProduceAcks, Producer } from '@platformatic/kafka';
-import { contestantArgs, Meter, payload, sendInChunks, tlsOptions } from '../common.mjs';
+import { contestantArgs, Meter, payload, runTransactions, sendInChunks, tlsOptions } from '../common.mjs';
 
 const IN_FLIGHT = Number(process.env.BENCH_PLATFORMATIC_IN_FLIGHT ?? 10);
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -41,12 +45,57 @@ const options = {
   autocreateTopics: false,
   ...(args.sslCa ? { tls: tlsOptions(args) } : {}),
 };
+const meter = new Meter(args.records);
+if (args.transactionRecords > 0) await transactional();
+
+async function transactional() {
+  const producer = new Producer({
+    ...options,
+    acks: ProduceAcks.ALL,
+    idempotent: true,
+    transactionalId: `bench-compare-platformatic-${args.topic}`,
+  });
+  await producer.metadata({ topics: [args.topic] });
+  await producer.connectToBrokers();
+  let transaction = null;
+  await runTransactions(meter, {
+    records: args.records,
+    perTransaction: args.transactionRecords,
+    async fill(count) {
+      transaction = await producer.beginTransaction();
+      for (let at = 0; at < count; at += CHUNK) {
+        const chunk = Math.min(CHUNK, count - at);
+        const messages = new Array(chunk);
+        for (let i = 0; i < chunk; i++) messages[i] = { topic: args.topic, value };
+        const sentAt = meter.now();
+        meter.sent(chunk);
+        await transaction.send({ messages }).then(
+          () => meter.acked(chunk, sentAt),
+          (error) => meter.acked(chunk, sentAt, error),
+        );
+      }
+    },
+    commit: () => transaction.commit(),
+  });
+  meter.finish({
+    client: '@platformatic/kafka 2.12.1',
+    settings: {
+      transactionalId: 'bench-compare-platformatic-<topic>',
+      idempotent: true,
+      maxInflights: '1 (forced by idempotent)',
+      'send() messages per call': CHUNK,
+      'records per transaction': args.transactionRecords,
+    },
+  });
+  await producer.close();
+  process.exit(0);
+}
+
 const producer = new Producer(options);
 // Fetch the topic's metadata and connect to its leaders before the clock starts (send() would do it lazily).
 await producer.metadata({ topics: [args.topic] });
 await producer.connectToBrokers();
 
-const meter = new Meter(args.records);
 await sendInChunks(meter, {
   records: args.records,
   chunk: CHUNK,
