@@ -328,7 +328,12 @@ export class ConnectionPool {
       const level = node.setupFailures === 1 ? 'warn' : 'debug';
       this.#recordFailure(node);
       this.#log[level](
-        { ...fields, err: node.lastError, attempt: node.failures, backoffMs: this.connectionDelayMs(nodeId) },
+        {
+          ...fields,
+          err: node.lastError,
+          attempt: node.failures,
+          backoffMs: Math.round(this.connectionDelayMs(nodeId)),
+        },
         'connection failed',
       );
       throw error;

@@ -289,10 +289,10 @@ export class MetadataCache {
       this.lastFailure = null;
     } catch (error) {
       this.consecutiveFailures++;
+      // Refused credentials or ACLs need the user; a broker being away is routine. Warned once per run of them.
+      const warned = needsUser(this.lastFailure);
       this.lastFailure = error instanceof Error ? error : new KafkaWireError(String(error));
-      // Refused credentials or ACLs need the user; a broker being away is routine. Once per run of failures.
-      const needsUser = error instanceof AuthenticationError || error instanceof AuthorizationError;
-      this.log[needsUser && this.consecutiveFailures === 1 ? 'warn' : 'debug'](
+      this.log[needsUser(error) && !warned ? 'warn' : 'debug'](
         { err: this.lastFailure, attempt: this.consecutiveFailures, topics: [...this.interested] },
         'metadata refresh failed',
       );
@@ -367,6 +367,10 @@ export class MetadataCache {
       );
     }
   }
+}
+
+function needsUser(error: unknown): boolean {
+  return error instanceof AuthenticationError || error instanceof AuthorizationError;
 }
 
 function buildTopic(topic: string, topicId: string | null, partitions: PartitionMetadata[]): TopicMetadata {
