@@ -1,4 +1,10 @@
 // kafka-wire: an Apache Kafka producer that speaks the wire protocol itself.
+export type {
+  ConnectContext,
+  ConnectionCloseContext,
+  RequestContext,
+  SendContext,
+} from './diagnostics.js';
 export { KafkaWireError, type KafkaWireErrorOptions } from './errors.js';
 export type { LogFields, Logger } from './logger.js';
 export {
@@ -51,6 +57,11 @@ export {
 } from './producer/errors.js';
 export { type CloseOptions, Producer, type TransactionScope } from './producer/producer.js';
 export type { DeliveryCallback, RecordMetadata } from './producer/producer-batch.js';
+export {
+  metricValue,
+  type ProducerMetric,
+  type ProducerMetricGroup,
+} from './producer/producer-metrics.js';
 export type { ProducerRecord } from './producer/record-input.js';
 export type {
   ConsumerGroupMetadata,
