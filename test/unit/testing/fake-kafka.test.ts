@@ -1,8 +1,20 @@
 // kafka-wire/testing's FakeKafka as a user meets it: started with a broker count and topics, produced to by a
 // real client over TCP, asserted on through records(), closed without leaving handles behind.
 
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Producer } from '../../../src/index.js';
+import { AuthenticationError, Producer } from '../../../src/index.js';
+import {
+  ApiVersionsApi,
+  decodeResponse,
+  encodeRequest,
+  MetadataApi,
+  ProduceApi,
+  SaslAuthenticateApi,
+  SaslHandshakeApi,
+} from '../../../src/protocol/index.js';
+import { readFrames } from '../../../src/testing/frames.js';
 import { FakeKafka } from '../../../src/testing/index.js';
 
 const open: Array<{ close(): Promise<unknown> }> = [];
@@ -69,5 +81,352 @@ describe('FakeKafka', () => {
       [5, 0n],
     ]);
     expect(cluster.records('orders', 5)[0]!.value).toBeNull();
+  });
+});
+
+/** A bare TCP client that sends encoded requests and collects whole response frames (size prefix removed). */
+async function rawClient(
+  port: number,
+): Promise<{ socket: Socket; frames: Buffer[]; next(): Promise<Buffer> }> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const frames: Buffer[] = [];
+  const waiters: Array<(frame: Buffer) => void> = [];
+  readFrames(socket, (frame) => {
+    const waiter = waiters.shift();
+    if (waiter === undefined) frames.push(frame);
+    else waiter(frame);
+  });
+  open.push({ close: async () => void socket.destroy() });
+  return {
+    socket,
+    frames,
+    next: () => {
+      const frame = frames.shift();
+      return frame === undefined ? new Promise((resolve) => waiters.push(resolve)) : Promise.resolve(frame);
+    },
+  };
+}
+
+describe('FakeKafka fault controls', () => {
+  it('control() answers one Produce with an error the producer retries, then lets the next through', async () => {
+    const cluster = await start({ brokers: 1, topics: { t: 1 } });
+    const seen: number[] = [];
+    const rule = cluster.control('Produce', (request) => {
+      seen.push(request.produce!.partitions[0]!.recordCount);
+      return { error: 'NOT_ENOUGH_REPLICAS' };
+    });
+    const p = producer(cluster, { retryBackoffMs: 10 });
+    const { offset } = await p.send({ topic: 't', value: 'a' });
+    expect(offset).toBe(0n);
+    expect(rule.hits).toBe(1);
+    expect(seen).toEqual([1]);
+    const produced = cluster.produced('t', 0);
+    expect(produced.map((x) => x.result?.errorName)).toEqual(['NOT_ENOUGH_REPLICAS', 'NONE']);
+    expect(cluster.values('t', 0)).toEqual(['a']);
+  });
+
+  it('control() by API key, always, with a delay: every Metadata answer comes that much later', async () => {
+    const cluster = await start({ brokers: 1, topics: { t: 1 } });
+    const rule = cluster.control(MetadataApi.apiKey, () => ({ delayMs: 50 }), {
+      times: Number.POSITIVE_INFINITY,
+    });
+    const p = producer(cluster);
+    const started = performance.now();
+    await p.send({ topic: 't', value: 'a' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(49);
+    expect(rule.hits).toBeGreaterThanOrEqual(1);
+    expect(rule.remaining).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('control() with a non-fatal error on Metadata: the topic answers it and nothing is created', async () => {
+    const cluster = await start({ brokers: 1, topics: {}, autoCreateTopics: true });
+    cluster.control('Metadata', () => ({ error: 'TOPIC_AUTHORIZATION_FAILED' }));
+    const client = await rawClient(cluster.portOf(0));
+    client.socket.write(
+      encodeRequest(
+        MetadataApi,
+        12,
+        { correlationId: 7, clientId: 'raw' },
+        {
+          topics: [{ name: 'x' }],
+          allowAutoTopicCreation: true,
+          includeTopicAuthorizedOperations: false,
+        },
+      ),
+    );
+    const response = decodeResponse(MetadataApi, 12, await client.next());
+    expect(response.response.topics.map((t) => [t.name, t.errorCode])).toEqual([['x', 29]]);
+    expect(() => cluster.records('x')).toThrow(/no topic x/);
+  });
+
+  it('dropConnections() closes every client connection; the producer reconnects and delivers', async () => {
+    const cluster = await start({ brokers: 2, topics: { t: 2 } });
+    const p = producer(cluster, { reconnectBackoffMs: 10 });
+    await Promise.all([
+      p.send({ topic: 't', partition: 0, value: 'a' }),
+      p.send({ topic: 't', partition: 1, value: 'b' }),
+    ]);
+    expect(cluster.openConnections()).toBeGreaterThan(0);
+    cluster.dropConnections();
+    await cluster.waitUntil(() => (cluster.openConnections() === 0 ? true : undefined));
+    await p.send({ topic: 't', partition: 1, value: 'c' });
+    expect(cluster.values('t', 1)).toEqual(['b', 'c']);
+  });
+
+  it('moveLeader(): the old leader answers NOT_LEADER_OR_FOLLOWER with the KIP-951 hint, and the producer follows it', async () => {
+    const cluster = await start({ brokers: 3, topics: { t: { partitions: 1, leaders: [0] } } });
+    const p = producer(cluster);
+    await p.send({ topic: 't', value: 'a' });
+    cluster.moveLeader('t', 0, 2);
+    expect(cluster.leaderOf('t', 0)).toEqual({ leaderId: 2, leaderEpoch: 1 });
+    await p.send({ topic: 't', value: 'b' });
+    const produced = cluster.produced('t', 0);
+    expect(produced.map((x) => [x.nodeId, x.result?.errorName])).toEqual([
+      [0, 'NONE'],
+      [0, 'NOT_LEADER_OR_FOLLOWER'],
+      [2, 'NONE'],
+    ]);
+    expect(cluster.values('t', 0)).toEqual(['a', 'b']);
+  });
+
+  it('stopBroker() refuses connections and leaves its partitions leaderless; startBroker() brings it back on its port', async () => {
+    const cluster = await start({ brokers: 2, topics: { t: { partitions: 1, leaders: [1] } } });
+    const port = cluster.portOf(1);
+    await cluster.stopBroker(1);
+    const refused = connect(port, '127.0.0.1');
+    const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ECONNREFUSED');
+    const client = await rawClient(cluster.portOf(0));
+    client.socket.write(
+      encodeRequest(
+        MetadataApi,
+        12,
+        { correlationId: 1, clientId: 'raw' },
+        {
+          topics: [{ name: 't' }],
+          allowAutoTopicCreation: false,
+          includeTopicAuthorizedOperations: false,
+        },
+      ),
+    );
+    const metadata = decodeResponse(MetadataApi, 12, await client.next()).response;
+    expect(metadata.brokers.map((b) => b.nodeId)).toEqual([0]);
+    expect(metadata.topics[0]!.partitions[0]).toMatchObject({ leaderId: -1, errorCode: 5, leaderEpoch: 1 });
+
+    await cluster.startBroker(1);
+    expect(cluster.portOf(1)).toBe(port);
+    const p = producer(cluster);
+    expect((await p.send({ topic: 't', value: 'back' })).offset).toBe(0n);
+    expect(cluster.leaderOf('t', 0)).toEqual({ leaderId: 1, leaderEpoch: 2 });
+  });
+
+  it('throttleProduce(): the next Produce answer carries the throttle time', async () => {
+    const cluster = await start({ brokers: 1, topics: { t: 1 } });
+    cluster.throttleProduce(30);
+    const client = await rawClient(cluster.portOf(0));
+    client.socket.write(
+      encodeRequest(
+        ProduceApi,
+        9,
+        { correlationId: 3, clientId: 'raw' },
+        {
+          transactionalId: null,
+          acks: 1,
+          timeoutMs: 1000,
+          topicData: [{ name: 't', partitionData: [{ index: 0, records: null }] }],
+        },
+      ),
+    );
+    const response = decodeResponse(ProduceApi, 9, await client.next()).response;
+    expect(response.throttleTimeMs).toBe(30);
+  });
+});
+
+describe('FakeKafka protocol strictness', () => {
+  it('advertises exactly the versions its codecs handle', async () => {
+    const cluster = await start({ brokers: 1 });
+    const client = await rawClient(cluster.portOf(0));
+    client.socket.write(
+      encodeRequest(
+        ApiVersionsApi,
+        3,
+        { correlationId: 1, clientId: 'raw' },
+        {
+          clientSoftwareName: 'raw',
+          clientSoftwareVersion: '1',
+        },
+      ),
+    );
+    const { response } = decodeResponse(ApiVersionsApi, 3, await client.next());
+    expect(response.apiKeys.map((a) => [a.apiKey, a.minVersion, a.maxVersion])).toEqual([
+      [0, 3, 13],
+      [3, 1, 13],
+      [18, 0, 4],
+      [22, 0, 5],
+    ]);
+  });
+
+  it('answers an ApiVersions version it does not know with UNSUPPORTED_VERSION and its range, in v0', async () => {
+    const cluster = await start({ brokers: 1 });
+    const client = await rawClient(cluster.portOf(0));
+    const frame = Buffer.from(
+      encodeRequest(ApiVersionsApi, 0, { correlationId: 9, clientId: 'raw' }, {} as never),
+    );
+    frame.writeInt16BE(99, 6); // the version field of the header
+    client.socket.write(frame);
+    const { response } = decodeResponse(ApiVersionsApi, 0, await client.next());
+    expect(response.errorCode).toBe(35);
+    expect(response.apiKeys).toEqual([{ apiKey: 18, minVersion: 0, maxVersion: 4 }]);
+  });
+
+  it('closes the connection on a request it does not speak', async () => {
+    const cluster = await start({ brokers: 1 });
+    const client = await rawClient(cluster.portOf(0));
+    const frame = Buffer.alloc(4 + 10);
+    frame.writeInt32BE(10, 0);
+    frame.writeInt16BE(1, 4); // Fetch
+    frame.writeInt16BE(4, 6);
+    frame.writeInt32BE(1, 8);
+    frame.writeInt16BE(-1, 12);
+    client.socket.write(frame);
+    await once(client.socket, 'close');
+    expect(cluster.requests.at(-1)).toMatchObject({ api: 'api 1', outcome: 'refused' });
+  });
+
+  it('auto-creates a topic only when switched on, with autoCreatePartitions partitions', async () => {
+    const off = await start({ brokers: 1 });
+    const offProducer = producer(off, { maxBlockMs: 200 });
+    await expect(offProducer.send({ topic: 'new', value: 'a' })).rejects.toThrow(/new/);
+    const on = await start({ brokers: 1, autoCreateTopics: true, autoCreatePartitions: 2 });
+    await producer(on).send({ topic: 'new', partition: 1, value: 'a' });
+    expect(on.values('new', 1)).toEqual(['a']);
+  });
+});
+
+describe('FakeKafka SASL', () => {
+  const users = { alice: 'alice-secret' };
+  for (const mechanism of ['plain', 'scram-sha-256', 'scram-sha-512'] as const) {
+    it(`authenticates a producer with ${mechanism}`, async () => {
+      const cluster = await start({ brokers: 1, topics: { t: 1 }, sasl: { users } });
+      const p = producer(cluster, { sasl: { mechanism, username: 'alice', password: 'alice-secret' } });
+      await p.send({ topic: 't', value: 'a' });
+      expect(cluster.values('t', 0)).toEqual(['a']);
+      const handshakes = cluster.requests.filter((r) => r.api === 'SaslHandshake');
+      expect(handshakes.length).toBeGreaterThan(0);
+      expect(handshakes.every((r) => r.version === 1)).toBe(true);
+      expect(handshakes.map((r) => (r.body as { mechanism: string }).mechanism)).toContain(
+        mechanism.toUpperCase(),
+      );
+    });
+  }
+
+  it('refuses a wrong password with SASL_AUTHENTICATION_FAILED, without the password in the error', async () => {
+    const cluster = await start({
+      brokers: 1,
+      topics: { t: 1 },
+      sasl: { users, mechanisms: ['SCRAM-SHA-512'] },
+    });
+    const p = producer(cluster, {
+      sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 'wrong-one' },
+      maxBlockMs: 2_000,
+    });
+    const error = await p.send({ topic: 't', value: 'a' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(String((error as Error).message)).not.toContain('wrong-one');
+    expect(cluster.values('t', 0)).toEqual([]);
+  });
+
+  it('closes a connection that sends anything but ApiVersions and SASL before authenticating', async () => {
+    const cluster = await start({ brokers: 1, topics: { t: 1 }, sasl: { users } });
+    const client = await rawClient(cluster.portOf(0));
+    client.socket.write(
+      encodeRequest(
+        MetadataApi,
+        12,
+        { correlationId: 1, clientId: 'raw' },
+        {
+          topics: null,
+          allowAutoTopicCreation: false,
+          includeTopicAuthorizedOperations: false,
+        },
+      ),
+    );
+    await once(client.socket, 'close');
+    expect(cluster.requests.at(-1)).toMatchObject({ api: 'Metadata', outcome: 'refused' });
+  });
+
+  it('answers PLAIN by hand: handshake lists the mechanisms, authenticate grants the session lifetime', async () => {
+    const cluster = await start({
+      brokers: 1,
+      sasl: { users, sessionLifetimeMs: 60_000, mechanisms: ['PLAIN'] },
+    });
+    const client = await rawClient(cluster.portOf(0));
+    client.socket.write(
+      encodeRequest(
+        SaslHandshakeApi,
+        1,
+        { correlationId: 1, clientId: 'raw' },
+        { mechanism: 'SCRAM-SHA-256' },
+      ),
+    );
+    const refused = decodeResponse(SaslHandshakeApi, 1, await client.next()).response;
+    expect(refused).toEqual({ errorCode: 33, mechanisms: ['PLAIN'] });
+    client.socket.write(
+      encodeRequest(SaslHandshakeApi, 1, { correlationId: 2, clientId: 'raw' }, { mechanism: 'PLAIN' }),
+    );
+    expect(decodeResponse(SaslHandshakeApi, 1, await client.next()).response.errorCode).toBe(0);
+    client.socket.write(
+      encodeRequest(
+        SaslAuthenticateApi,
+        2,
+        { correlationId: 3, clientId: 'raw' },
+        {
+          authBytes: Buffer.from('\0alice\0alice-secret'),
+        },
+      ),
+    );
+    const answer = decodeResponse(SaslAuthenticateApi, 2, await client.next()).response;
+    expect(answer).toMatchObject({ errorCode: 0, errorMessage: null, sessionLifetimeMs: 60_000n });
+  });
+});
+
+describe('FakeKafka.close()', () => {
+  it('leaves no servers, sockets or timers behind, even with a delayed answer pending', async () => {
+    const count = (type: string) => process.getActiveResourcesInfo().filter((t) => t === type).length;
+    // libuv releases a closed handle a loop turn or two after its close callback: wait for TCP handles to be gone
+    // (earlier tests' first, then ours), turn by turn; a leaked one keeps this waiting until the test times out.
+    const tcpGone = async () => {
+      while (count('TCPServerWrap') + count('TCPSocketWrap') > 0) await new Promise((r) => setImmediate(r));
+    };
+    await tcpGone();
+    const timersBefore = count('Timeout');
+    const cluster = await FakeKafka.start({ brokers: 3, topics: { t: 3 } });
+    const p = new Producer({ bootstrapServers: cluster.bootstrapServers, lingerMs: 0 });
+    await p.send({ topic: 't', partition: 2, value: 'a' });
+    await p.close();
+    cluster.control('Metadata', () => ({ delayMs: 60_000 }));
+    const client = connect(cluster.portOf(0), '127.0.0.1');
+    await once(client, 'connect');
+    client.write(
+      encodeRequest(
+        MetadataApi,
+        12,
+        { correlationId: 1, clientId: 'raw' },
+        {
+          topics: null,
+          allowAutoTopicCreation: false,
+          includeTopicAuthorizedOperations: false,
+        },
+      ),
+    );
+    await cluster.waitForRequests((r) => r.api === 'Metadata' && r.clientId === 'raw');
+    expect(count('TCPServerWrap')).toBe(3);
+    const clientClosed = once(client, 'close');
+    await cluster.close();
+    await clientClosed;
+    // The 60 s answer delay is cancelled at once, not left to run out.
+    expect(count('Timeout')).toBeLessThanOrEqual(timersBefore);
+    await tcpGone();
   });
 });
