@@ -9,6 +9,15 @@ export declare const kafkaHome: string;
 export declare function kafkaVersion(explicit?: string): string;
 /** Folder with Kafka `version`'s jars (downloaded from Maven Central on first use). */
 export declare function kafkaLibs(version?: string): Promise<string>;
+/**
+ * The broker class archive (AppCDS) for these jars and JVM flags, made on first use by a throwaway broker;
+ * null when it cannot be made (brokers then start without one).
+ */
+export declare function brokerClassArchive(
+  libs: string,
+  jvmFlags: readonly string[],
+  options: { freePorts: () => Promise<number>; log?: (message: string) => void },
+): Promise<string | null>;
 
 export interface StartClusterOptions {
   /** Number of combined broker+controller nodes (node ids 1..N). Default 1. */
@@ -245,6 +254,8 @@ export declare function stopAll(options?: { dir?: string; all?: boolean; keepLog
   killed: number[];
   spared: { pid: number; dir: string; owner: number | null }[];
 }>;
+/** `-Dkafka.wire.cluster=`: followed by the cluster folder, it marks a JVM's command line as the harness's. */
+export declare const CLUSTER_MARK: string;
 export declare function findHarnessJvms(filter?: { dir?: string; under?: string }): {
   pid: number;
   dir: string;

@@ -12,6 +12,7 @@ export {
   listTopics,
   setScramCredentials,
 } from './admin.mjs';
+export { brokerClassArchive } from './class-archive.mjs';
 export { propertiesText } from './client-config.mjs';
 export {
   attachCluster,
@@ -30,7 +31,7 @@ export { fetchMetadata } from './metadata.mjs';
 export { startTokenEndpoint, unsecuredJwt } from './oidc-server.mjs';
 export { requestOnDemand, serveOnDemand } from './on-demand.mjs';
 export { DEFAULT_KAFKA_VERSION, kafkaHome, kafkaVersion, repoRoot } from './paths.mjs';
-export { findHarnessJvms } from './processes.mjs';
+export { CLUSTER_MARK, findHarnessJvms } from './processes.mjs';
 export { produceWithJava } from './produce.mjs';
 export {
   ADMIN_USER,

@@ -15,14 +15,18 @@ import { KAFKA_VERSIONS, kafkaJars, looksLikeKafkaLibs } from './kafka-jars.js';
 /** The Kafka version startKafka runs unless told otherwise: the newest one kafka-wire is tested against. */
 export const DEFAULT_KAFKA_VERSION: string = KAFKA_VERSIONS[0]!;
 
-// Kafka's own kafka-server-start.sh flags with a smaller heap, since tests often run several JVMs on a laptop.
-const BROKER_JVM_FLAGS = [
+/**
+ * Every broker JVM's flags: Kafka's own kafka-server-start.sh ones with a smaller heap, since tests often run
+ * several JVMs on a small machine; a broker that cannot allocate dies loudly instead of limping.
+ */
+export const BROKER_JVM_FLAGS: readonly string[] = [
   '-Xms256m',
   '-Xmx512m',
   '-XX:+UseG1GC',
   '-XX:MaxGCPauseMillis=20',
   '-XX:InitiatingHeapOccupancyPercent=35',
   '-XX:+ExplicitGCInvokesConcurrent',
+  '-XX:MaxInlineLevel=15',
   '-XX:+ExitOnOutOfMemoryError',
   '-Djava.awt.headless=true',
 ];
@@ -32,7 +36,8 @@ export interface StartKafkaOptions {
   brokers?: number;
   /**
    * Apache Kafka version (default {@link DEFAULT_KAFKA_VERSION}). Versions whose jars kafka-wire knows
-   * ({@link KAFKA_VERSIONS}) are fetched by themselves; any other needs `libs`.
+   * ({@link KAFKA_VERSIONS}) are fetched by themselves; any other needs `libs`, and with `libs` it is only a
+   * label (what `version` of the result says).
    */
   version?: string;
   /**
@@ -48,6 +53,8 @@ export interface StartKafkaOptions {
   cacheDir?: string;
   /** The java command (default $JAVA_HOME/bin/java, else java from PATH); Java 17+ is needed. */
   java?: string;
+  /** More JVM flags for every broker, after kafka-wire's own (a later `-Xmx1g` wins over its `-Xmx512m`). */
+  jvmArgs?: readonly string[];
   /** How long to wait for the brokers to accept clients (default 90000 ms). */
   startTimeoutMs?: number;
   /** Progress messages (jar downloads, start), e.g. `console.error`. Silent by default. */
@@ -242,6 +249,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Runni
           java,
           [
             ...BROKER_JVM_FLAGS,
+            ...(options.jvmArgs ?? []),
             `-Dlog4j2.configurationFile=${join(configDir, 'log4j2.properties')}`,
             `-Dlog4j.configuration=file:${join(configDir, 'log4j.properties')}`,
             ...classpath,
