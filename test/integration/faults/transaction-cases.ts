@@ -74,7 +74,7 @@ async function coordinatorOf(cluster: KafkaCluster, transactionalId: string): Pr
   return (JSON.parse(out.trim()) as { coordinator: number }).coordinator;
 }
 
-/** Waits until a transaction of `transactionalId` was committed after the warm-up. */
+/** Waits until WARM_UP_TRANSACTIONS transactions were committed. */
 const warmedUp = (ctx: CaseContext) =>
   until(
     () => ctx.load.count('committed') >= WARM_UP_TRANSACTIONS,
@@ -82,21 +82,35 @@ const warmedUp = (ctx: CaseContext) =>
     60_000,
   );
 
-/** SIGKILLs `victim` in the middle of the next transaction, holds it down 5 s, restarts it, waits for full ISR. */
-async function killMidTransaction(ctx: CaseContext, victim: number, role: string): Promise<void> {
+/**
+ * SIGKILLs `victim` in the middle of the next transaction, holds it down 5 s (running `whileDown` meanwhile),
+ * restarts it, waits for full ISR.
+ */
+async function killMidTransaction(
+  ctx: CaseContext,
+  victim: number,
+  role: string,
+  whileDown: () => Promise<unknown> = async () => {},
+): Promise<void> {
   let open = -1;
+  let killed = 0;
   await ctx.load.atMidpoint(async () => {
     open = ctx.load.begun - 1;
     ctx.faultStarts();
     await ctx.cluster.stopBroker(victim);
+    killed = performance.now();
   });
-  await hold(5_000);
+  await Promise.all([hold(5_000), whileDown()]);
+  const restart = performance.now();
   await ctx.cluster.startBroker(victim);
+  const started = performance.now();
   await waitForFullIsr(ctx.cluster, ctx.topic);
   await waitForFullIsr(ctx.cluster, TRANSACTION_STATE_TOPIC);
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   ctx.note(
     `broker ${victim} (${role}) killed in transaction ${open} after ${RECORDS_PER_TRANSACTION / 2} of its ` +
-      `${RECORDS_PER_TRANSACTION} records were acknowledged, down 5 s, restarted`,
+      `${RECORDS_PER_TRANSACTION} records were acknowledged, down ${s(restart - killed)}, restarted (up in ` +
+      `${s(started - restart)}, full ISR ${s(performance.now() - started)} later)`,
   );
 }
 
@@ -115,17 +129,70 @@ function startChildProducer(plan: object) {
   return { child, exited, stderr: () => stderr };
 }
 
+/** Transactions the killed producer process ends before it opens the one it dies in. */
+const KILLED_PRODUCER_TRANSACTIONS = 8;
+
+/**
+ * Runs the producer in a child process through KILLED_PRODUCER_TRANSACTIONS transactions, then SIGKILLs it
+ * once every record of the next one was acknowledged (the transaction is open, its records in the log).
+ */
+async function killProducerMidTransaction(
+  ctx: CaseContext,
+): Promise<{ at: number; open: number; what: string }> {
+  const open = KILLED_PRODUCER_TRANSACTIONS;
+  const producer = startChildProducer({
+    bootstrap: ctx.cluster.bootstrapServers,
+    topic: ctx.topic,
+    transactionalId: ctx.transactionalId,
+    transactionTimeoutMs: KILLED_PRODUCER_TIMEOUT_MS,
+    transactions: Array.from({ length: open + 1 }, (_, t) => ({
+      end: t === open ? 'open' : plannedEnd(t),
+      records: Array.from({ length: RECORDS_PER_TRANSACTION }, (_, i) => transactionRecord(t, i)),
+    })),
+  });
+  let at = 0;
+  const pid = producer.child.pid;
+  for await (const line of createInterface({ input: producer.child.stdout })) {
+    const { t, outcome } = JSON.parse(line) as { t: number; outcome: 'committed' | 'aborted' | 'open' };
+    ctx.load.outcomes[t] = outcome;
+    if (outcome !== 'open') {
+      ctx.load.endedAt[t] = performance.now();
+      continue;
+    }
+    ctx.faultStarts();
+    at = Date.now();
+    producer.child.kill('SIGKILL');
+    break;
+  }
+  const code = await producer.exited;
+  if (at === 0)
+    throw new Error(
+      `the producer process exited (code ${code}) before its transaction ${open} was open:\n${producer.stderr()}`,
+    );
+  return {
+    at,
+    open,
+    what:
+      `producer process (pid ${pid}) SIGKILLed with transaction ${open} open (its ${RECORDS_PER_TRANSACTION} ` +
+      'records acknowledged)',
+  };
+}
+
 export const TRANSACTION_FAULT_CASES: TransactionFaultCase[] = [
   {
     id: 'txn-coordinator-kill',
     title: 'SIGKILL of the transaction coordinator mid-transaction, restart',
     producer: 'in-process',
     async run(ctx) {
-      await warmedUp(ctx);
-      const coordinator = await coordinatorOf(ctx.cluster, ctx.transactionalId);
-      await killMidTransaction(ctx, coordinator, 'the transaction coordinator');
-      const now = await coordinatorOf(ctx.cluster, ctx.transactionalId);
-      ctx.note(`coordinator afterwards: broker ${now}`);
+      const [coordinator] = await Promise.all([
+        coordinatorOf(ctx.cluster, ctx.transactionalId),
+        warmedUp(ctx),
+      ]);
+      await killMidTransaction(ctx, coordinator, 'the transaction coordinator', async () => {
+        const moved = await coordinatorOf(ctx.cluster, ctx.transactionalId);
+        if (moved === coordinator) throw new Error(`broker ${coordinator} is down yet still the coordinator`);
+        ctx.note(`coordinator while it was down: broker ${moved}`);
+      });
       return undefined;
     },
   },
@@ -134,8 +201,10 @@ export const TRANSACTION_FAULT_CASES: TransactionFaultCase[] = [
     title: 'SIGKILL of a partition leader (not the coordinator) mid-transaction, restart',
     producer: 'in-process',
     async run(ctx) {
-      await warmedUp(ctx);
-      const coordinator = await coordinatorOf(ctx.cluster, ctx.transactionalId);
+      const [coordinator] = await Promise.all([
+        coordinatorOf(ctx.cluster, ctx.transactionalId),
+        warmedUp(ctx),
+      ]);
       const meta = await ctx.cluster.metadata([ctx.topic]);
       const led = new Map<number, number>();
       for (const p of meta.topics[0]?.partitions ?? [])
@@ -154,42 +223,10 @@ export const TRANSACTION_FAULT_CASES: TransactionFaultCase[] = [
   },
   {
     id: 'txn-producer-kill',
-    title: `SIGKILL of the producer process mid-transaction (transactionTimeoutMs ${KILLED_PRODUCER_TIMEOUT_MS / 1000} s)`,
+    title: `SIGKILL of the producer process mid-transaction (transactionTimeoutMs ${KILLED_PRODUCER_TIMEOUT_MS / 1000} s), the broker aborts it`,
     producer: 'own-producer',
     async run(ctx) {
-      const transactions = 8;
-      const plan = {
-        bootstrap: ctx.cluster.bootstrapServers,
-        topic: ctx.topic,
-        transactionalId: ctx.transactionalId,
-        transactionTimeoutMs: KILLED_PRODUCER_TIMEOUT_MS,
-        transactions: Array.from({ length: transactions + 1 }, (_, t) => ({
-          end: t === transactions ? 'open' : plannedEnd(t),
-          records: Array.from({ length: RECORDS_PER_TRANSACTION }, (_, i) => transactionRecord(t, i)),
-        })),
-      };
-      const producer = startChildProducer(plan);
-      let killedAt = 0;
-      let pid = 0;
-      const lines = createInterface({ input: producer.child.stdout });
-      for await (const line of lines) {
-        const { t, outcome } = JSON.parse(line) as { t: number; outcome: 'committed' | 'aborted' | 'open' };
-        ctx.load.outcomes[t] = outcome;
-        if (outcome !== 'open') {
-          ctx.load.endedAt[t] = performance.now();
-          continue;
-        }
-        ctx.faultStarts();
-        killedAt = Date.now();
-        pid = producer.child.pid ?? 0;
-        producer.child.kill('SIGKILL');
-        break;
-      }
-      const code = await producer.exited;
-      if (killedAt === 0)
-        throw new Error(
-          `the producer process exited (code ${code}) before its transaction ${transactions} was open:\n${producer.stderr()}`,
-        );
+      const killed = await killProducerMidTransaction(ctx);
       const out = await runJavaTool(ctx.cluster, 'DescribeTransaction.java', [
         ctx.cluster.bootstrapServers,
         ctx.transactionalId,
@@ -199,16 +236,65 @@ export const TRANSACTION_FAULT_CASES: TransactionFaultCase[] = [
       const ended = JSON.parse(out.trim()) as { state: string; endedAt: number; epoch: number };
       if (ended.state !== 'CompleteAbort')
         throw new Error(`the killed producer's transaction ended as ${ended.state}, not CompleteAbort`);
-      const after = ended.endedAt - killedAt;
+      const after = ended.endedAt - killed.at;
+      if (after < KILLED_PRODUCER_TIMEOUT_MS)
+        throw new Error(
+          `the transaction was aborted ${after} ms after the kill, before its timeout: by whom?`,
+        );
       ctx.note(
-        `producer process (pid ${pid}) SIGKILLed with transaction ${transactions} open (its ` +
-          `${RECORDS_PER_TRANSACTION} records acknowledged); the coordinator aborted it ${(after / 1000).toFixed(1)} s ` +
-          `later (state CompleteAbort, epoch ${ended.epoch})`,
+        `${killed.what}; the coordinator aborted it ${(after / 1000).toFixed(1)} s later (state ` +
+          `CompleteAbort, epoch ${ended.epoch})`,
       );
       return { brokerAbortedAfterMs: after };
     },
   },
+  {
+    id: 'txn-producer-kill-fenced',
+    title:
+      'SIGKILL of the producer process mid-transaction, a new producer with the same transactionalId ' +
+      'fences it at initTransactions() and goes on',
+    producer: 'own-producer',
+    async run(ctx) {
+      const killed = await killProducerMidTransaction(ctx);
+      const successor = new Producer({
+        bootstrapServers: ctx.cluster.bootstrapServers,
+        transactionalId: ctx.transactionalId,
+        requestTimeoutMs: 10_000,
+      });
+      try {
+        // The coordinator aborts the open transaction (bumping the epoch) before it answers.
+        await successor.initTransactions();
+        const after = Date.now() - killed.at;
+        if (after >= KILLED_PRODUCER_TIMEOUT_MS)
+          throw new Error(
+            `initTransactions() took ${after} ms: as long as the transaction timeout, so no fencing`,
+          );
+        await runTransactions(
+          successor,
+          ctx.topic,
+          ctx.load,
+          {
+            from: killed.open + 1,
+            minTransactions: killed.open + 1,
+            tailTransactions: 4,
+            maxTransactions: killed.open + 50,
+          },
+          Promise.resolve(),
+        );
+        await successor.close();
+        ctx.note(
+          `${killed.what}; a new producer's initTransactions() resolved ${(after / 1000).toFixed(1)} s after ` +
+            `the kill, and it ran ${ctx.load.begun - killed.open - 1} more transactions`,
+        );
+        return { brokerAbortedAfterMs: after };
+      } finally {
+        await successor.close({ timeoutMs: 1_000 }).catch(() => {});
+      }
+    },
+  },
 ];
+
+const ms = (x: number) => `${Math.round(x)}ms`;
 
 /** Runs `fault` on a fresh topic of `cluster` (already healed) and judges the outcome. */
 export async function runTransactionCase(
@@ -217,6 +303,7 @@ export async function runTransactionCase(
 ): Promise<TransactionRow> {
   const started = performance.now();
   const topic = await createCaseTopic(cluster, `faults-${fault.id}`);
+  const topicReady = performance.now();
   const transactionalId = uniqueTopic(`txid-${fault.id}`);
   const load = new TransactionLoad();
   const notes: string[] = [];
@@ -260,20 +347,10 @@ export async function runTransactionCase(
       await producer.close({ timeoutMs: 1_000 }).catch(() => {});
     }
   }
-  const [committed, uncommitted] = [
-    await consumeAll({
-      topic,
-      bootstrap: cluster.bootstrapServers,
-      isolation: 'read_committed',
-      timeoutMs: 60_000,
-    }),
-    await consumeAll({
-      topic,
-      bootstrap: cluster.bootstrapServers,
-      isolation: 'read_uncommitted',
-      timeoutMs: 60_000,
-    }),
-  ];
+  const loadDone = performance.now();
+  const read = (isolation: 'read_committed' | 'read_uncommitted') =>
+    consumeAll({ topic, bootstrap: cluster.bootstrapServers, isolation, timeoutMs: 60_000 });
+  const [committed, uncommitted] = await Promise.all([read('read_committed'), read('read_uncommitted')]);
   const row: TransactionRow = {
     kind: 'transactions',
     case: fault.id,
@@ -289,7 +366,9 @@ export async function runTransactionCase(
       `(after error ${row.abortedAfterError}) unfinished=${row.unfinished} found=${row.found}/${row.committedRecords} ` +
       `lost=${row.lost} dup=${row.duplicated} abortedVisible=${row.abortedVisible} partial=${row.partial} ` +
       `abortedInLog=${row.abortedInLog} maxEndGap=${row.maxEndGapMs}ms firstCommitAfterFault=${row.firstCommitAfterFaultMs}ms ` +
-      `brokerAbortedAfter=${row.brokerAbortedAfterMs}ms took=${row.durationMs}ms (${row.note})\n`,
+      `brokerAbortedAfter=${row.brokerAbortedAfterMs}ms took=${row.durationMs}ms ` +
+      `(topic ${ms(topicReady - started)}, load and fault ${ms(loadDone - topicReady)}, ` +
+      `read-back ${ms(performance.now() - loadDone)}) (${row.note})\n`,
   );
   for (const [reason, n] of load.unplannedAborts)
     process.stderr.write(`faults:   aborted ${n}x after: ${reason}\n`);

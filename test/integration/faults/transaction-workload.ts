@@ -112,7 +112,13 @@ export async function runTransactions(
   producer: Producer,
   topic: string,
   load: TransactionLoad,
-  options: { minTransactions: number; tailTransactions: number; maxTransactions: number },
+  options: {
+    /** Number of the first transaction (a successor producer goes on where a killed one stopped). */
+    from?: number;
+    minTransactions: number;
+    tailTransactions: number;
+    maxTransactions: number;
+  },
   faultDone: Promise<unknown>,
 ): Promise<void> {
   let faultOver = false;
@@ -127,7 +133,7 @@ export async function runTransactions(
     },
   );
   let tailUntil = -1;
-  for (let t = 0; ; t++) {
+  for (let t = options.from ?? 0; ; t++) {
     if (faultOver && tailUntil < 0)
       tailUntil = Math.max(t, options.minTransactions) + options.tailTransactions;
     if (tailUntil >= 0 && t >= tailUntil) break;
