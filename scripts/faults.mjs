@@ -2,6 +2,7 @@
 // `npm run faults`: runs the fault-injection suite (test/integration/faults) on its own 3-broker cluster and
 // turns the rows it writes into the fault table: printed, and written to docs/fault-table.md.
 // Environment: FAULTS_RECORDS (idempotent pass) and FAULTS_RECORDS_NO_IDEMPOTENCE, both default 200000.
+// The producer-killed cases run the built package in a child process: `npm run build` first.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +30,10 @@ if (!existsSync(resultsFile)) {
   console.error(`faults: the suite wrote no results (${resultsFile}); see the output above`);
   process.exit(run.status || 1);
 }
-const rows = JSON.parse(readFileSync(resultsFile, 'utf8'));
+const allRows = JSON.parse(readFileSync(resultsFile, 'utf8'));
+/** Transactional cases have a table of their own: they count transactions, not single sends. */
+const rows = allRows.filter((r) => r.kind !== 'transactions');
+const txnRows = allRows.filter((r) => r.kind === 'transactions');
 
 /** The case as the table names it: over SASL_SSL, the listener is part of the name. */
 const caseName = (r) => (r.listener && r.listener !== 'PLAINTEXT' ? `${r.case} over ${r.listener}` : r.case);
@@ -53,7 +57,7 @@ const lines = [
         "re-authentications and cuts interleave), and Kafka's Java consumer reads back over the same listener " +
         'and mechanism. '
       : '') +
-    `Whole suite (cluster starts, ${rows.length} runs, read-back): ${tookS} s on a busy 2-core machine.`,
+    `Whole suite (cluster starts, ${allRows.length} runs, read-back): ${tookS} s on a busy 2-core machine.`,
   '',
   '| case | idempotence | sent | acknowledged | rejected | found | lost | duplicated | out of order | recovery (longest ack gap) | first ack after fault |',
   '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -93,7 +97,53 @@ const lines = [
   '  after it (partitions the fault did not touch may answer at once).',
   '',
 ];
-const table = lines.join('\n');
+/** The transactional cases' table, its case list and notes; nothing when none ran. */
+function transactionTable() {
+  if (txnRows.length === 0) return [];
+  return [
+    '## Transactions',
+    '',
+    'The same cluster; a transactional producer (defaults, `requestTimeoutMs: 10000`) runs transactions of ' +
+      '60 records spread over the 6 partitions, every 4th aborted on purpose once its records were ' +
+      "acknowledged. Kafka's Java consumer reads the topic back with `isolation.level=read_committed` (and with " +
+      'read_uncommitted, to show the aborted records are in the log and only the abort markers hide them).',
+    '',
+    '| case | transactions | committed | aborted (after an error) | unfinished | records committed | found | lost | duplicated | aborted visible | aborted in log | longest gap between transactions | first commit after fault | open transaction aborted by the broker after |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...txnRows.map(
+      (r) =>
+        `| ${r.case} | ${n(r.transactions)} | ${n(r.committed)} | ${n(r.aborted)} (${n(r.abortedAfterError)}) | ` +
+        `${n(r.unfinished)} | ${n(r.committedRecords)} | ${n(r.found)} | ${n(r.lost)} | ${n(r.duplicated)} | ` +
+        `${n(r.abortedVisible)} | ${n(r.abortedInLog)} | ${s(r.maxEndGapMs)} | ${s(r.firstCommitAfterFaultMs)} | ` +
+        `${s(r.brokerAbortedAfterMs)} |`,
+    ),
+    '',
+    ...txnRows.map(
+      (r) =>
+        `- ${r.case}: ${r.title}. ${r.note}; took ${s(r.durationMs)}` +
+        Object.entries(r.unplannedAborts)
+          .map(([reason, count]) => `; aborted ${n(count)}x after: ${reason}`)
+          .join(''),
+    ),
+    '',
+    '- transactions: begun; committed: `commitTransaction()` resolved; aborted: `abortTransaction()` resolved ' +
+      '(in brackets: aborted because an error made the transaction abortable, not by plan); unfinished: open ' +
+      'when the producer process was killed.',
+    '- found: distinct records of committed transactions read back with read_committed; lost: records of ' +
+      'committed transactions missing; duplicated: extra copies; aborted visible: records of aborted or ' +
+      'unfinished transactions read back with read_committed (all three must be 0). aborted in log: records of ' +
+      'aborted or unfinished transactions that read_uncommitted finds (they were written, then hidden).',
+    '- longest gap between transactions: the longest time between two transactions ending (commit or abort); ' +
+      'first commit after fault: from the fault to the first commit that completed after it; open transaction ' +
+      'aborted by the broker after: from the SIGKILL of the producer process to the moment Java Admin ' +
+      '`describeTransactions` first showed the transaction `CompleteAbort` (polled every 100 ms); in the fenced ' +
+      "case, to the moment the successor's `initTransactions()` resolved (the coordinator answers it once the " +
+      'open transaction is aborted).',
+    '',
+  ];
+}
+
+const table = [...lines, ...transactionTable()].join('\n');
 mkdirSync(join(repoRoot, 'docs'), { recursive: true });
 writeFileSync(join(repoRoot, 'docs', 'fault-table.md'), table);
 console.log(`\n${table}`);
