@@ -131,6 +131,10 @@ export interface ProducerOptions<K = KeyValue, V = KeyValue> {
   reconnectBackoffMaxMs?: number;
   /** `connections.max.idle.ms`: idle connections are closed after this. Default 540000. */
   connectionsMaxIdleMs?: number;
+  /** `metrics.sample.window.ms`: how long one sample of the windowed metrics covers. Default 30000. */
+  metricsSampleWindowMs?: number;
+  /** `metrics.num.samples`: samples the windowed metrics keep. Default 2. */
+  metricsNumSamples?: number;
   /** `socket.connection.setup.timeout.ms`: how long a TCP (+TLS) connect may take. Default 10000. */
   socketConnectionSetupTimeoutMs?: number;
   /**
@@ -197,6 +201,8 @@ export interface ResolvedProducerConfig {
   reconnectBackoffMs: number;
   reconnectBackoffMaxMs: number;
   connectionsMaxIdleMs: number;
+  metricsSampleWindowMs: number;
+  metricsNumSamples: number;
   socketConnectionSetupTimeoutMs: number;
   partitioner: 'default' | 'round-robin' | CustomPartitioner;
   partitionerIgnoreKeys: boolean;
@@ -298,6 +304,8 @@ export const PRODUCER_OPTIONS = {
   reconnectBackoffMaxMs: { java: 'reconnect.backoff.max.ms', default: 1000 },
   socketConnectionSetupTimeoutMs: { java: 'socket.connection.setup.timeout.ms', default: 10000 },
   connectionsMaxIdleMs: { java: 'connections.max.idle.ms', default: 540000 },
+  metricsSampleWindowMs: { java: 'metrics.sample.window.ms', default: 30000 },
+  metricsNumSamples: { java: 'metrics.num.samples', default: 2 },
   ssl: { java: 'security.protocol=SSL', default: false },
   sasl: { java: 'sasl.mechanism, sasl.jaas.config', defaultText: 'none' },
   transactionalId: { java: 'transactional.id', defaultText: 'none' },
@@ -499,6 +507,8 @@ export function resolveProducerConfig<K, V>(input: ProducerOptions<K, V>): Resol
     reconnectBackoffMs,
     reconnectBackoffMaxMs: Math.max(reconnectBackoffMs, integer(options, 'reconnectBackoffMaxMs', 0)),
     connectionsMaxIdleMs: integer(options, 'connectionsMaxIdleMs', 0),
+    metricsSampleWindowMs: integer(options, 'metricsSampleWindowMs', 1),
+    metricsNumSamples: integer(options, 'metricsNumSamples', 1),
     socketConnectionSetupTimeoutMs: integer(options, 'socketConnectionSetupTimeoutMs', 1),
     partitioner,
     partitionerIgnoreKeys: boolean(options, 'partitionerIgnoreKeys'),

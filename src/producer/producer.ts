@@ -127,6 +127,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
         ...(config.ssl === undefined ? {} : { tls: config.ssl }),
         requestTimeoutMs: config.requestTimeoutMs,
         connectionsMaxIdleMs: config.connectionsMaxIdleMs,
+      window: { sampleWindowMs: config.metricsSampleWindowMs, numSamples: config.metricsNumSamples },
       },
       ...(config.sasl === undefined ? {} : { sasl: config.sasl }),
       reconnectBackoffMs: config.reconnectBackoffMs,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Producer } from '../../../src/index.js';
+import { Producer, ProducerConfigError } from '../../../src/index.js';
 import { metricValue, type ProducerMetric } from '../../../src/producer/producer-metrics.js';
 import { cleanup, producerFor, sendAll, startCluster } from './harness.js';
 
@@ -132,5 +132,26 @@ describe('producer.metrics()', () => {
     await producer.close();
     expect(get(producer, 'connection-count')).toBe(0);
     expect(get(producer, 'connection-close-total')).toBe(open);
+  });
+
+  it('takes its window from metricsSampleWindowMs and metricsNumSamples', async () => {
+    const cluster = await startCluster({ topics: { t: 1 } });
+    const producer = producerFor(cluster, { metricsSampleWindowMs: 200, metricsNumSamples: 3 });
+    const n = 20;
+    await Promise.all(
+      sendAll(
+        producer,
+        't',
+        0,
+        Array.from({ length: n }, (_, i) => `${i}`),
+      ),
+    );
+    // A young stat divides by at least (samples - 1) windows: 400 ms here, where Java's defaults give 30 s.
+    const rate = get(producer, 'record-send-rate')!;
+    expect(rate).toBeGreaterThan(n / 30);
+    expect(rate).toBeLessThanOrEqual(n / 0.4);
+    expect(() => new Producer({ bootstrapServers: 'localhost:9092', metricsNumSamples: 0 })).toThrow(
+      ProducerConfigError,
+    );
   });
 });
