@@ -1,13 +1,13 @@
-// The fake cluster (kafka-wire/testing) is only useful if it stores what a real broker would. Here a real
-// client that shares no code with it (kafkajs) produces to it, and the fake must hold exactly what it sent,
-// with the producer id and per-record sequence numbers an idempotent producer writes. Then one kafka-wire
-// scenario runs against the real broker and against the fake, and both must report and hold the same
-// records at the same offsets.
+// The fake cluster (kafka-wire/testing) is only useful if it stores what a real broker would. Here real
+// clients that share no code with it produce to it, Kafka's own Java producer (idempotent, acks=all, lz4) and
+// kafkajs, and the fake must hold exactly what they sent, with the producer id and per-record sequence numbers
+// an idempotent producer writes. Then one kafka-wire scenario runs against the real broker and against the
+// fake, and both must report and hold the same records at the same offsets.
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Producer } from '../../src/index.js';
 import { FakeKafka, type StoredRecord } from '../../src/testing/index.js';
-import { consumeAll, createTopic, kafkaBootstrap, uniqueTopic } from '../harness/index.js';
+import { consumeAll, createTopic, kafkaBootstrap, produceWithJava, uniqueTopic } from '../harness/index.js';
 
 const text = (bytes: Uint8Array | null) => (bytes === null ? null : Buffer.from(bytes).toString('utf8'));
 
@@ -49,6 +49,47 @@ afterEach(async () => {
 });
 
 describe('FakeKafka stores what real clients sent', () => {
+  it("Kafka's Java producer (idempotent, acks=all, lz4): every field, offsets and sequence numbers", async () => {
+    cluster = await FakeKafka.start({ brokers: 3, topics: { orders: 2 }, firstProducerId: 7000n });
+    const base = 1_700_000_000_000;
+    const records = Array.from({ length: 24 }, (_, i) => ({
+      partition: i % 2,
+      timestamp: base + i,
+      key: i % 5 === 0 ? null : `key-${i}`,
+      value: i % 7 === 3 ? null : `value-${i}-${'x'.repeat(i * 10)}`,
+      headers: [
+        { key: 'n', value: String(i) },
+        { key: 'n', value: 'again' }, // repeated header keys are kept, in order
+        { key: 'none', value: null },
+      ],
+    }));
+    const landed = await produceWithJava({
+      bootstrap: cluster.bootstrapServers,
+      topic: 'orders',
+      records,
+      config: { 'enable.idempotence': 'true', acks: 'all', 'compression.type': 'lz4', 'linger.ms': '20' },
+    });
+    const stored = cluster.records('orders');
+    expect(stored).toHaveLength(records.length);
+    // Java reported each record where the fake stored it.
+    const byLanding = landed.map((l, i) => ({ ...l, sent: records[i]! }));
+    for (const { partition, offset, timestamp, sent } of byLanding) {
+      const record = stored.find((r) => r.partition === partition && r.offset === offset)!;
+      expect(seen(record)).toEqual({
+        partition: sent.partition,
+        offset,
+        key: sent.key,
+        value: sent.value,
+        headers: sent.headers.map((h) => [h.key, h.value]),
+        timestamp: BigInt(sent.timestamp),
+      });
+      expect(timestamp).toBe(BigInt(sent.timestamp));
+    }
+    expect(new Set(stored.map((r) => r.compression))).toEqual(new Set(['lz4']));
+    expect(stored.every((r) => !r.transactional)).toBe(true);
+    expectIdempotentStamps(stored, 7000n);
+  });
+
   it('kafkajs (idempotent, gzip): every field, and the offsets it reports', async () => {
     cluster = await FakeKafka.start({ brokers: 3, topics: { events: 3 }, firstProducerId: 11000n });
     const kafka = new Kafka({ brokers: cluster.bootstrapServers.split(','), logLevel: logLevel.NOTHING });
