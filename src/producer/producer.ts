@@ -112,6 +112,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     this.metricsRegistry = new ProducerMetrics({
       clientId: config.clientId,
       now,
+      window: { sampleWindowMs: config.metricsSampleWindowMs, numSamples: config.metricsNumSamples },
       sources: {
         bufferTotalBytes: () => config.bufferMemory,
         bufferUsedBytes: () => this.accumulator.bufferedBytes,
@@ -127,7 +128,6 @@ export class Producer<K = KeyValue, V = KeyValue> {
         ...(config.ssl === undefined ? {} : { tls: config.ssl }),
         requestTimeoutMs: config.requestTimeoutMs,
         connectionsMaxIdleMs: config.connectionsMaxIdleMs,
-      window: { sampleWindowMs: config.metricsSampleWindowMs, numSamples: config.metricsNumSamples },
       },
       ...(config.sasl === undefined ? {} : { sasl: config.sasl }),
       reconnectBackoffMs: config.reconnectBackoffMs,
