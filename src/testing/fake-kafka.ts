@@ -146,8 +146,11 @@ export interface ProducedPartition {
   batches: DecodedRecordBatch[];
   records: DecodedRecord[];
   recordCount: number;
-  /** Its record batches could not be decoded (answered CORRUPT_MESSAGE, nothing stored). */
-  corrupt?: boolean;
+  /**
+   * The error its records were refused with before any check of the partition (nothing stored): INVALID_RECORD
+   * for anything but exactly one RecordBatch v2, CORRUPT_MESSAGE for one that does not decode.
+   */
+  refusedWith?: number;
   /** What the fake answered for it (set once handled; acks=0 requests are handled too, just not answered). */
   result?: { errorCode: number; errorName: string; baseOffset: bigint };
 }
@@ -370,6 +373,17 @@ function errorCode(error: ErrorRef): number {
 
 function errorName(code: number): string {
   return code === 0 ? 'NONE' : (kafkaErrorEntry(code)?.name ?? `ERROR_${code}`);
+}
+
+/**
+ * Kafka's ProduceRequest.validateRecords for v3+: exactly one batch, of magic 2 (Kafka 4 has no older formats; a
+ * client that sends a MessageSet v0/v1, as librdkafka does for a broker it takes for an old one, is refused).
+ */
+function refusedRecords(records: Uint8Array | null): number | undefined {
+  // baseOffset (8), batchLength (4), partitionLeaderEpoch (4), then the magic byte
+  if (records === null || records.length < 17 || records[16] !== 2) return KafkaErrorCode.INVALID_RECORD;
+  const batchLength = new DataView(records.buffer, records.byteOffset).getInt32(8);
+  return records.length > 12 + batchLength ? KafkaErrorCode.INVALID_RECORD : undefined;
 }
 
 /** Sequences wrap from Int32 MAX to 0. */
@@ -884,11 +898,13 @@ export class FakeKafka {
         t.topicId !== undefined && t.topicId !== ZERO_UUID ? this.topicNameById(t.topicId) : t.name;
       for (const p of t.partitionData) {
         let batches: DecodedRecordBatch[] = [];
-        let corrupt = false;
-        try {
-          batches = p.records === null ? [] : decodeRecordBatchesSync(p.records);
-        } catch {
-          corrupt = true; // a bad CRC, length or codec: Kafka answers CORRUPT_MESSAGE for the partition
+        let refusal = refusedRecords(p.records);
+        if (refusal === undefined) {
+          try {
+            batches = decodeRecordBatchesSync(p.records!);
+          } catch {
+            refusal = KafkaErrorCode.CORRUPT_MESSAGE; // a bad CRC, length or codec
+          }
         }
         const records = batches.flatMap((b) => b.records);
         out.push({
@@ -898,7 +914,7 @@ export class FakeKafka {
           batches,
           records,
           recordCount: records.length,
-          ...(corrupt ? { corrupt } : {}),
+          ...(refusal === undefined ? {} : { refusedWith: refusal }),
         });
       }
     }
@@ -1305,7 +1321,7 @@ export class FakeKafka {
         baseOffset: -1n,
       };
     }
-    if (produced.corrupt === true) return { errorCode: KafkaErrorCode.CORRUPT_MESSAGE, baseOffset: -1n };
+    if (produced.refusedWith !== undefined) return { errorCode: produced.refusedWith, baseOffset: -1n };
     if (partition.leaderId !== broker.nodeId) {
       const hint = this.options.leaderHints && this.brokers.get(partition.leaderId)?.running === true;
       return {
