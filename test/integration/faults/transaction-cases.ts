@@ -74,13 +74,18 @@ async function coordinatorOf(cluster: KafkaCluster, transactionalId: string): Pr
   return (JSON.parse(out.trim()) as { coordinator: number }).coordinator;
 }
 
-/** Waits until WARM_UP_TRANSACTIONS transactions were committed. */
-const warmedUp = (ctx: CaseContext) =>
-  until(
-    () => ctx.load.count('committed') >= WARM_UP_TRANSACTIONS,
-    `${WARM_UP_TRANSACTIONS} transactions to commit`,
-    60_000,
-  );
+/** Once WARM_UP_TRANSACTIONS transactions were committed: the coordinator (looked up meanwhile). */
+async function warmCoordinator(ctx: CaseContext): Promise<number> {
+  const [coordinator] = await Promise.all([
+    coordinatorOf(ctx.cluster, ctx.transactionalId),
+    until(
+      () => ctx.load.count('committed') >= WARM_UP_TRANSACTIONS,
+      `${WARM_UP_TRANSACTIONS} transactions to commit`,
+      60_000,
+    ),
+  ]);
+  return coordinator;
+}
 
 /**
  * SIGKILLs `victim` in the middle of the next transaction, holds it down 5 s (running `whileDown` meanwhile),
@@ -184,10 +189,7 @@ export const TRANSACTION_FAULT_CASES: TransactionFaultCase[] = [
     title: 'SIGKILL of the transaction coordinator mid-transaction, restart',
     producer: 'in-process',
     async run(ctx) {
-      const [coordinator] = await Promise.all([
-        coordinatorOf(ctx.cluster, ctx.transactionalId),
-        warmedUp(ctx),
-      ]);
+      const coordinator = await warmCoordinator(ctx);
       await killMidTransaction(ctx, coordinator, 'the transaction coordinator', async () => {
         const moved = await coordinatorOf(ctx.cluster, ctx.transactionalId);
         if (moved === coordinator) throw new Error(`broker ${coordinator} is down yet still the coordinator`);
@@ -201,10 +203,7 @@ export const TRANSACTION_FAULT_CASES: TransactionFaultCase[] = [
     title: 'SIGKILL of a partition leader (not the coordinator) mid-transaction, restart',
     producer: 'in-process',
     async run(ctx) {
-      const [coordinator] = await Promise.all([
-        coordinatorOf(ctx.cluster, ctx.transactionalId),
-        warmedUp(ctx),
-      ]);
+      const coordinator = await warmCoordinator(ctx);
       const meta = await ctx.cluster.metadata([ctx.topic]);
       const led = new Map<number, number>();
       for (const p of meta.topics[0]?.partitions ?? [])

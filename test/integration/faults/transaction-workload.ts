@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { type Producer, TransactionFatalError, TransactionTimeoutError } from '../../../src/index.js';
 import type { ConsumedRecord } from '../../harness/index.js';
+import { watch } from './workload.js';
 
 export const PARTITIONS = 6;
 export const RECORDS_PER_TRANSACTION = 60;
@@ -121,20 +122,10 @@ export async function runTransactions(
   },
   faultDone: Promise<unknown>,
 ): Promise<void> {
-  let faultOver = false;
-  let faultError: unknown;
-  faultDone.then(
-    () => {
-      faultOver = true;
-    },
-    (error: unknown) => {
-      faultOver = true;
-      faultError = error;
-    },
-  );
+  const fault = watch(faultDone);
   let tailUntil = -1;
   for (let t = options.from ?? 0; ; t++) {
-    if (faultOver && tailUntil < 0)
+    if (fault.settled && tailUntil < 0)
       tailUntil = Math.max(t, options.minTransactions) + options.tailTransactions;
     if (tailUntil >= 0 && t >= tailUntil) break;
     if (t >= options.maxTransactions)
@@ -167,7 +158,7 @@ export async function runTransactions(
     }
     load.endedAt[t] = performance.now();
   }
-  if (faultError !== undefined) throw faultError;
+  if (fault.error !== undefined) throw fault.error;
 }
 
 export interface TransactionVerdict {

@@ -23,6 +23,21 @@ function indexOf(value: Buffer | null): number {
   return Number(value.subarray(1, 10).toString('latin1'));
 }
 
+/** Whether `promise` has settled yet, and its rejection, readable synchronously from a send loop. */
+export function watch(promise: Promise<unknown>): { settled: boolean; error: unknown } {
+  const state: { settled: boolean; error: unknown } = { settled: false, error: undefined };
+  promise.then(
+    () => {
+      state.settled = true;
+    },
+    (error: unknown) => {
+      state.settled = true;
+      state.error = error;
+    },
+  );
+  return state;
+}
+
 export interface LoadOptions {
   /** Send at least this many records. */
   minRecords: number;
@@ -80,17 +95,7 @@ export async function runLoad(
   faultDone: Promise<unknown>,
   load: Load,
 ): Promise<void> {
-  let faultOver = false;
-  let faultError: unknown;
-  faultDone.then(
-    () => {
-      faultOver = true;
-    },
-    (error: unknown) => {
-      faultOver = true;
-      faultError = error;
-    },
-  );
+  const fault = watch(faultDone);
   let outstanding = 0;
   let wake: (() => void) | null = null;
   const settle = () => {
@@ -105,13 +110,13 @@ export async function runLoad(
   let trickleSent = 0;
   for (;;) {
     const i = load.sent;
-    if (faultOver && tailUntil < 0) tailUntil = Math.max(i, options.minRecords) + options.tailRecords;
+    if (fault.settled && tailUntil < 0) tailUntil = Math.max(i, options.minRecords) + options.tailRecords;
     if (tailUntil >= 0 && i >= tailUntil) break;
     if (i >= load.capacity) throw new Error(`load capacity ${load.capacity} exceeded: the fault never ended`);
     // Pacing: a steady rate up to minRecords, a trickle while a fault outlasts them, full speed for the tail.
     let due: number;
     if (i < options.minRecords) due = started + (i / options.ratePerSec) * 1000;
-    else if (!faultOver) {
+    else if (!fault.settled) {
       if (trickleFrom < 0) trickleFrom = performance.now();
       due = trickleFrom + (trickleSent / options.trickleRatePerSec) * 1000;
     } else due = 0;
@@ -124,7 +129,7 @@ export async function runLoad(
       });
       continue;
     }
-    if (i >= options.minRecords && !faultOver) trickleSent++;
+    if (i >= options.minRecords && !fault.settled) trickleSent++;
     load.sent++;
     outstanding++;
     load.sentAt[i] = performance.now();
@@ -151,7 +156,7 @@ export async function runLoad(
       wake = resolve;
     });
   }
-  if (faultError !== undefined) throw faultError;
+  if (fault.error !== undefined) throw fault.error;
 }
 
 export interface Verdict {
