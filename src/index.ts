@@ -40,6 +40,7 @@ export type {
 // The option table (Java names, defaults) for tools that build settings from it, such as the command line.
 export { type OptionDefinition, PRODUCER_OPTIONS } from './producer/config.js';
 export {
+  AbortError,
   BufferExhaustedError,
   DeliveryTimeoutError,
   InvalidRecordError,
@@ -55,7 +56,13 @@ export {
   TransactionTimeoutError,
   UndeliveredRecordsError,
 } from './producer/errors.js';
-export { type CloseOptions, Producer, type TransactionScope } from './producer/producer.js';
+export {
+  type CloseOptions,
+  type FlushOptions,
+  Producer,
+  type SendOptions,
+  type TransactionScope,
+} from './producer/producer.js';
 export type { DeliveryCallback, RecordMetadata } from './producer/producer-batch.js';
 export {
   metricValue,

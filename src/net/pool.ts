@@ -325,7 +325,7 @@ export class ConnectionPool {
       node.setupFailures++;
       node.lastError = error instanceof Error ? error : new NetworkError(String(error));
       // Warn once per outage; the attempts that follow (every reconnect backoff) only at debug.
-      const level = node.setupFailures === 1 ? 'warn' : 'debug';
+      const level = node.setupFailures === 1 && this.#closedError === undefined ? 'warn' : 'debug';
       this.#recordFailure(node);
       this.#log[level](
         {

@@ -200,6 +200,45 @@ export class RecordAccumulator {
   }
 
   /**
+   * Takes a record out of the batch that holds it, if that batch has not left (see `mayRemoveRecords`):
+   * the records after it move up, so every size is computed again and the bytes given back are exact; a
+   * batch left empty goes. Returns false when the record is not held, or has left.
+   */
+  removeRecord(topic: string, record: PendingRecord): boolean {
+    const byPartition = this.queues.get(topic);
+    if (byPartition === undefined) return false;
+    for (const queue of byPartition.values()) {
+      for (const batch of queue.batches) {
+        const index = batch.records.indexOf(record);
+        if (index < 0) continue;
+        if (!batch.mayRemoveRecords) return false;
+        batch.records.splice(index, 1);
+        this.pendingRecords--;
+        const before = batch.sizeInBytes;
+        const records = batch.records;
+        if (records.length === 0) {
+          this.usedBytes -= before - RECORD_BATCH_OVERHEAD;
+          batch.sizeInBytes = RECORD_BATCH_OVERHEAD;
+          this.remove(batch);
+          return true;
+        }
+        batch.baseTimestamp = records[0]!.timestamp;
+        let size = RECORD_BATCH_OVERHEAD;
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i]!;
+          r.size = recordSizeInBatch(r, i, r.timestamp - batch.baseTimestamp);
+          size += r.size;
+        }
+        batch.sizeInBytes = size;
+        this.usedBytes -= before - size;
+        this.options.onMemoryFreed?.();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Finds the batches that may go now: per partition, the oldest batch not in flight, if the partition
    * has room in flight and the batch is full, older than lingerMs, past its retry backoff, or asked for by
    * flush/close. A retry (or any batch with a sequence already) waits until nothing of its partition is in

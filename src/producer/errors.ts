@@ -160,3 +160,16 @@ export class TransactionTimeoutError extends KafkaWireError {
     super(message, { retriable: true });
   }
 }
+
+/**
+ * A record's send was cancelled through its AbortSignal before it left for the broker (`name` is 'AbortError'
+ * and `code` 'ABORT_ERR', as Node's own cancellable APIs say; `cause` is the signal's reason). Nothing of it
+ * was written; its buffer space is free again.
+ */
+export class AbortError extends KafkaWireError {
+  override name = 'AbortError';
+  readonly code = 'ABORT_ERR';
+  constructor(message: string, reason: unknown) {
+    super(message, { retriable: false, cause: reason });
+  }
+}

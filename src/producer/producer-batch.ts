@@ -62,6 +62,8 @@ export class ProducerBatch {
   baseTimestamp = 0n;
   /** True while a request carrying this batch awaits its response. */
   inFlight = false;
+  /** Its bytes may exist already (compressed ahead while it waited for an in-flight slot). */
+  sealed = false;
   /**
    * Idempotence: the producer id, epoch and first sequence the batch was stamped with when first drained;
    * a retry resends the same stamp (unless an epoch bump restarted the sequences).
@@ -85,6 +87,14 @@ export class ProducerBatch {
 
   get recordCount(): number {
     return this.records.length;
+  }
+
+  /**
+   * True while records may still be taken out (an AbortSignal cancelled them): the batch has never left,
+   * has no sequence and no bytes yet. Past that, its records count as sent.
+   */
+  get mayRemoveRecords(): boolean {
+    return !this.sealed && !this.inFlight && this.attempts === 0 && this.baseSequence < 0;
   }
 
   /** Every record has its outcome; a late answer for this batch must be ignored. */

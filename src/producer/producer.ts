@@ -4,6 +4,7 @@ import { ExponentialBackoff } from '../net/backoff.js';
 import { ClientClosedError } from '../net/errors.js';
 import { ConnectionPool } from '../net/pool.js';
 import { RecordAccumulator } from './accumulator.js';
+import { RecordAbort, recordAborted, type SendOptions, unlessAborted, whenAborted } from './abort.js';
 import { Admission } from './admission.js';
 import { BatchEncoder } from './batch-encoder.js';
 import { brokerChannel, requestMetadata, requestProducerId } from './cluster-requests.js';
@@ -37,7 +38,19 @@ import {
 export interface CloseOptions {
   /** How long close() waits for records already accepted to be delivered. Default: until they settle. */
   timeoutMs?: number;
+  /**
+   * Stops waiting when aborted, as `timeoutMs` running out does: records not delivered yet are rejected
+   * and the producer closes at once (Java's close(timeout)).
+   */
+  signal?: AbortSignal;
 }
+
+export interface FlushOptions {
+  /** Stops waiting when aborted: flush() rejects with an AbortError; the records are still delivered. */
+  signal?: AbortSignal;
+}
+
+export type { SendOptions };
 
 /** What the callback of `producer.transaction()` may do inside its transaction. */
 export type TransactionScope<K, V> = Pick<
@@ -66,6 +79,8 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private readonly admission: Admission<PreparedRecord>;
   // Records whose topic metadata is still being fetched; shared per topic so they append in send() order.
   private readonly metadataWaits = new Map<string, Promise<TopicMetadata>>();
+  /** Records sent with an AbortSignal, from admission until their outcome. */
+  private readonly aborts = new Map<PreparedRecord, RecordAbort>();
   private readonly waitingForMetadata = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
   private readonly idempotence: Idempotence | undefined;
@@ -352,13 +367,22 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * record only: invalid input, a topic that does not exist after maxBlockMs, no room in bufferMemory
    * after maxBlockMs (`BufferExhaustedError`), a broker error that is not retriable, or deliveryTimeoutMs
    * running out while retrying. For millions of records a second, `produce()` avoids the promise.
+   *
+   * `options.signal` cancels the record while it has not left for the broker (being serialized, waiting for
+   * metadata or for room, or in a batch not yet sent): the promise rejects with an `AbortError` (cause: the
+   * signal's reason) and its bufferMemory space is free at once. Once its batch is in a request (or
+   * compressed ahead of one), an abort changes nothing and the promise settles with the broker's answer.
    */
-  send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+  send(record: ProducerRecord<K, V>, options?: SendOptions): Promise<RecordMetadata> {
     return new Promise<RecordMetadata>((resolve, reject) => {
-      this.produce(record, (error, metadata) => {
-        if (error !== null) reject(error);
-        else resolve(metadata!);
-      });
+      this.produce(
+        record,
+        (error, metadata) => {
+          if (error !== null) reject(error);
+          else resolve(metadata!);
+        },
+        options,
+      );
     });
   }
 
@@ -385,10 +409,13 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * }
    * ```
    */
-  produce(input: ProducerRecord<K, V>, callback?: DeliveryCallback): boolean {
+  produce(input: ProducerRecord<K, V>, callback?: DeliveryCallback, options?: SendOptions): boolean {
     const given = callback ?? this.unreported;
-    if (!active(sendChannel)) return this.accept(input, given);
-    return traceSend(sendChannel, input, this.config.clientId, given, (traced) => this.accept(input, traced));
+    const signal = options?.signal;
+    if (!active(sendChannel)) return this.accept(input, given, signal);
+    return traceSend(sendChannel, input, this.config.clientId, given, (traced) =>
+      this.accept(input, traced, signal),
+    );
   }
 
   /**
@@ -400,7 +427,11 @@ export class Producer<K = KeyValue, V = KeyValue> {
     return this.metricsRegistry.snapshot();
   }
 
-  private accept(input: ProducerRecord<K, V>, callback: DeliveryCallback): boolean {
+  private accept(
+    input: ProducerRecord<K, V>,
+    callback: DeliveryCallback,
+    signal: AbortSignal | undefined,
+  ): boolean {
     let done = callback;
     let record = input;
     // As in Java, interceptors see every record first, even one a closed producer will refuse.
@@ -435,6 +466,15 @@ export class Producer<K = KeyValue, V = KeyValue> {
       failSoon(done, fatal);
       return this.mayGoOn();
     }
+    let abort: RecordAbort | undefined;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        failSoon(done, recordAborted(signal));
+        return this.mayGoOn();
+      }
+      abort = new RecordAbort(signal, done, this.cancelRecord, this.forgetAbort);
+      done = abort.callback;
+    }
     // Records append in send() order. While an asynchronous serializer (a schema registry lookup) is
     // busy, later records queue behind it even if theirs would be synchronous.
     const previous = this.serializing;
@@ -447,12 +487,12 @@ export class Producer<K = KeyValue, V = KeyValue> {
         return this.mayGoOn();
       }
       if (!(prepared instanceof Promise)) {
-        this.route(prepared, done);
+        this.route(prepared, done, abort);
         return this.mayGoOn();
       }
       this.trackSerializing(
         prepared.then(
-          (p) => this.route(p, done),
+          (p) => this.route(p, done, abort),
           (error: unknown) => deliver(done, asError(error), null),
         ),
       );
@@ -462,7 +502,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
       previous
         .then(() => this.preparation.prepare(record))
         .then(
-          (p) => this.route(p, done),
+          (p) => this.route(p, done, abort),
           (error: unknown) => deliver(done, asError(error), null),
         ),
     );
@@ -505,10 +545,11 @@ export class Producer<K = KeyValue, V = KeyValue> {
   }
 
   /** Hands a prepared record to the accumulator, once its topic's metadata is known. */
-  private route(prepared: PreparedRecord, callback: DeliveryCallback): void {
+  private route(prepared: PreparedRecord, callback: DeliveryCallback, abort?: RecordAbort): void {
+    if (abort?.settled) return;
     const known = this.metadataWaits.has(prepared.topic) ? undefined : this.metadata.topic(prepared.topic);
     if (known !== undefined) {
-      this.admission.offer(prepared, known, callback);
+      this.offer(prepared, known, callback, abort);
       return;
     }
     // Until the metadata arrives produce() says false, so a fast loop pauses instead of piling up records
@@ -518,7 +559,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     const wait = this.waitForTopic(prepared.topic).then(
       (meta) => {
         admission.metadataWaitEnded();
-        admission.offer(prepared, meta, callback);
+        this.offer(prepared, meta, callback, abort);
         admission.resolveRoomIfFree();
       },
       (error: unknown) => {
@@ -531,9 +572,52 @@ export class Producer<K = KeyValue, V = KeyValue> {
     void wait.finally(() => this.waitingForMetadata.delete(wait));
   }
 
-  /** Sends every record accepted so far right away (ignoring lingerMs) and resolves when all have settled. */
-  async flush(): Promise<void> {
-    await this.flushAccepted();
+  /** Admission from here on: a record with a signal can be found, and taken back, by the record itself. */
+  private offer(
+    prepared: PreparedRecord,
+    meta: TopicMetadata,
+    callback: DeliveryCallback,
+    abort: RecordAbort | undefined,
+  ): void {
+    if (abort !== undefined) {
+      if (abort.settled) return;
+      abort.prepared = prepared;
+      abort.stage = 'waiting';
+      this.aborts.set(prepared, abort);
+    }
+    this.admission.offer(prepared, meta, callback);
+  }
+
+  /** A record's signal aborted: takes the record back if it has not left (see send()). */
+  private readonly cancelRecord = (abort: RecordAbort): void => {
+    if (abort.settled) return;
+    const error = recordAborted(abort.signal);
+    const record = abort.prepared;
+    if (abort.stage === 'preparing' || record === null) {
+      // Its continuation (serialization, the metadata wait) sees it settled and drops it.
+      deliver(abort.callback, error, null);
+    } else if (abort.stage === 'waiting') {
+      // Admission holds it in send order: with nothing to reserve it leaves the queue on the next pass,
+      // where appendNow drops it, and the records behind it move up.
+      abort.dropPending = true;
+      record.reserve = 0;
+      deliver(abort.callback, error, null);
+      this.admission.memoryFreed();
+    } else if (this.accumulator.removeRecord(record.topic, record)) {
+      deliver(abort.callback, error, null);
+    }
+  };
+
+  private readonly forgetAbort = (abort: RecordAbort): void => {
+    if (!abort.dropPending && abort.prepared !== null) this.aborts.delete(abort.prepared);
+  };
+
+  /**
+   * Sends every record accepted so far right away (ignoring lingerMs) and resolves when all have settled.
+   * `options.signal` stops the waiting (flush() rejects with an AbortError); the records are still delivered.
+   */
+  async flush(options: FlushOptions = {}): Promise<void> {
+    await unlessAborted(this.flushAccepted(), options.signal, 'flush()');
     this.throwUnreported();
   }
 
@@ -570,24 +654,43 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * connection. Records that could not be delivered in time are rejected with a reason; none is dropped
    * silently: records produced without a callback that failed make close() reject with an
    * `UndeliveredRecordsError` once everything is closed. Safe to call more than once.
+   *
+   * `options.signal` gives up waiting when aborted, as `timeoutMs` running out does (Java's close(timeout)):
+   * records not delivered yet are rejected with a `ClientClosedError` (cause: the signal's reason), the
+   * connections close, and close() resolves (the producer is closed).
    */
   close(options: CloseOptions = {}): Promise<void> {
-    this.closing ??= this.doClose(options.timeoutMs);
+    this.closing ??= this.doClose(options.timeoutMs, options.signal);
     return this.closing;
   }
 
-  private async doClose(timeoutMs: number | undefined): Promise<void> {
+  /** `await using producer = new Producer(...)`: closes it gracefully (delivers what it accepted) at scope end. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async doClose(timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
     const flushed = this.flushAccepted();
-    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+    const timed = timeoutMs !== undefined && Number.isFinite(timeoutMs);
+    if (timed || signal !== undefined) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs));
+        if (timed) timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs));
       });
-      const outcome = await Promise.race([flushed.then(() => 'flushed' as const), timedOut]);
+      const abort = whenAborted(signal);
+      const outcome = await Promise.race([
+        flushed.then(() => 'flushed' as const),
+        timedOut,
+        abort.aborted.then(() => 'aborted' as const),
+      ]);
       clearTimeout(timer);
-      if (outcome === 'timeout') {
+      abort.cancel();
+      if (outcome !== 'flushed') {
         const error = new ClientClosedError(
-          `The producer was closed before this record was delivered: close({ timeoutMs: ${timeoutMs} }) ran out. It may or may not have been written.`,
+          outcome === 'timeout'
+            ? `The producer was closed before this record was delivered: close({ timeoutMs: ${timeoutMs} }) ran out. It may or may not have been written.`
+            : "The producer was closed before this record was delivered: close()'s AbortSignal was aborted. It may or may not have been written.",
+          outcome === 'aborted' ? { cause: signal?.reason } : {},
         );
         this.sender.stop();
         this.admission.failWaiting(error);
@@ -620,6 +723,14 @@ export class Producer<K = KeyValue, V = KeyValue> {
 
   /** Appends a record that has room: partition chosen, into its batch, the sender told. */
   private appendNow(record: PreparedRecord, meta: TopicMetadata, callback: DeliveryCallback): void {
+    if (this.aborts.size !== 0) {
+      const abort = this.aborts.get(record);
+      if (abort?.dropPending) {
+        this.aborts.delete(record);
+        return;
+      }
+      if (abort !== undefined) abort.stage = 'batched';
+    }
     let partition: number;
     try {
       partition = this.partitioning.choose(record, meta);

@@ -142,6 +142,8 @@ export class Sender {
     }
 
     const { ready, blocked, nextReadyInMs } = this.accumulator.ready();
+    // Once compressed ahead a batch's bytes are fixed: an AbortSignal can no longer take records out of it.
+    if (this.config.compressionType !== 'none') for (const batch of blocked) batch.sealed = true;
     this.encoder.encodeAhead(blocked);
     const byLeader = new Map<number, ProducerBatch[]>();
     let needMetadata = false;
