@@ -689,7 +689,7 @@ function markdown(report) {
   const lines = [];
   const byWorkload = runsByWorkload(report);
   lines.push(
-    `\`${report.command}\`, ${report.startedAt} → ${report.finishedAt} UTC, ${report.machine.cpu}, ${report.machine.memoryGiB} GiB; load average ${report.loadBefore} before, ${report.loadAfter} after. Kafka ${report.broker} (one broker, same machine). batch.size ${BATCH_SIZE} and linger.ms ${LINGER_MS} for every client that has them.`,
+    `\`${report.command}\`, ${report.startedAt} → ${report.finishedAt} UTC, ${report.machine.cpu}, ${report.machine.memoryGiB} GiB; load average ${report.loadBefore} before, ${report.loadAfter} after. Kafka ${report.broker} (one broker, same machine). kafka-wire: ${report.kafkaWire}. batch.size ${BATCH_SIZE} and linger.ms ${LINGER_MS} for every client that has them.`,
     '',
   );
   // Summary: kafka-wire's records/s over each other contestant's, per workload, and CPU against Java's (with
@@ -755,7 +755,7 @@ function ceilingTable(report) {
  */
 function txnMarkdown(report) {
   const lines = [
-    `\`${report.command}\`, ${report.startedAt} → ${report.finishedAt} UTC, ${report.machine.cpu}, ${report.machine.memoryGiB} GiB; load average ${report.loadBefore} before, ${report.loadAfter} after. Kafka ${report.broker} (one broker, same machine). Every client transactional (acks=all, idempotent), batch.size ${BATCH_SIZE} and linger.ms ${LINGER_MS} where it has them. ${report.rounds} round(s), order rotated per round; values per round, separated by " / ".`,
+    `\`${report.command}\`, ${report.startedAt} → ${report.finishedAt} UTC, ${report.machine.cpu}, ${report.machine.memoryGiB} GiB; load average ${report.loadBefore} before, ${report.loadAfter} after. Kafka ${report.broker} (one broker, same machine). kafka-wire: ${report.kafkaWire}. Every client transactional (acks=all, idempotent), batch.size ${BATCH_SIZE} and linger.ms ${LINGER_MS} where it has them. ${report.rounds} round(s), order rotated per round; values per round, separated by " / ".`,
     '',
     '| workload | client | records/s | kafka-wire ÷ this | CPU s / 1M, start-up excluded | this ÷ kafka-wire | commit p50 ms | commit p99 ms | peak RSS MiB |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -856,7 +856,14 @@ function render(report) {
 }
 
 function writeReport(report) {
-  const name = args.tls ? 'compare-tls' : args.transactions ? 'compare-txn' : 'compare';
+  // --quick has its own files, so the full matrix's table and chart stay as they were.
+  const name = args.tls
+    ? 'compare-tls'
+    : args.transactions
+      ? 'compare-txn'
+      : args.quick
+        ? 'compare-quick'
+        : 'compare';
   const json = join(root, 'bench', `${name}.json`);
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   const readme = join(root, 'bench', 'README.md');
@@ -873,8 +880,8 @@ function writeReport(report) {
     status(`wrote ${json} and bench/README.md`);
     return;
   }
-  const png = join(root, 'bench', 'compare.png');
-  step('chart (bench/compare.png)', tools.python, [join(root, 'bench', 'compare', 'chart.py'), json, png]);
+  const png = join(root, 'bench', `${name}.png`);
+  step(`chart (bench/${name}.png)`, tools.python, [join(root, 'bench', 'compare', 'chart.py'), json, png]);
   status(`wrote ${json}, bench/README.md and ${png}`);
 }
 

@@ -22,7 +22,7 @@ for run in report["runs"]:
     if name not in contestants:
         contestants.append(name)
 colors = {}
-palette = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#e377c2", "#8c564b", "#7f7f7f"]
+palette = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#e377c2", "#8c564b", "#7f7f7f", "#17becf", "#bcbd22"]
 for i, name in enumerate(contestants):
     colors[name] = palette[i % len(palette)]
 
@@ -67,7 +67,7 @@ for row, shape in enumerate(shapes):
         axis.grid(axis="y", alpha=0.3)
 
 figure.suptitle(
-    f"kafka-wire vs Java, librdkafka, kafkajs, @platformatic/kafka — {report['startedAt']} UTC, "
+    f"kafka-wire vs Java, librdkafka, kafkajs, @platformatic/kafka, @confluentinc/kafka-javascript — {report['startedAt']} UTC, "
     f"{report['machine']['cpu']}, Kafka {report['broker']} on the same machine",
     fontsize=12,
 )
