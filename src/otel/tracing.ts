@@ -90,7 +90,7 @@ export function otelTracing(options: OtelTracingOptions = {}): ProducerIntercept
       }
       const parent = context.active();
       const span = tracer.startSpan(`${SEND} ${topic}`, { kind: SpanKind.PRODUCER, attributes }, parent);
-      const carrier: Record<string, string> = {};
+      const carrier: HeaderList = [];
       propagator.inject(trace.setSpan(parent, span), carrier, carrierSetter);
       // Field by field: an object spread costs ~40x more here, and a record's fields are known.
       const traced: TracedRecord = {
@@ -100,7 +100,9 @@ export function otelTracing(options: OtelTracingOptions = {}): ProducerIntercept
         headers: withHeaders(record.headers, carrier),
         partition: record.partition,
         timestamp: record.timestamp,
-        [SPAN]: span,
+        // An unsampled span has nothing to record when the broker answers: not keeping it costs less memory
+        // (and garbage collection) for every record in flight.
+        [SPAN]: span.isRecording() ? span : undefined,
       };
       return traced;
     },
@@ -127,9 +129,13 @@ export function otelTracing(options: OtelTracingOptions = {}): ProducerIntercept
   };
 }
 
+type HeaderList = Array<{ key: string; value: Uint8Array }>;
+
+// Values as bytes from Node's shared pool: the producer would otherwise encode each with a TextEncoder, an
+// ArrayBuffer of its own per record.
 const carrierSetter = {
-  set(carrier: Record<string, string>, key: string, value: string): void {
-    carrier[key] = value;
+  set(carrier: HeaderList, key: string, value: string): void {
+    carrier.push({ key, value: Buffer.from(value) });
   },
 };
 
@@ -146,14 +152,12 @@ function errorType(error: Error): string {
  * The record's headers with the propagator's added, in the form the caller used; a header of the same name
  * is replaced (a record forwarded from a consumer carries the upstream trace's traceparent).
  */
-function withHeaders(headers: Headers, added: Record<string, string>): Headers {
-  const names = Object.keys(added);
-  if (names.length === 0) return headers;
+function withHeaders(headers: Headers, added: HeaderList): Headers {
+  if (added.length === 0) return headers;
   if (headers === undefined || headers === null) return added;
-  if (Array.isArray(headers)) {
-    const kept = headers.filter((header) => !Object.hasOwn(added, header.key));
-    for (const name of names) kept.push({ key: name, value: added[name] });
-    return kept;
-  }
-  return { ...headers, ...added };
+  const names = new Set(added.map((header) => header.key));
+  if (Array.isArray(headers)) return [...headers.filter((header) => !names.has(header.key)), ...added];
+  const merged: Record<string, unknown> = { ...headers };
+  for (const header of added) merged[header.key] = header.value;
+  return merged as Headers;
 }
