@@ -392,15 +392,8 @@ describe('FakeKafka SASL', () => {
 });
 
 describe('FakeKafka.close()', () => {
-  it('leaves no servers, sockets or timers behind, even with a delayed answer pending', async () => {
-    const count = (type: string) => process.getActiveResourcesInfo().filter((t) => t === type).length;
-    // libuv releases a closed handle a loop turn or two after its close callback: wait for TCP handles to be gone
-    // (earlier tests' first, then ours), turn by turn; a leaked one keeps this waiting until the test times out.
-    const tcpGone = async () => {
-      while (count('TCPServerWrap') + count('TCPSocketWrap') > 0) await new Promise((r) => setImmediate(r));
-    };
-    await tcpGone();
-    const timersBefore = count('Timeout');
+  /** A cluster with open client connections and an answer delayed by a minute, as a test may leave it. */
+  async function busyCluster() {
     const cluster = await FakeKafka.start({ brokers: 3, topics: { t: 3 } });
     const p = new Producer({ bootstrapServers: cluster.bootstrapServers, lingerMs: 0 });
     await p.send({ topic: 't', partition: 2, value: 'a' });
@@ -413,19 +406,42 @@ describe('FakeKafka.close()', () => {
         MetadataApi,
         12,
         { correlationId: 1, clientId: 'raw' },
-        {
-          topics: null,
-          allowAutoTopicCreation: false,
-          includeTopicAuthorizedOperations: false,
-        },
+        { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false },
       ),
     );
     await cluster.waitForRequests((r) => r.api === 'Metadata' && r.clientId === 'raw');
+    return { cluster, client };
+  }
+
+  it('closes every connection and stops listening on every port', async () => {
+    const { cluster, client } = await busyCluster();
+    const ports = cluster.nodeIds().map((id) => cluster.portOf(id));
+    const clientClosed = once(client, 'close');
+    await cluster.close();
+    await clientClosed;
+    expect(cluster.openConnections()).toBe(0);
+    for (const port of ports) {
+      const probe = connect(port, '127.0.0.1');
+      const [error] = (await once(probe, 'error')) as [NodeJS.ErrnoException];
+      expect(error.code).toBe('ECONNREFUSED');
+    }
+  });
+
+  it('leaves no TCP handles or pending timers in process.getActiveResourcesInfo()', async () => {
+    const count = (type: string) => process.getActiveResourcesInfo().filter((t) => t === type).length;
+    // libuv releases a closed handle a loop turn or two after its close callback: wait for TCP handles to be gone
+    // (earlier tests' first, then ours), turn by turn; a leaked one keeps this waiting until the test times out.
+    const tcpGone = async () => {
+      while (count('TCPServerWrap') + count('TCPSocketWrap') > 0) await new Promise((r) => setImmediate(r));
+    };
+    await tcpGone();
+    const timersBefore = count('Timeout');
+    const { cluster, client } = await busyCluster();
     expect(count('TCPServerWrap')).toBe(3);
     const clientClosed = once(client, 'close');
     await cluster.close();
     await clientClosed;
-    // The 60 s answer delay is cancelled at once, not left to run out.
+    // The minute's answer delay is cancelled at once, not left to run out.
     expect(count('Timeout')).toBeLessThanOrEqual(timersBefore);
     await tcpGone();
   });
