@@ -19,11 +19,12 @@ describe('package exports (after npm run build)', () => {
        import { partitionForKey } from 'kafka-wire/partition';
        import { avroSerializer } from 'kafka-wire/schema-registry';
        import { awsMskIam } from 'kafka-wire/aws';
+       import { otelTracing } from 'kafka-wire/otel';
        console.log([typeof Producer, murmur2(new TextEncoder().encode('21')), typeof encodeRecordBatch,
          ProduceApi.apiKey, partitionForKey(new TextEncoder().encode('foobar'), 10), typeof avroSerializer,
-         awsMskIam({ region: 'eu-west-1' }).name].join(' '));`,
+         awsMskIam({ region: 'eu-west-1' }).name, typeof otelTracing().onSend].join(' '));`,
     ]);
-    expect(out).toBe('function -973932308 function 0 6 function AWS_MSK_IAM');
+    expect(out).toBe('function -973932308 function 0 6 function AWS_MSK_IAM function');
   });
 
   it("works with require('kafka-wire') (require of ES modules, Node >= 20.19)", () => {
