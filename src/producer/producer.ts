@@ -240,6 +240,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     });
     return new TransactionManager({
       transactionalId,
+      logger: config.logger,
       transactionTimeoutMs: config.transactionTimeoutMs,
       maxBlockMs: config.maxBlockMs,
       channel,

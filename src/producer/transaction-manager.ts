@@ -1,3 +1,4 @@
+import { type Logger, SILENT_LOGGER } from '../logger.js';
 import type { BrokerChannel } from './coordinator.js';
 import { CoordinatorRequests, type Target, TRANSACTIONS_V1_MAX_VERSION } from './coordinator-requests.js';
 import { TransactionAbortedError, TransactionStateError } from './errors.js';
@@ -56,6 +57,8 @@ export interface TransactionManagerOptions {
   records: TransactionRecords;
   /** The producer id and epoch records are written with from now on (InitProducerId, EndTxn v5). */
   setIdentity: (identity: ProducerIdAndEpoch) => void;
+  /** State changes (debug; abortable at info, fatal at error) and new producer ids or epochs (debug). */
+  logger?: Logger;
 }
 
 export class TransactionManager {
@@ -75,10 +78,12 @@ export class TransactionManager {
     this.options = options;
     const { transactionalId } = options;
     this.transactionTarget = { keyType: 'transaction', key: transactionalId };
+    const log = options.logger ?? SILENT_LOGGER;
     this.machine = new TransactionStateMachine(
       transactionalId,
       () => this.listener(),
       () => this.close(),
+      log,
     );
     this.requests = new CoordinatorRequests({
       transactionalId,
@@ -92,7 +97,14 @@ export class TransactionManager {
       transactionTimeoutMs: options.transactionTimeoutMs,
       target: this.transactionTarget,
       requests: this.requests,
-      setIdentity: options.setIdentity,
+      setIdentity: (identity) => {
+        // With transactions v2 every commit or abort bumps the epoch: routine, so debug.
+        log.debug(
+          { transactionalId, producerId: identity.producerId, epoch: identity.producerEpoch },
+          'transactional producer id and epoch',
+        );
+        options.setIdentity(identity);
+      },
     });
     this.partitions = new TransactionPartitions({
       transactionalId,

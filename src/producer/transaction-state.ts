@@ -1,4 +1,5 @@
 import type { KafkaWireError } from '../errors.js';
+import { type Logger, SILENT_LOGGER } from '../logger.js';
 import {
   ProducerFencedError,
   TransactionAbortableError,
@@ -85,6 +86,7 @@ export class TransactionStateMachine {
     private readonly onTransition: () => void,
     /** Called once, on entering FATAL_ERROR. */
     private readonly onFatal: () => void,
+    private readonly log: Logger = SILENT_LOGGER,
   ) {}
 
   get state(): TransactionState {
@@ -106,7 +108,14 @@ export class TransactionStateMachine {
         `Invalid transaction state transition from ${this.stateNow} to ${to} (producer '${this.transactionalId}'): this is a kafka-wire bug, please report it.`,
       );
     }
+    const from = this.stateNow;
     this.stateNow = to;
+    // Every transaction passes through several states; only the failures are worth more than debug.
+    const failed = to === 'ABORTABLE_ERROR' || to === 'FATAL_ERROR';
+    this.log[to === 'FATAL_ERROR' ? 'error' : failed ? 'info' : 'debug'](
+      { transactionalId: this.transactionalId, from, to, ...(failed ? { err: this.error } : {}) },
+      'transaction state changed',
+    );
     this.onTransition();
   }
 

@@ -227,3 +227,25 @@ describe('logging', () => {
     );
   });
 });
+
+describe('transaction logging', () => {
+  it('logs each state change at debug and the producer id and epoch the coordinator gives', async () => {
+    const cluster = await startCluster({ transactionVersion: 2, topics: { t: 1 } });
+    const { logger, find } = capture();
+    const producer = producerFor(cluster, { logger, transactionalId: 'tx-log' });
+    await producer.transaction(async (tx) => {
+      await tx.send({ topic: 't', value: 'a' });
+    });
+    expect(find('transaction state changed').map((e) => [e.level, e.fields.from, e.fields.to])).toEqual([
+      ['debug', 'UNINITIALIZED', 'INITIALIZING'],
+      ['debug', 'INITIALIZING', 'READY'],
+      ['debug', 'READY', 'IN_TRANSACTION'],
+      ['debug', 'IN_TRANSACTION', 'COMMITTING'],
+      ['debug', 'COMMITTING', 'READY'],
+    ]);
+    const identities = find('transactional producer id and epoch').map((e) => e.fields);
+    expect(identities[0]).toMatchObject({ transactionalId: 'tx-log', epoch: 0 });
+    // Transactions v2: EndTxn bumps the epoch.
+    expect(identities.at(-1)).toMatchObject({ producerId: identities[0]?.producerId, epoch: 1 });
+  });
+});
