@@ -217,6 +217,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Runni
             running.delete(child);
             if (child.exitCode !== null || child.signalCode !== null) return done();
             child.once('exit', () => done());
+            // Unreferenced, its exit would not keep Node alive: a script awaiting stop() would just end.
+            child.ref();
             killGroup(child, 'SIGKILL');
           }),
       ),

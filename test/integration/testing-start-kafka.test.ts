@@ -1,19 +1,23 @@
 // startKafka (kafka-wire/testing): one real broker from the jar list (copied from the local Maven repository
-// the CI's jar step filled, so no second download), produced to by kafka-wire and read back by Kafka's own
-// consumer; and the jar fetching itself against a mirror on loopback (download, SHA-256 check, HTTP errors).
+// the CI's jar step filled, so no second download), started by a user's script through the built package,
+// produced to by kafka-wire and read back by Kafka's own consumer; the errors a user meets; and the jar
+// fetching itself against a mirror on loopback (download, SHA-256 check, HTTP errors).
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Producer } from '../../src/index.js';
 import { kafkaJars } from '../../src/testing/kafka-jars.js';
 import { KAFKA_JARS } from '../../src/testing/kafka-jars-manifest.js';
-import { type RunningKafka, StartKafkaError, startKafka } from '../../src/testing/start-kafka.js';
+import { StartKafkaError, startKafka } from '../../src/testing/start-kafka.js';
 import { consumeAll, repoRoot, uniqueTopic } from '../harness/index.js';
 
+const here = dirname(fileURLToPath(import.meta.url));
 const m2 = join(repoRoot, '.cache', 'm2');
 const VERSION = '4.4.0';
 let scratch: string;
@@ -40,44 +44,45 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-describe('startKafka', () => {
-  let kafka: RunningKafka;
-
-  beforeAll(async () => {
-    kafka = await startKafka({ version: VERSION, cacheDir: join(scratch, 'cache') });
-  }, 120_000);
-
-  afterAll(() => kafka?.stop());
-
-  it('runs a broker that kafka-wire produces to and Kafka’s consumer reads back', async () => {
-    expect(kafka.version).toBe(VERSION);
-    expect(kafka.brokers).toHaveLength(1);
-    expect(kafka.bootstrapServers).toBe(`127.0.0.1:${kafka.brokers[0]!.port}`);
+describe('startKafka from the built package', () => {
+  it('runs a broker that kafka-wire produces to and Kafka’s consumer reads back; stop() frees it all', async () => {
     const topic = uniqueTopic('start-kafka');
-    const producer = new Producer({ bootstrapServers: kafka.bootstrapServers });
-    try {
-      const sent = await producer.send({ topic, key: 'k', value: 'v', headers: { h: 'x' } });
-      expect(sent.offset).toBe(0n);
-    } finally {
-      await producer.close();
-    }
+    const child = spawn(
+      process.execPath,
+      [join(here, 'testing-start-kafka-user.mjs'), VERSION, join(scratch, 'cache'), topic],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    if (first.done) throw new Error(`the user script ended early (exit code ${await exited})`);
+    const started = JSON.parse(first.value) as {
+      bootstrapServers: string;
+      brokers: { nodeId: number; port: number }[];
+      dir: string;
+      version: string;
+      offset: string;
+    };
+    expect(started.version).toBe(VERSION);
+    expect(started.brokers.map((b) => b.nodeId)).toEqual([1]);
+    expect(started.bootstrapServers).toBe(`127.0.0.1:${started.brokers[0]!.port}`);
+    expect(started.offset).toBe('0');
     const [record] = await consumeAll({
-      bootstrap: kafka.bootstrapServers,
+      bootstrap: started.bootstrapServers,
       version: VERSION,
       topic,
       count: 1,
     });
     expect(record!.key!.toString()).toBe('k');
     expect(record!.value!.toString()).toBe('v');
-  });
+    expect(record!.headers.map((h) => [h.key, h.value?.toString()])).toEqual([['h', 'x']]);
 
-  it('stop() kills the broker and deletes its folder', async () => {
-    const { port } = kafka.brokers[0]!;
-    await kafka.stop();
-    expect(await accepts(port)).toBe(false);
-    expect(existsSync(kafka.dir)).toBe(false);
-    await kafka.stop(); // twice is fine
-  });
+    child.stdin!.end('stop\n');
+    expect((await lines.next()).value).toBe('stopped'); // stop() finished before Node could exit
+    expect(await exited).toBe(0);
+    expect(await accepts(started.brokers[0]!.port)).toBe(false);
+    expect(existsSync(started.dir)).toBe(false);
+  }, 180_000);
 });
 
 describe('startKafka errors', () => {
