@@ -25,13 +25,6 @@ export interface ReservedRecord {
   reserve: number;
 }
 
-interface RoomWaiter<R> {
-  record: R;
-  meta: TopicMetadata;
-  callback: DeliveryCallback;
-  deadlineMs: number;
-}
-
 export interface AdmissionOptions<R> {
   accumulator: RecordAccumulator;
   bufferMemory: number;
@@ -50,8 +43,16 @@ export interface AdmissionOptions<R> {
 
 export class Admission<R extends ReservedRecord> {
   private readonly options: AdmissionOptions<R>;
-  /** Records waiting for room in bufferMemory, in send order; `head` is the first still waiting. */
-  private waiters: RoomWaiter<R>[] = [];
+  /**
+   * Records waiting for room in bufferMemory, in send order; `head` is the first still waiting. Parallel arrays
+   * rather than an object per waiter: a burst of send() calls can leave hundreds of thousands waiting, and each
+   * object would be one more for the garbage collector to trace.
+   */
+  private waiting: R[] = [];
+  private waitingMetas: TopicMetadata[] = [];
+  private waitingCallbacks: DeliveryCallback[] = [];
+  /** maxBlockMs deadlines, in join (and so deadline) order. */
+  private waitingDeadlines: number[] = [];
   private head = 0;
   private timer: NodeJS.Timeout | null = null;
   private drainScheduled = false;
@@ -67,7 +68,7 @@ export class Admission<R extends ReservedRecord> {
 
   /** Records waiting for room in bufferMemory now. */
   get waitingCount(): number {
-    return this.waiters.length - this.head;
+    return this.waiting.length - this.head;
   }
 
   /** True when no record waits for room or for its topic's metadata. */
@@ -101,7 +102,10 @@ export class Admission<R extends ReservedRecord> {
     }
     const now = Date.now();
     if (this.noneWaitingForMemory()) this.waitStartedMs = now;
-    this.waiters.push({ record, meta, callback, deadlineMs: now + this.options.maxBlockMs });
+    this.waiting.push(record);
+    this.waitingMetas.push(meta);
+    this.waitingCallbacks.push(callback);
+    this.waitingDeadlines.push(now + this.options.maxBlockMs);
     // Batches go at once while records wait: lingering would only make them wait longer.
     this.options.accumulator.exhausted = true;
     this.options.onPressure();
@@ -129,35 +133,36 @@ export class Admission<R extends ReservedRecord> {
 
   /** Fails every record waiting for room (close gave up). */
   failWaiting(error: Error): void {
-    while (this.head < this.waiters.length) deliver(this.waiters[this.head++]!.callback, error, null);
+    while (this.head < this.waiting.length) deliver(this.waitingCallbacks[this.head++]!, error, null);
     this.settleQueue();
   }
 
   private noneWaitingForMemory(): boolean {
-    return this.head === this.waiters.length;
+    return this.head === this.waiting.length;
   }
 
   /** Appends waiting records, oldest first, while they fit; fails those past maxBlockMs. */
   private drain(): void {
     const { accumulator, bufferMemory, maxBlockMs } = this.options;
-    const waiters = this.waiters;
+    const waiting = this.waiting;
     const now = Date.now();
-    while (this.head < waiters.length) {
-      const waiter = waiters[this.head]!;
-      if (accumulator.hasRoom(waiter.record.reserve)) {
+    while (this.head < waiting.length) {
+      const i = this.head;
+      const record = waiting[i]!;
+      if (accumulator.hasRoom(record.reserve)) {
         this.head++;
         this.options.append(
-          waiter.record,
-          this.options.topic(waiter.record.topic) ?? waiter.meta,
-          waiter.callback,
+          record,
+          this.options.topic(record.topic) ?? this.waitingMetas[i]!,
+          this.waitingCallbacks[i]!,
         );
-      } else if (waiter.deadlineMs <= now) {
+      } else if (this.waitingDeadlines[i]! <= now) {
         this.head++;
         this.options.onExhausted?.();
         deliver(
-          waiter.callback,
+          this.waitingCallbacks[i]!,
           new BufferExhaustedError(
-            `No room for a ${waiter.record.reserve - RECORD_GROWTH_BOUND}-byte record in bufferMemory (${bufferMemory} bytes, ${accumulator.bufferedBytes} in use) within maxBlockMs (${maxBlockMs} ms): records are produced faster than the brokers take them. Slow down (await producer.waitForRoom() when produce() returns false), or raise bufferMemory or maxBlockMs.`,
+            `No room for a ${record.reserve - RECORD_GROWTH_BOUND}-byte record in bufferMemory (${bufferMemory} bytes, ${accumulator.bufferedBytes} in use) within maxBlockMs (${maxBlockMs} ms): records are produced faster than the brokers take them. Slow down (await producer.waitForRoom() when produce() returns false), or raise bufferMemory or maxBlockMs.`,
           ),
           null,
         );
@@ -169,8 +174,11 @@ export class Admission<R extends ReservedRecord> {
   /** Compacts the waiter queue; when it is empty, lifts the pressure and wakes waitForRoom() callers. */
   private settleQueue(): void {
     if (this.noneWaitingForMemory()) {
-      if (this.waiters.length > 0) this.options.onWaited?.(Date.now() - this.waitStartedMs);
-      this.waiters = [];
+      if (this.waiting.length > 0) this.options.onWaited?.(Date.now() - this.waitStartedMs);
+      this.waiting = [];
+      this.waitingMetas = [];
+      this.waitingCallbacks = [];
+      this.waitingDeadlines = [];
       this.head = 0;
       this.options.accumulator.exhausted = false;
       if (this.timer !== null) clearTimeout(this.timer);
@@ -178,8 +186,11 @@ export class Admission<R extends ReservedRecord> {
       this.resolveRoomIfFree();
       return;
     }
-    if (this.head > 1024 && this.head * 2 > this.waiters.length) {
-      this.waiters = this.waiters.slice(this.head);
+    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.waitingMetas = this.waitingMetas.slice(this.head);
+      this.waitingCallbacks = this.waitingCallbacks.slice(this.head);
+      this.waitingDeadlines = this.waitingDeadlines.slice(this.head);
       this.head = 0;
     }
     this.scheduleTimer();
@@ -188,14 +199,14 @@ export class Admission<R extends ReservedRecord> {
   /** One timer, for the oldest waiter's maxBlockMs deadline (waiters join in deadline order). */
   private scheduleTimer(): void {
     if (this.timer !== null) return;
-    const head = this.waiters[this.head];
-    if (head === undefined) return;
+    const deadlineMs = this.waitingDeadlines[this.head];
+    if (deadlineMs === undefined) return;
     this.timer = setTimeout(
       () => {
         this.timer = null;
         this.drain();
       },
-      Math.max(0, head.deadlineMs - Date.now()),
+      Math.max(0, deadlineMs - Date.now()),
     );
   }
 }
