@@ -4,7 +4,7 @@
 // fetching itself against a mirror on loopback (download, SHA-256 check, HTTP errors).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -90,6 +90,19 @@ describe('startKafka errors', () => {
     const error = await startKafka({ java: join(scratch, 'no-such-java') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StartKafkaError);
     expect((error as Error).message).toMatch(/needs Java 17 or newer.*was not found.*JAVA_HOME/s);
+  });
+
+  it.each([
+    ['openjdk version "11.0.20" 2023-07-18', 'Java 11'],
+    ['java version "1.8.0_392"', 'Java 8'],
+  ])('says which Java it found when it is too old (%s)', async (banner, found) => {
+    const java = join(scratch, `java-${found.replace(' ', '')}`);
+    await writeFile(java, `#!/bin/sh\necho '${banner}' >&2\n`, { mode: 0o755 });
+    const error = await startKafka({ java }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StartKafkaError);
+    expect((error as Error).message).toContain(
+      `needs Java 17 or newer to run the Kafka broker, but '${java}' is ${found}.`,
+    );
   });
 
   it('names the versions it knows and the libs escape hatch for another one', async () => {
