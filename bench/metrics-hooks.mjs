@@ -18,6 +18,7 @@ const metrics = new ProducerMetrics({
     bufferUsedBytes: () => 0,
     waitingRecords: () => 0,
     requestsInFlight: () => 0,
+    metadataAgeMs: () => 0,
   },
 });
 const batches = Array.from({ length: 6 }, (_, partition) => {

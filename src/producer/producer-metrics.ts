@@ -34,6 +34,8 @@ export interface ProducerMetricsSources {
   waitingRecords: () => number;
   /** Produce requests sent and not answered now. */
   requestsInFlight: () => number;
+  /** Milliseconds since metadata was last fetched (not finite before the first fetch). */
+  metadataAgeMs: () => number;
 }
 
 interface NodeStats {
@@ -258,6 +260,12 @@ export class ProducerMetrics implements NetworkObserver {
       'requests-in-flight',
       s.requestsInFlight(),
       'The current number of in-flight requests awaiting a response.',
+    );
+    const ageMs = s.metadataAgeMs();
+    add(
+      'metadata-age',
+      Number.isFinite(ageMs) ? ageMs / 1000 : Number.NaN,
+      'The age in seconds of the current producer metadata being used.',
     );
     add('batch-split-rate', this.splits.rate(now), 'The average number of batch splits per second');
     add('batch-split-total', this.splits.total, 'The total number of batch splits');

@@ -133,6 +133,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
         bufferUsedBytes: () => this.accumulator.bufferedBytes,
         waitingRecords: () => this.admission.waitingCount,
         requestsInFlight: () => this.sender.requestsInFlight,
+        metadataAgeMs: () => config.metadataMaxAgeMs - this.metadata.staleInMs(),
       },
     });
     this.pool = new ConnectionPool({

@@ -58,6 +58,9 @@ describe('producer.metrics()', () => {
     expect(value('buffer-total-bytes')).toBe(1_000_000);
     expect(value('buffer-available-bytes')).toBe(1_000_000);
     expect(value('requests-in-flight')).toBe(0);
+    // Fetched for this send: well under the test's own duration.
+    expect(value('metadata-age')).toBeGreaterThanOrEqual(0);
+    expect(value('metadata-age')).toBeLessThan(10);
     // Every request the broker saw was counted, and answered.
     expect(value('request-total')).toBe(cluster.requests.length);
     expect(value('response-total')).toBe(cluster.requests.length);
