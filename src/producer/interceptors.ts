@@ -1,3 +1,4 @@
+import type { Logger } from '../logger.js';
 import type { ProducerInterceptor, ResolvedProducerConfig } from './config.js';
 import type { DeliveryCallback } from './producer-batch.js';
 import type { ProducerRecord } from './record-input.js';
@@ -10,9 +11,11 @@ import type { ProducerRecord } from './record-input.js';
 /** The `interceptors` option of one producer, run in the order given. */
 export class Interceptors<K, V> {
   private readonly list: readonly ProducerInterceptor<K, V>[];
+  private readonly logger: Logger;
 
-  constructor(list: readonly ProducerInterceptor<K, V>[]) {
+  constructor(list: readonly ProducerInterceptor<K, V>[], logger: Logger) {
     this.list = list;
+    this.logger = logger;
   }
 
   configure(config: ResolvedProducerConfig): void {
@@ -21,7 +24,7 @@ export class Interceptors<K, V> {
       try {
         interceptor.configure(config);
       } catch (error) {
-        reportInterceptorError(interceptor, 'configure', error);
+        this.report(interceptor, 'configure', error);
       }
     }
   }
@@ -34,9 +37,9 @@ export class Interceptors<K, V> {
         const next = interceptor.onSend(current);
         // A missing return is a bug in the interceptor; the record it was given still goes on.
         if (next !== null && typeof next === 'object') current = next;
-        else reportInterceptorError(interceptor, 'onSend', new TypeError('onSend returned no record'));
+        else this.report(interceptor, 'onSend', new TypeError('onSend returned no record'));
       } catch (error) {
-        reportInterceptorError(interceptor, 'onSend', error);
+        this.report(interceptor, 'onSend', error);
       }
     }
     return current;
@@ -50,7 +53,7 @@ export class Interceptors<K, V> {
         try {
           interceptor.onAcknowledgement(metadata ?? undefined, error ?? undefined, record);
         } catch (failure) {
-          reportInterceptorError(interceptor, 'onAcknowledgement', failure);
+          this.report(interceptor, 'onAcknowledgement', failure);
         }
       }
       callback(error, metadata);
@@ -63,9 +66,19 @@ export class Interceptors<K, V> {
       try {
         interceptor.close();
       } catch (error) {
-        reportInterceptorError(interceptor, 'close', error);
+        this.report(interceptor, 'close', error);
       }
     }
+  }
+
+  /** Java logs a warning and carries on; so does this, through the producer's logger. */
+  private report(interceptor: object, method: string, error: unknown): void {
+    const name = interceptor.constructor?.name ?? 'Object';
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.logger.warn(
+      { interceptor: name, method, err: error },
+      `Interceptor ${name}.${method} threw (${reason}); it was skipped and the record went on. Fix the interceptor.`,
+    );
   }
 }
 
@@ -90,15 +103,4 @@ export function checkInterceptors<K, V>(
     }
   }
   return list.length === 0 ? undefined : (list as ProducerInterceptor<K, V>[]);
-}
-
-// Java logs a warning and carries on; the producer has no logger of its own yet, so Node's warning channel
-// (printed to stderr by default, observable with process.on('warning')) carries the report.
-function reportInterceptorError(interceptor: object, method: string, error: unknown): void {
-  const name = interceptor.constructor?.name ?? 'Object';
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  process.emitWarning(
-    `kafka-wire: interceptor ${name}.${method} threw (${reason}); it was skipped and the record went on. Fix the interceptor.`,
-    { code: 'KAFKA_WIRE_INTERCEPTOR_ERROR' },
-  );
 }

@@ -115,7 +115,8 @@ export class Producer<K = KeyValue, V = KeyValue> {
       options.interceptors,
       (reason) => new ProducerConfigError('interceptors', reason),
     );
-    this.interceptors = interceptors === undefined ? undefined : new Interceptors(interceptors);
+    this.interceptors =
+      interceptors === undefined ? undefined : new Interceptors(interceptors, config.logger);
     this.interceptors?.configure(config);
     this.preparation = new RecordPreparation<K, V>({
       maxRequestSize: config.maxRequestSize,
