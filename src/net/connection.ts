@@ -25,6 +25,7 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { active, type RequestContext, requestChannel, settle } from '../diagnostics.js';
 import { KafkaWireError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { ApiCodec, Complete } from '../protocol/api.js';
 import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/api-versions.js';
 import { KafkaErrorCode } from '../protocol/errors.js';
@@ -88,6 +89,8 @@ export interface ConnectionOptions {
   handshake?: (connection: Connection) => Promise<void>;
   /** Source of randomness in [0, 1) for the re-authentication jitter; tests pin it. */
   random?: () => number;
+  /** Re-authentications are logged here (debug); the pool logs the rest of the connection's life. */
+  logger?: Logger;
   /** The broker's node id, for `observer` and the kafka-wire:request diagnostics channel. */
   nodeId?: number;
   /** Told of every request and response frame (metrics). */
@@ -836,6 +839,10 @@ export class Connection {
       if (this.#state !== 'ready') return; // closed meanwhile: #fail rejected the held requests
       const outcome = await authenticateSasl(this.#saslChannel, sasl);
       this.#scheduleReauthentication(outcome.sessionLifetimeMs);
+      this.#options.logger?.debug(
+        { connection: this.description, sasl: sasl.name, sessionLifetimeMs: outcome.sessionLifetimeMs },
+        're-authenticated',
+      );
     } catch (error) {
       this.#fail(
         new NetworkError(

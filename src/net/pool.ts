@@ -296,6 +296,7 @@ export class ConnectionPool {
     const connection = new Connection({
       ...this.#options.connection,
       sasl: this.#options.sasl,
+      logger: this.#log,
       host,
       port,
       label: node.bootstrap ? 'bootstrap server' : `node ${nodeId}`,

@@ -124,7 +124,10 @@ describe('logging', () => {
     ]);
 
     cluster.dropConnections(1);
-    const closed = await next('connection closed', (e) => e.fields.broker === 1);
+    const closed = await next(
+      'connection closed',
+      (e) => e.fields.broker === 1 && e.fields.purpose === 'produce',
+    );
     expect(closed).toMatchObject({ level: 'info', fields: { broker: 1, address, purpose: 'produce' } });
     expect(closed?.fields.err).toBeInstanceOf(Error);
     await producer.send({ topic: 't', value: 'b' });
@@ -157,6 +160,25 @@ describe('logging', () => {
     expect(everything).not.toContain(password);
     expect(everything).not.toContain(wrong);
     expect(everything).not.toContain(Buffer.from(password).toString('base64'));
+  });
+
+  it('logs re-authentications (KIP-368) at debug with the session lifetime, and no secret', async () => {
+    const password = 'reauth-pw-0c81';
+    const cluster = await startCluster({
+      sasl: { users: { alice: password }, sessionLifetimeMs: 400 },
+      topics: { t: 1 },
+    });
+    const { logger, entries, next } = capture();
+    const producer = producerFor(cluster, {
+      logger,
+      sasl: { mechanism: 'scram-sha-512', username: 'alice', password },
+    });
+    await producer.send({ topic: 't', value: 'a' });
+    const reauth = await next('re-authenticated', () => true);
+    expect(reauth.level).toBe('debug');
+    expect(reauth.fields).toMatchObject({ sasl: 'SCRAM-SHA-512', sessionLifetimeMs: 400 });
+    expect(reauth.fields.connection).toMatch(/^(node \d|bootstrap server) \(127\.0\.0\.1:\d+\)$/);
+    expect(dump(entries)).not.toContain(password);
   });
 
   it('names refused credentials in the delivery error of a batch that waited for a leader, and warns once', async () => {
