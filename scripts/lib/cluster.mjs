@@ -42,19 +42,24 @@ import {
 
 const STATE_FILE = 'cluster.json';
 
-// Kafka's own kafka-server-start.sh flags, with a smaller heap: up to three brokers plus the tests share a
-// 2-core box. ExitOnOutOfMemoryError: a broker that cannot allocate should die loudly, not limp.
-const BROKER_JVM_FLAGS = [
-  '-Xms256m',
-  '-Xmx512m',
-  '-XX:+UseG1GC',
-  '-XX:MaxGCPauseMillis=20',
-  '-XX:InitiatingHeapOccupancyPercent=35',
-  '-XX:+ExplicitGCInvokesConcurrent',
-  '-XX:MaxInlineLevel=15',
-  '-XX:+ExitOnOutOfMemoryError',
-  '-Djava.awt.headless=true',
-];
+/**
+ * The broker JVM flags and server.properties are kafka-wire/testing's (src/testing/broker-config.ts), the one
+ * definition startKafka uses too: from the source where TypeScript is compiled on the fly (vitest), else from
+ * the build (plain Node: scripts/kafka.mjs, benchmarks), which then must exist.
+ * @returns {Promise<typeof import('../../src/testing/broker-config.ts')>}
+ */
+let brokerSetup;
+function loadBrokerSetup() {
+  brokerSetup ??= import('../../src/testing/broker-config.ts').catch(() =>
+    import('../../dist/testing/broker-config.js').catch((error) => {
+      brokerSetup = undefined;
+      throw new Error(
+        `Starting a broker needs kafka-wire built (dist/testing/broker-config.js): run \`npm run build\` first (${error.message})`,
+      );
+    }),
+  );
+  return brokerSetup;
+}
 
 /** Clusters this process started and must not outlive it (see the exit hook below). */
 const owned = new Set();
@@ -78,48 +83,6 @@ function installExitHook() {
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     });
   }
-}
-
-/**
- * The server.properties of one node. Everything on 127.0.0.1; controller ports apart from broker ports.
- * Replication settings follow the cluster size: internal topics get min(3, N) replicas.
- */
-function brokerProperties({ node, nodes, dataDir, overrides }) {
-  const n = nodes.length;
-  const rf = Math.min(3, n);
-  const props = {
-    'process.roles': 'broker,controller',
-    'node.id': node.id,
-    // A static voter set works the same on Kafka 3.9 and 4.x (no --standalone/--initial-controllers dance).
-    'controller.quorum.voters': nodes.map((x) => `${x.id}@127.0.0.1:${x.controllerPort}`).join(','),
-    listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port}`,
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'log.dirs': dataDir,
-    'auto.create.topics.enable': 'true',
-    'num.partitions': 1,
-    'default.replication.factor': rf,
-    'min.insync.replicas': 1,
-    'offsets.topic.replication.factor': rf,
-    'offsets.topic.num.partitions': 10,
-    'transaction.state.log.replication.factor': rf,
-    'transaction.state.log.min.isr': Math.min(2, rf),
-    'transaction.state.log.num.partitions': 10,
-    'share.coordinator.state.topic.replication.factor': rf,
-    'share.coordinator.state.topic.min.isr': Math.min(2, rf),
-    'group.initial.rebalance.delay.ms': 0,
-    // Fault tests want a dead broker noticed in seconds, not the default 9 s.
-    'broker.heartbeat.interval.ms': 500,
-    'broker.session.timeout.ms': 3000,
-    // The cleaner's default 128 MiB dedupe buffer would take a quarter of our heap for nothing.
-    'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
-    ...overrides,
-  };
-  return `${Object.entries(props)
-    .map(([k, v]) => `${k}=${v}`)
-    .join('\n')}\n`;
 }
 
 /** Kafka's Uuid.toString(): URL-safe base64 of 16 random bytes; one starting with '-' reads like a flag. */
@@ -224,8 +187,12 @@ export class KafkaCluster {
     writeFileSync(join(this.dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   }
 
-  /** Starts the JVM of broker `id` (its storage must be formatted) without waiting for it. */
-  spawnBroker(id) {
+  /**
+   * Starts the JVM of broker `id` (its storage must be formatted) with `jvmFlags` without waiting for it.
+   * @param {number} id
+   * @param {readonly string[]} jvmFlags
+   */
+  spawnBroker(id, jvmFlags) {
     const node = this.node(id);
     if (node.pid !== null && isRunning(node.pid))
       throw new Error(`Broker ${id} already runs (pid ${node.pid})`);
@@ -237,7 +204,7 @@ export class KafkaCluster {
         `-Dlog4j.configuration=file:${join(this.dir, 'config', 'log4j.properties')}`,
       ];
       const args = [
-        ...BROKER_JVM_FLAGS,
+        ...jvmFlags,
         ...(this.classArchive ? [`-XX:SharedArchiveFile=${this.classArchive}`] : []),
         ...logging,
         `${CLUSTER_MARK}${this.dir}`,
@@ -347,7 +314,7 @@ export class KafkaCluster {
 
   /** Starts a stopped broker `id` again (same data) and waits until the cluster lists every running broker. */
   async startBroker(id, { timeoutMs = 60_000 } = {}) {
-    this.spawnBroker(id);
+    this.spawnBroker(id, (await loadBrokerSetup()).BROKER_JVM_FLAGS);
     await this.waitForBrokers(this.runningIds(), { timeoutMs });
   }
 
@@ -410,6 +377,7 @@ export async function startCluster(options = {}) {
   const log = options.log ?? (() => {});
 
   const libs = await kafkaLibs(version);
+  const { BROKER_JVM_FLAGS, brokerProperties } = await loadBrokerSetup();
   await killJvms(findHarnessJvms({ dir }));
   removeClusterFiles(dir, { keepLogs: false });
 
@@ -466,7 +434,7 @@ export async function startCluster(options = {}) {
       ...(security ? secureBrokerProperties(security, node.controllerPort) : {}),
       ...options.brokerConfig,
     };
-    writeFileSync(cluster.configFile(node.id), brokerProperties({ node, nodes, dataDir, overrides }), {
+    writeFileSync(cluster.configFile(node.id), brokerProperties(node, nodes, dataDir, overrides), {
       mode: 0o600,
     });
     writeFileSync(cluster.logFile(node.id), '');
@@ -507,7 +475,7 @@ export async function startCluster(options = {}) {
     );
 
     log(`Starting ${brokers} broker(s) on ${cluster.bootstrapServers}`);
-    for (const node of nodes) cluster.spawnBroker(node.id);
+    for (const node of nodes) cluster.spawnBroker(node.id, BROKER_JVM_FLAGS);
     await cluster.waitForBrokers(cluster.brokerIds, { timeoutMs: options.startTimeoutMs ?? 90_000 });
     const late = security ? lateScramCredentials(security) : [];
     if (late.length > 0) await setScramCredentials(cluster.bootstrapServers, late, { version });

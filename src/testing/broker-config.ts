@@ -1,5 +1,22 @@
-// What startKafka writes for each broker: server.properties for a KRaft node that is broker and controller
-// at once, and console logging configs for both logging backends Kafka has used.
+// How startKafka (and kafka-wire's own test harness) runs each broker: its JVM flags, server.properties for a
+// KRaft node that is broker and controller at once, and console logging configs for both logging backends
+// Kafka has used.
+
+/**
+ * Every broker JVM's flags: Kafka's own kafka-server-start.sh ones with a smaller heap, since tests often run
+ * several JVMs on a small machine; a broker that cannot allocate dies loudly instead of limping.
+ */
+export const BROKER_JVM_FLAGS: readonly string[] = [
+  '-Xms256m',
+  '-Xmx512m',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+ExplicitGCInvokesConcurrent',
+  '-XX:MaxInlineLevel=15',
+  '-XX:+ExitOnOutOfMemoryError',
+  '-Djava.awt.headless=true',
+];
 
 export interface BrokerNode {
   id: number;

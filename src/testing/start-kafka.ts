@@ -7,29 +7,15 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type BrokerNode, brokerProperties, loggingConfigs } from './broker-config.js';
+import { BROKER_JVM_FLAGS, type BrokerNode, brokerProperties, loggingConfigs } from './broker-config.js';
 import { registeredBrokers } from './broker-probe.js';
 import { checkJava, javaCommand } from './java-runtime.js';
 import { KAFKA_VERSIONS, kafkaJars, looksLikeKafkaLibs } from './kafka-jars.js';
 
+export { BROKER_JVM_FLAGS } from './broker-config.js';
+
 /** The Kafka version startKafka runs unless told otherwise: the newest one kafka-wire is tested against. */
 export const DEFAULT_KAFKA_VERSION: string = KAFKA_VERSIONS[0]!;
-
-/**
- * Every broker JVM's flags: Kafka's own kafka-server-start.sh ones with a smaller heap, since tests often run
- * several JVMs on a small machine; a broker that cannot allocate dies loudly instead of limping.
- */
-export const BROKER_JVM_FLAGS: readonly string[] = [
-  '-Xms256m',
-  '-Xmx512m',
-  '-XX:+UseG1GC',
-  '-XX:MaxGCPauseMillis=20',
-  '-XX:InitiatingHeapOccupancyPercent=35',
-  '-XX:+ExplicitGCInvokesConcurrent',
-  '-XX:MaxInlineLevel=15',
-  '-XX:+ExitOnOutOfMemoryError',
-  '-Djava.awt.headless=true',
-];
 
 export interface StartKafkaOptions {
   /** Number of brokers, each also a KRaft controller (default 1). */
