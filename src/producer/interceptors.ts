@@ -12,10 +12,13 @@ import type { ProducerRecord } from './record-input.js';
 export class Interceptors<K, V> {
   private readonly list: readonly ProducerInterceptor<K, V>[];
   private readonly logger: Logger;
+  /** Whether any interceptor listens for outcomes; if none does, callbacks are not wrapped at all. */
+  private readonly acknowledges: boolean;
 
   constructor(list: readonly ProducerInterceptor<K, V>[], logger: Logger) {
     this.list = list;
     this.logger = logger;
+    this.acknowledges = list.some((interceptor) => interceptor.onAcknowledgement !== undefined);
   }
 
   configure(config: ResolvedProducerConfig): void {
@@ -45,8 +48,12 @@ export class Interceptors<K, V> {
     return current;
   }
 
-  /** `callback` wrapped so that every interceptor's onAcknowledgement runs first. */
+  /**
+   * `callback` wrapped so that every interceptor's onAcknowledgement runs first. The wrapper keeps `record`
+   * until the outcome is known, so it is made only when an interceptor wants to hear.
+   */
   acknowledging(record: ProducerRecord<K, V>, callback: DeliveryCallback): DeliveryCallback {
+    if (!this.acknowledges) return callback;
     return (error, metadata) => {
       for (const interceptor of this.list) {
         if (interceptor.onAcknowledgement === undefined) continue;
