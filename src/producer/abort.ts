@@ -32,23 +32,52 @@ export class RecordAbort {
   dropPending = false;
   /** What the rest of the producer calls with the outcome: settles once and stops listening to the signal. */
   readonly callback: DeliveryCallback;
-  private readonly listener: () => void;
 
   constructor(
     readonly signal: AbortSignal,
     done: DeliveryCallback,
-    onAbort: (abort: RecordAbort) => void,
     onSettled: (abort: RecordAbort) => void,
   ) {
-    this.listener = () => onAbort(this);
     this.callback = (error, metadata) => {
       if (this.settled) return;
       this.settled = true;
-      signal.removeEventListener('abort', this.listener);
       onSettled(this);
       done(error, metadata);
     };
-    signal.addEventListener('abort', this.listener, { once: true });
+  }
+}
+
+/**
+ * The records waiting on each signal, with one listener per signal however many records share it: a signal
+ * passed to thousands of sends would otherwise carry thousands of listeners (and Node's "possible
+ * EventTarget memory leak" warning past ten).
+ */
+export class SignalListeners {
+  private readonly bySignal = new Map<AbortSignal, { records: Set<RecordAbort>; listener: () => void }>();
+
+  constructor(private readonly onAbort: (abort: RecordAbort) => void) {}
+
+  add(abort: RecordAbort): void {
+    let entry = this.bySignal.get(abort.signal);
+    if (entry === undefined) {
+      const signal = abort.signal;
+      const records = new Set<RecordAbort>();
+      const listener = () => {
+        this.bySignal.delete(signal);
+        for (const record of records) this.onAbort(record);
+      };
+      entry = { records, listener };
+      this.bySignal.set(signal, entry);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    entry.records.add(abort);
+  }
+
+  delete(abort: RecordAbort): void {
+    const entry = this.bySignal.get(abort.signal);
+    if (entry === undefined || !entry.records.delete(abort) || entry.records.size > 0) return;
+    this.bySignal.delete(abort.signal);
+    abort.signal.removeEventListener('abort', entry.listener);
   }
 }
 

@@ -3,7 +3,14 @@ import { KafkaWireError } from '../errors.js';
 import { ExponentialBackoff } from '../net/backoff.js';
 import { ClientClosedError } from '../net/errors.js';
 import { ConnectionPool } from '../net/pool.js';
-import { RecordAbort, recordAborted, type SendOptions, unlessAborted, whenAborted } from './abort.js';
+import {
+  RecordAbort,
+  recordAborted,
+  type SendOptions,
+  SignalListeners,
+  unlessAborted,
+  whenAborted,
+} from './abort.js';
 import { RecordAccumulator } from './accumulator.js';
 import { Admission } from './admission.js';
 import { BatchEncoder } from './batch-encoder.js';
@@ -81,6 +88,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private readonly metadataWaits = new Map<string, Promise<TopicMetadata>>();
   /** Records sent with an AbortSignal, from admission until their outcome. */
   private readonly aborts = new Map<PreparedRecord, RecordAbort>();
+  private readonly signalListeners = new SignalListeners((abort) => this.cancelRecord(abort));
   private readonly waitingForMetadata = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
   private readonly idempotence: Idempotence | undefined;
@@ -475,7 +483,8 @@ export class Producer<K = KeyValue, V = KeyValue> {
         failSoon(done, recordAborted(signal));
         return this.mayGoOn();
       }
-      abort = new RecordAbort(signal, done, this.cancelRecord, this.forgetAbort);
+      abort = new RecordAbort(signal, done, this.forgetAbort);
+      this.signalListeners.add(abort);
       done = abort.callback;
     }
     // Records append in send() order. While an asynchronous serializer (a schema registry lookup) is
@@ -612,6 +621,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
   };
 
   private readonly forgetAbort = (abort: RecordAbort): void => {
+    this.signalListeners.delete(abort);
     if (!abort.dropPending && abort.prepared !== null) this.aborts.delete(abort.prepared);
   };
 

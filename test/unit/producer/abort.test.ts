@@ -61,6 +61,36 @@ describe('send(record, { signal })', () => {
     expect(producer.bufferedBytes).toBe(0);
   });
 
+  it('shares one listener among the sends of one signal: aborting it takes back every record not sent', async () => {
+    const cluster = await startCluster({ topics: { t: 1 } });
+    const producer = producerFor(cluster, { lingerMs: 60_000, deliveryTimeoutMs: 120_000 });
+    await Promise.all([warm(producer), producer.flush()]);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const sends = Array.from({ length: 50 }, (_, i) =>
+        producer.send({ topic: 't', value: padded(i) }, { signal: controller.signal }),
+      );
+      controller.abort();
+      const outcomes = await Promise.allSettled(sends);
+      expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).name : 'sent'))).toEqual(
+        Array(50).fill('AbortError'),
+      );
+      expect(producer.bufferedBytes).toBe(0);
+      // Settled sends let go of the signal: a new send with a fresh signal is unaffected.
+      await Promise.all([
+        producer.send({ topic: 't', value: 'kept' }, { signal: new AbortController().signal }),
+        producer.flush(),
+      ]);
+      expect(cluster.values('t', 0)).toEqual(['warm-up', 'kept']);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('lets the records waiting behind an aborted one in, once it no longer waits for room', async () => {
     const cluster = await startCluster({ topics: { t: 1 } });
     const producer = producerFor(cluster, { bufferMemory: 400 });
