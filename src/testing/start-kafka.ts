@@ -64,7 +64,10 @@ export interface RunningKafka {
   readonly version: string;
   /** Its data, configs and logs. */
   readonly dir: string;
-  /** Kills the brokers and deletes their data (and `dir`, when startKafka made it). Safe to call twice. */
+  /**
+   * Kills the brokers and deletes their data (and `dir`, when startKafka made it). Safe to call twice. Brokers
+   * still running when Node exits or gets SIGINT/SIGTERM/SIGHUP are killed too.
+   */
   stop(): Promise<void>;
 }
 
@@ -80,9 +83,18 @@ function killOnExit(child: ChildProcess): void {
   running.add(child);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  const killAll = () => {
     for (const jvm of running) killGroup(jvm, 'SIGKILL');
-  });
+  };
+  process.on('exit', killAll);
+  // A signal (Ctrl-C) ends Node without 'exit', and the brokers run in process groups of their own: kill them,
+  // then let the signal do what it would have done, unless someone else (a test runner) handles it.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
