@@ -59,6 +59,7 @@ import { TxnOffsetCommitApi } from '../protocol/txn-offset-commit.js';
 import { uuidToString, ZERO_UUID } from '../protocol/uuid.js';
 import { decodeRecordBatchesSync } from '../records/decode.js';
 import type { CompressionType, DecodedRecord, DecodedRecordBatch } from '../records/types.js';
+import { FetchApi, type FetchPartitionResponse, type FetchRequest, type FetchResponse } from './fetch-api.js';
 import { readFrames } from './frames.js';
 import { type FakeSaslOptions, SaslSession, SaslUsers } from './sasl-server.js';
 import { FakeTransactionCoordinator } from './transaction-coordinator.js';
@@ -146,6 +147,8 @@ export interface ProducedPartition {
   batches: DecodedRecordBatch[];
   records: DecodedRecord[];
   recordCount: number;
+  /** The record bytes as sent. */
+  bytes: Uint8Array | null;
   /**
    * The error its records were refused with before any check of the partition (nothing stored): INVALID_RECORD
    * for anything but exactly one RecordBatch v2, CORRUPT_MESSAGE for one that does not decode.
@@ -261,6 +264,7 @@ export type RequestAction =
 // biome-ignore lint/suspicious/noExplicitAny: a table of differently typed codecs, each used with its own frames
 const APIS: ReadonlyArray<ApiCodec<any, any>> = [
   ProduceApi,
+  FetchApi,
   MetadataApi,
   ApiVersionsApi,
   InitProducerIdApi,
@@ -275,6 +279,7 @@ const APIS: ReadonlyArray<ApiCodec<any, any>> = [
 
 export type ApiName =
   | 'Produce'
+  | 'Fetch'
   | 'Metadata'
   | 'ApiVersions'
   | 'InitProducerId'
@@ -332,6 +337,8 @@ interface PartitionState {
   leaderEpoch: number;
   nextOffset: bigint;
   log: StoredRecord[];
+  /** The batches as written (base offset and leader epoch stamped, as a leader does), which Fetch serves. */
+  batches: Array<{ baseOffset: bigint; lastOffset: bigint; bytes: Uint8Array }>;
   producers: Map<bigint, ProducerStateEntry>;
 }
 
@@ -534,6 +541,7 @@ export class FakeKafka {
         leaderEpoch: 0,
         nextOffset: firstOffset ?? 0n,
         log: [],
+        batches: [],
         producers: new Map(),
       })),
     });
@@ -566,6 +574,7 @@ export class FakeKafka {
         leaderEpoch: 0,
         nextOffset: 0n,
         log: [],
+        batches: [],
         producers: new Map(),
       });
     }
@@ -914,6 +923,7 @@ export class FakeKafka {
           batches,
           records,
           recordCount: records.length,
+          bytes: p.records,
           ...(refusal === undefined ? {} : { refusedWith: refusal }),
         });
       }
@@ -981,6 +991,14 @@ export class FakeKafka {
       }
     }
 
+    if (logged.apiKey === FetchApi.apiKey && forced === undefined) {
+      await this.fetchWait(broker, logged.body as FetchRequest);
+      if (socket.destroyed || this.closed) {
+        logged.outcome = 'dropped';
+        this.notify();
+        return;
+      }
+    }
     const response = this.respond(broker, socket, logged, frame, forced);
     if (action !== undefined && typeof action === 'object' && 'raw' in action) {
       const raw = action.raw(response ?? new Uint8Array(0), logged);
@@ -1058,6 +1076,8 @@ export class FakeKafka {
           ? undefined
           : encodeResponse(ProduceApi, version, correlationId, response);
       }
+      case FetchApi.apiKey:
+        return encodeResponse(FetchApi, version, correlationId, this.fetch(broker, logged, forced));
       case SaslHandshakeApi.apiKey: {
         const session = this.sessionOf(socket);
         const { mechanism } = logged.body as { mechanism: string };
@@ -1103,6 +1123,7 @@ export class FakeKafka {
     });
     return [
       range(ProduceApi, this.options.maxProduceVersion),
+      range(FetchApi),
       range(MetadataApi, this.options.maxMetadataVersion),
       range(ApiVersionsApi),
       range(InitProducerIdApi),
@@ -1176,6 +1197,85 @@ export class FakeKafka {
     const producerId = this.nextProducerId++;
     this.producerIds.set(producerId, 0);
     return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0 };
+  }
+
+  /** Bytes of stored batches the fetch would return now, over the partitions this broker leads. */
+  private fetchableBytes(broker: BrokerState, request: FetchRequest): number {
+    let bytes = 0;
+    for (const t of request.topics) {
+      for (const p of t.partitions) {
+        const partition = this.topics.get(t.topic)?.partitions[p.partition];
+        if (partition === undefined || partition.leaderId !== broker.nodeId) return 1; // an error answers at once
+        for (const b of partition.batches) if (b.lastOffset >= p.fetchOffset) bytes += b.bytes.length;
+      }
+    }
+    return bytes;
+  }
+
+  /** Holds a fetch until it has minBytes to return or maxWaitMs passed, as a broker's purgatory does. */
+  private fetchWait(broker: BrokerState, request: FetchRequest): Promise<void> {
+    const enough = () => this.fetchableBytes(broker, request) >= Math.max(1, request.minBytes);
+    if (request.maxWaitMs <= 0 || enough()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        this.listeners.delete(listener);
+        resolve();
+      };
+      const listener = () => {
+        if (enough()) done();
+      };
+      const timer = setTimeout(done, request.maxWaitMs);
+      this.timers.add(timer);
+      this.listeners.add(listener);
+    });
+  }
+
+  /**
+   * Whole stored batches from each partition's fetch offset on, at least one batch and then up to the byte limits
+   * (KIP-74). Every record is visible: the fake writes no transaction markers, so read_committed sees what
+   * read_uncommitted sees.
+   */
+  private fetch(broker: BrokerState, logged: LoggedRequest, forced: number | undefined): FetchResponse {
+    const request = logged.body as FetchRequest;
+    let budget = request.maxBytes ?? INT32_MAX;
+    const responses = request.topics.map((t) => ({
+      topic: t.topic,
+      partitions: t.partitions.map((p): FetchPartitionResponse => {
+        const partition = this.topics.get(t.topic)?.partitions[p.partition];
+        const answer = (errorCode: number, highWatermark = -1n, records: Uint8Array | null = null) => ({
+          partitionIndex: p.partition,
+          errorCode,
+          highWatermark,
+          lastStableOffset: highWatermark,
+          logStartOffset: highWatermark < 0n ? -1n : (partition?.batches[0]?.baseOffset ?? highWatermark),
+          abortedTransactions: errorCode === 0 ? [] : null,
+          preferredReadReplica: -1,
+          records,
+        });
+        if (forced !== undefined) return answer(forced);
+        if (partition === undefined) return answer(KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (partition.leaderId !== broker.nodeId) return answer(KafkaErrorCode.NOT_LEADER_OR_FOLLOWER);
+        const highWatermark = partition.nextOffset;
+        const logStart = partition.batches[0]?.baseOffset ?? highWatermark;
+        if (p.fetchOffset > highWatermark || p.fetchOffset < logStart) {
+          return answer(KafkaErrorCode.OFFSET_OUT_OF_RANGE, highWatermark);
+        }
+        const chosen: Uint8Array[] = [];
+        let size = 0;
+        for (const b of partition.batches) {
+          if (b.lastOffset < p.fetchOffset) continue;
+          const fits = size + b.bytes.length <= Math.min(p.partitionMaxBytes, budget);
+          if (!fits && (chosen.length > 0 || size > 0 || budget < (request.maxBytes ?? INT32_MAX))) break;
+          chosen.push(b.bytes);
+          size += b.bytes.length;
+        }
+        budget -= size;
+        return answer(0, highWatermark, Buffer.concat(chosen));
+      }),
+    }));
+    return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses };
   }
 
   private metadata(logged: LoggedRequest, forced: number | undefined): MetadataResponse {
@@ -1366,6 +1466,15 @@ export class FakeKafka {
     for (const [producerId, entry] of updates) partition.producers.set(producerId, entry);
 
     const baseOffset = partition.nextOffset;
+    if (produced.bytes !== null && produced.records.length > 0) {
+      // Base offset and partition leader epoch lie outside the batch's CRC: the leader stamps them in place.
+      const bytes = Uint8Array.from(produced.bytes);
+      const view = new DataView(bytes.buffer);
+      view.setBigInt64(0, baseOffset);
+      view.setInt32(12, partition.leaderEpoch);
+      const lastOffset = baseOffset + BigInt(produced.batches[0]!.lastOffsetDelta);
+      partition.batches.push({ baseOffset, lastOffset, bytes });
+    }
     for (const batch of produced.batches) {
       batch.records.forEach((record, i) => {
         partition.log.push({

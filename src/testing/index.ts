@@ -1,7 +1,6 @@
 // kafka-wire/testing: a fake Kafka cluster for users' tests (and kafka-wire's own), speaking the real protocol
 // over TCP on 127.0.0.1 so any Kafka client can be pointed at it.
 export * from './fake-kafka.js';
-export type { CoordinatorApiName, CoordinatorRequest } from './transaction-coordinator.js';
 export { KAFKA_VERSIONS, userCacheDir } from './kafka-jars.js';
 export {
   DEFAULT_KAFKA_VERSION,
@@ -11,3 +10,4 @@ export {
   type StartKafkaOptions,
   startKafka,
 } from './start-kafka.js';
+export type { CoordinatorApiName, CoordinatorRequest } from './transaction-coordinator.js';

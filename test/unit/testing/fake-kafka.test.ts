@@ -14,6 +14,8 @@ import {
   SaslAuthenticateApi,
   SaslHandshakeApi,
 } from '../../../src/protocol/index.js';
+import { decodeRecordBatchesSync } from '../../../src/records/index.js';
+import { FetchApi } from '../../../src/testing/fetch-api.js';
 import { readFrames } from '../../../src/testing/frames.js';
 import { FakeKafka } from '../../../src/testing/index.js';
 
@@ -261,6 +263,7 @@ describe('FakeKafka protocol strictness', () => {
     const { response } = decodeResponse(ApiVersionsApi, 3, await client.next());
     expect(response.apiKeys.map((a) => [a.apiKey, a.minVersion, a.maxVersion])).toEqual([
       [0, 3, 13],
+      [1, 4, 11],
       [3, 1, 13],
       [18, 0, 4],
       [22, 0, 5],
@@ -285,13 +288,13 @@ describe('FakeKafka protocol strictness', () => {
     const client = await rawClient(cluster.portOf(0));
     const frame = Buffer.alloc(4 + 10);
     frame.writeInt32BE(10, 0);
-    frame.writeInt16BE(1, 4); // Fetch
+    frame.writeInt16BE(2, 4); // ListOffsets
     frame.writeInt16BE(4, 6);
     frame.writeInt32BE(1, 8);
     frame.writeInt16BE(-1, 12);
     client.socket.write(frame);
     await once(client.socket, 'close');
-    expect(cluster.requests.at(-1)).toMatchObject({ api: 'api 1', outcome: 'refused' });
+    expect(cluster.requests.at(-1)).toMatchObject({ api: 'api 2', outcome: 'refused' });
   });
 
   it('auto-creates a topic only when switched on, with autoCreatePartitions partitions', async () => {
@@ -301,6 +304,78 @@ describe('FakeKafka protocol strictness', () => {
     const on = await start({ brokers: 1, autoCreateTopics: true, autoCreatePartitions: 2 });
     await producer(on).send({ topic: 'new', partition: 1, value: 'a' });
     expect(on.values('new', 1)).toEqual(['a']);
+  });
+});
+
+describe('FakeKafka Fetch', () => {
+  const fetchRequest = (fetchOffset: bigint, maxWaitMs = 0) =>
+    encodeRequest(
+      FetchApi,
+      11,
+      { correlationId: 5, clientId: 'raw' },
+      {
+        replicaId: -1,
+        maxWaitMs,
+        minBytes: 1,
+        maxBytes: 1 << 20,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [{ topic: 't', partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] }],
+        forgottenTopicsData: [],
+        rackId: '',
+      },
+    );
+
+  it('serves the stored batches from the fetch offset, with the offsets the leader gave them', async () => {
+    const cluster = await start({ brokers: 1, topics: { t: 1 } });
+    const p = producer(cluster, { compressionType: 'lz4' });
+    await p.send({ topic: 't', value: 'a' });
+    await Promise.all([p.send({ topic: 't', value: 'b' }), p.send({ topic: 't', value: 'c' })]);
+    const client = await rawClient(cluster.portOf(0));
+    client.socket.write(fetchRequest(1n));
+    const { response } = decodeResponse(FetchApi, 11, await client.next());
+    const partition = response.responses[0]!.partitions[0]!;
+    expect(partition).toMatchObject({
+      errorCode: 0,
+      highWatermark: 3n,
+      lastStableOffset: 3n,
+      logStartOffset: 0n,
+    });
+    const batches = decodeRecordBatchesSync(partition.records!);
+    expect(batches.map((b) => [b.baseOffset, b.compression])).toEqual([[1n, 'lz4']]);
+    expect(batches[0]!.records.map((r) => [r.offset, Buffer.from(r.value!).toString()])).toEqual([
+      [1n, 'b'],
+      [2n, 'c'],
+    ]);
+  });
+
+  it('holds a fetch at the end of the log until records arrive (or maxWaitMs passes)', async () => {
+    const cluster = await start({ brokers: 1, topics: { t: 1 } });
+    const client = await rawClient(cluster.portOf(0));
+    client.socket.write(fetchRequest(0n, 30_000));
+    await cluster.waitForRequests((r) => r.api === 'Fetch');
+    expect(client.frames).toEqual([]);
+    await producer(cluster).send({ topic: 't', value: 'late' });
+    const { response } = decodeResponse(FetchApi, 11, await client.next());
+    const records = decodeRecordBatchesSync(response.responses[0]!.partitions[0]!.records!).flatMap(
+      (b) => b.records,
+    );
+    expect(records.map((r) => Buffer.from(r.value!).toString())).toEqual(['late']);
+  });
+
+  it('answers OFFSET_OUT_OF_RANGE past the high watermark and NOT_LEADER_OR_FOLLOWER off the leader', async () => {
+    const cluster = await start({ brokers: 2, topics: { t: { partitions: 1, leaders: [0] } } });
+    const leader = await rawClient(cluster.portOf(0));
+    leader.socket.write(fetchRequest(5n));
+    expect(
+      decodeResponse(FetchApi, 11, await leader.next()).response.responses[0]!.partitions[0]!.errorCode,
+    ).toBe(1);
+    const follower = await rawClient(cluster.portOf(1));
+    follower.socket.write(fetchRequest(0n));
+    expect(
+      decodeResponse(FetchApi, 11, await follower.next()).response.responses[0]!.partitions[0]!.errorCode,
+    ).toBe(6);
   });
 });
 
