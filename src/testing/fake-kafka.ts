@@ -1,9 +1,10 @@
-// An in-process fake Kafka cluster for producer unit tests: one TCP server on 127.0.0.1 (port 0) per broker,
-// speaking ApiVersions, Metadata and Produce with our own protocol codecs (whose bytes are checked against
-// Kafka's classes in the protocol tests). It keeps a log per partition of the records it accepted, decoded
-// with our records decoder and given offsets the way a leader does, and it can be scripted per request so a
-// test provokes exactly the failure it is about: an error code for one partition, a leader hint, a dropped
-// connection, a broker that never answers.
+// FakeKafka (kafka-wire/testing): a fake Kafka cluster in the test's own process, one TCP server on 127.0.0.1
+// (port 0) per broker, speaking the real protocol so any client can be pointed at it (kafka-wire, kafkajs, Java,
+// librdkafka/kcat): ApiVersions, Metadata, Produce, Fetch, InitProducerId, and on request the transaction
+// coordinator APIs and SASL (PLAIN, SCRAM). It advertises only the versions its codecs handle. It keeps a log per
+// partition of the records it accepted, decoded and given offsets the way a leader does, and it can be scripted
+// per request so a test provokes exactly the failure it is about: an error code for one partition, a leader hint,
+// a dropped connection, a broker that never answers, a stopped broker.
 //
 // What it does by itself, like a real cluster:
 //   - a Produce for a partition this broker does not lead is answered NOT_LEADER_OR_FOLLOWER, with the
@@ -11,6 +12,9 @@
 //   - requests of one connection are handled one at a time, in order (a broker mutes a connection while it
 //     processes a request), so a request that is never answered holds back the ones behind it;
 //   - acks=0 requests are stored and never answered;
+//   - Produce v3+ must carry exactly one RecordBatch v2 per partition (else INVALID_RECORD), as Kafka checks;
+//   - Fetch returns the batches as written, waiting up to maxWaitMs for records at the end of the log; there are
+//     no transaction markers, so read_committed sees every record;
 //   - Metadata for a missing topic answers UNKNOWN_TOPIC_OR_PARTITION, or creates it when both the request
 //     and the cluster allow auto-creation; a partition without a leader answers LEADER_NOT_AVAILABLE;
 //   - InitProducerId hands out producer ids (epoch 0), and batches that carry a producer id are checked the
