@@ -401,6 +401,8 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * record's outcome, exactly as `send()` would settle (never from inside `produce()` itself). Without a
    * callback the record is fire-and-forget: failures are counted and the next `flush()` or `close()`
    * rejects with an `UndeliveredRecordsError` saying how many failed and why.
+   * `options.signal` cancels the record while it has not left for the broker, as for `send()` (the callback
+   * then gets an `AbortError`).
    *
    * Backpressure, like a stream's `write()`: returns false when records are waiting for room in
    * bufferMemory or for their topic's metadata (this one may be among them): where Java's `send()` blocks
