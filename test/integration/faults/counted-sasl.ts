@@ -17,11 +17,14 @@ export interface CountedSasl {
   readonly succeeded: number;
   /** Exchanges that failed (their errors reach the connection unchanged). */
   readonly failed: number;
+  /** Why each failed exchange failed, so a failed check says whether the broker refused or the link broke. */
+  readonly failures: readonly string[];
 }
 
 export function countedSasl(inner: SaslOption): CountedSasl {
   const mechanism = resolveSaslMechanism(inner);
   const counts = { succeeded: 0, failed: 0 };
+  const failures: string[] = [];
   return {
     option: {
       mechanism: 'custom',
@@ -33,6 +36,9 @@ export function countedSasl(inner: SaslOption): CountedSasl {
           counts.succeeded++;
         } catch (error) {
           counts.failed++;
+          failures.push(
+            error instanceof Error ? `${error.name}: ${error.message.slice(0, 200)}` : String(error),
+          );
           throw error;
         }
       },
@@ -43,5 +49,6 @@ export function countedSasl(inner: SaslOption): CountedSasl {
     get failed() {
       return counts.failed;
     },
+    failures,
   };
 }

@@ -190,7 +190,8 @@ async function runCase(
   if (sasl)
     notes.push(
       `${sasl.connections} connections opened (each a TLS + SCRAM-SHA-512 handshake), ` +
-        `${sasl.reauthentications} re-authentications on open connections, ${sasl.failed} failed authentications`,
+        `${sasl.reauthentications} re-authentications on open connections, ${sasl.failed} failed authentications` +
+        via.sasl!.failures.map((reason) => ` (${reason})`).join(''),
     );
   const consumed = await consumeAll({
     topic,
