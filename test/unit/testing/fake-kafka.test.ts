@@ -110,6 +110,19 @@ async function rawClient(
   };
 }
 
+/** A Metadata v12 request frame for `topics` (null: all). */
+function metadataRequest(
+  topics: Array<{ name: string }> | null,
+  options: { correlationId: number; autoCreate: boolean },
+) {
+  return encodeRequest(
+    MetadataApi,
+    12,
+    { correlationId: options.correlationId, clientId: 'raw' },
+    { topics, allowAutoTopicCreation: options.autoCreate, includeTopicAuthorizedOperations: false },
+  );
+}
+
 describe('FakeKafka fault controls', () => {
   it('control() answers one Produce with an error the producer retries, then lets the next through', async () => {
     const cluster = await start({ brokers: 1, topics: { t: 1 } });
@@ -145,18 +158,7 @@ describe('FakeKafka fault controls', () => {
     const cluster = await start({ brokers: 1, topics: {}, autoCreateTopics: true });
     cluster.control('Metadata', () => ({ error: 'TOPIC_AUTHORIZATION_FAILED' }));
     const client = await rawClient(cluster.portOf(0));
-    client.socket.write(
-      encodeRequest(
-        MetadataApi,
-        12,
-        { correlationId: 7, clientId: 'raw' },
-        {
-          topics: [{ name: 'x' }],
-          allowAutoTopicCreation: true,
-          includeTopicAuthorizedOperations: false,
-        },
-      ),
-    );
+    client.socket.write(metadataRequest([{ name: 'x' }], { correlationId: 7, autoCreate: true }));
     const response = decodeResponse(MetadataApi, 12, await client.next());
     expect(response.response.topics.map((t) => [t.name, t.errorCode])).toEqual([['x', 29]]);
     expect(() => cluster.records('x')).toThrow(/no topic x/);
@@ -200,18 +202,7 @@ describe('FakeKafka fault controls', () => {
     const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
     expect(error.code).toBe('ECONNREFUSED');
     const client = await rawClient(cluster.portOf(0));
-    client.socket.write(
-      encodeRequest(
-        MetadataApi,
-        12,
-        { correlationId: 1, clientId: 'raw' },
-        {
-          topics: [{ name: 't' }],
-          allowAutoTopicCreation: false,
-          includeTopicAuthorizedOperations: false,
-        },
-      ),
-    );
+    client.socket.write(metadataRequest([{ name: 't' }], { correlationId: 1, autoCreate: false }));
     const metadata = decodeResponse(MetadataApi, 12, await client.next()).response;
     expect(metadata.brokers.map((b) => b.nodeId)).toEqual([0]);
     expect(metadata.topics[0]!.partitions[0]).toMatchObject({ leaderId: -1, errorCode: 5, leaderEpoch: 1 });
@@ -415,18 +406,7 @@ describe('FakeKafka SASL', () => {
   it('closes a connection that sends anything but ApiVersions and SASL before authenticating', async () => {
     const cluster = await start({ brokers: 1, topics: { t: 1 }, sasl: { users } });
     const client = await rawClient(cluster.portOf(0));
-    client.socket.write(
-      encodeRequest(
-        MetadataApi,
-        12,
-        { correlationId: 1, clientId: 'raw' },
-        {
-          topics: null,
-          allowAutoTopicCreation: false,
-          includeTopicAuthorizedOperations: false,
-        },
-      ),
-    );
+    client.socket.write(metadataRequest(null, { correlationId: 1, autoCreate: false }));
     await once(client.socket, 'close');
     expect(cluster.requests.at(-1)).toMatchObject({ api: 'Metadata', outcome: 'refused' });
   });
@@ -476,14 +456,7 @@ describe('FakeKafka.close()', () => {
     cluster.control('Metadata', () => ({ delayMs: 60_000 }));
     const client = connect(cluster.portOf(0), '127.0.0.1');
     await once(client, 'connect');
-    client.write(
-      encodeRequest(
-        MetadataApi,
-        12,
-        { correlationId: 1, clientId: 'raw' },
-        { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false },
-      ),
-    );
+    client.write(metadataRequest(null, { correlationId: 1, autoCreate: false }));
     await cluster.waitForRequests((r) => r.api === 'Metadata' && r.clientId === 'raw');
     return { cluster, client };
   }
