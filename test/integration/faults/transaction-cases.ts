@@ -88,8 +88,8 @@ async function warmCoordinator(ctx: CaseContext): Promise<number> {
 }
 
 /**
- * SIGKILLs `victim` in the middle of the next transaction, holds it down 5 s (running `whileDown` meanwhile),
- * restarts it, waits for full ISR.
+ * SIGKILLs `victim` in the middle of the next transaction, holds it down 5 s, restarts it, waits for full ISR;
+ * `whileDown` starts right after the kill.
  */
 async function killMidTransaction(
   ctx: CaseContext,
@@ -105,10 +105,13 @@ async function killMidTransaction(
     await ctx.cluster.stopBroker(victim);
     killed = performance.now();
   });
-  await Promise.all([hold(5_000), whileDown()]);
+  // whileDown starts while the victim is down but does not hold the restart (a JVM start can outlast 5 s).
+  const meanwhile = whileDown();
+  await hold(5_000);
   const restart = performance.now();
   await ctx.cluster.startBroker(victim);
   const started = performance.now();
+  await meanwhile;
   await waitForFullIsr(ctx.cluster, ctx.topic);
   await waitForFullIsr(ctx.cluster, TRANSACTION_STATE_TOPIC);
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -192,8 +195,8 @@ export const TRANSACTION_FAULT_CASES: TransactionFaultCase[] = [
       const coordinator = await warmCoordinator(ctx);
       await killMidTransaction(ctx, coordinator, 'the transaction coordinator', async () => {
         const moved = await coordinatorOf(ctx.cluster, ctx.transactionalId);
-        if (moved === coordinator) throw new Error(`broker ${coordinator} is down yet still the coordinator`);
-        ctx.note(`coordinator while it was down: broker ${moved}`);
+        // Only a note: under load the lookup may answer after the restart, when leadership could be back.
+        ctx.note(`coordinator looked up after the kill: broker ${moved}`);
       });
       return undefined;
     },
