@@ -323,8 +323,11 @@ export interface RequestRuleMatch {
 
 /** A scripted behaviour: how often it fired, and a way to retire it early. */
 export interface Rule {
+  /** How many requests it answered. */
   readonly hits: number;
+  /** How many more it will answer (Infinity: every one). */
   readonly remaining: number;
+  /** Retires the rule at once. */
   remove(): void;
 }
 
@@ -415,6 +418,19 @@ function newTopicId(): string {
   }
 }
 
+/**
+ * A fake Kafka cluster for tests, listening on 127.0.0.1; any Kafka client can produce to it.
+ *
+ * ```ts
+ * const cluster = await FakeKafka.start({ brokers: 3, topics: { orders: 6 } });
+ * const producer = new Producer({ bootstrapServers: cluster.bootstrapServers });
+ * await producer.send({ topic: 'orders', key: 'o-1', value: 'paid' });
+ * cluster.records('orders');                                            // what was written, decoded
+ * cluster.control('Produce', () => ({ error: 'NOT_ENOUGH_REPLICAS' })); // the next Produce fails once
+ * await producer.close();
+ * await cluster.close();
+ * ```
+ */
 export class FakeKafka {
   readonly requests: LoggedRequest[] = [];
   private readonly brokers = new Map<number, BrokerState>();
@@ -472,6 +488,7 @@ export class FakeKafka {
     };
   }
 
+  /** Starts the brokers (node ids 0 to `brokers` - 1 unless `nodeIds` says otherwise) and creates the topics. */
   static async start(options: FakeKafkaOptions = {}): Promise<FakeKafka> {
     const cluster = new FakeKafka(options);
     const nodeIds = options.nodeIds ?? Array.from({ length: options.brokers ?? 3 }, (_, i) => i);
@@ -488,10 +505,12 @@ export class FakeKafka {
       .join(',');
   }
 
+  /** Node ids of every broker, stopped ones included. */
   nodeIds(): number[] {
     return [...this.brokers.keys()];
   }
 
+  /** The port a broker listens on (kept across stopBroker/startBroker). */
   portOf(nodeId: number): number {
     return this.broker(nodeId).port;
   }
@@ -531,6 +550,7 @@ export class FakeKafka {
     this.broker(nodeId).listed = listed;
   }
 
+  /** Creates a topic: a partition count, or a spec with leaders and a first offset. */
   createTopic(name: string, spec: number | TopicSpec): void {
     const { partitions, leaders, firstOffset } = typeof spec === 'number' ? { partitions: spec } : spec;
     if (this.topics.has(name)) throw new Error(`topic ${name} exists`);
@@ -561,6 +581,7 @@ export class FakeKafka {
     p.leaderEpoch++;
   }
 
+  /** The partition's leader and leader epoch as the cluster holds them. */
   leaderOf(topic: string, partition: number): { leaderId: number; leaderEpoch: number } {
     const p = this.partition(topic, partition);
     return { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch };
@@ -718,6 +739,7 @@ export class FakeKafka {
     );
   }
 
+  /** Requests of one API (to one broker, or to all) in arrival order. */
   requestsFor(api: ApiName, nodeId?: number): LoggedRequest[] {
     return this.requests.filter((r) => r.api === api && (nodeId === undefined || r.nodeId === nodeId));
   }
