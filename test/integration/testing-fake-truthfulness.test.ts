@@ -1,8 +1,10 @@
 // The fake cluster (kafka-wire/testing) is only useful if it stores what a real broker would. Here real
-// clients that share no code with it produce to it, Kafka's own Java producer (idempotent, acks=all, lz4) and
-// kafkajs, and the fake must hold exactly what they sent, with the producer id and per-record sequence numbers
-// an idempotent producer writes. Then one kafka-wire scenario runs against the real broker and against the
+// clients that share no code with it produce to it, Kafka's own Java producer (idempotent, acks=all, lz4), kcat
+// (librdkafka; the kcat package) and kafkajs, and the fake must hold exactly what they sent, with the producer
+// id and per-record sequence numbers an idempotent producer writes. (kcat is left uncompressed: librdkafka
+// compresses only for brokers whose ApiVersions list FindCoordinator v0, which the fake does not.) Then one kafka-wire scenario runs against the real broker and against the
 // fake, and both must report and hold the same records at the same offsets.
+import { execFile } from 'node:child_process';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Producer } from '../../src/index.js';
@@ -88,6 +90,54 @@ describe('FakeKafka stores what real clients sent', () => {
     expect(new Set(stored.map((r) => r.compression))).toEqual(new Set(['lz4']));
     expect(stored.every((r) => !r.transactional)).toBe(true);
     expectIdempotentStamps(stored, 7000n);
+  });
+
+  it('kcat (librdkafka, idempotent): keys, values, headers, producer timestamps, and kcat reads them back', async () => {
+    cluster = await FakeKafka.start({ brokers: 1, topics: { lines: 1 }, firstProducerId: 9000n });
+    const lines = Array.from({ length: 10 }, (_, i) => `k${i}\tv${i}${i === 4 ? ' with spaces' : ''}`);
+    const before = BigInt(Date.now());
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile(
+        'kcat',
+        [
+          '-P',
+          ...['-b', cluster!.bootstrapServers, '-t', 'lines', '-p', '0', '-K', '\t'],
+          ...['-H', 'source=kcat', '-H', 'empty='],
+          ...['-X', 'enable.idempotence=true', '-X', 'linger.ms=5'],
+        ],
+        { timeout: 60_000 },
+        (error, _stdout, stderr) =>
+          error
+            ? reject(new Error(`kcat failed (is the kcat package installed?): ${error.message}\n${stderr}`))
+            : resolve(),
+      );
+      child.stdin!.end(`${lines.join('\n')}\n`);
+    });
+    const after = BigInt(Date.now());
+    // And kcat's consumer reads back what it wrote (the fake serves Fetch from the stored batches).
+    const consumed = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'kcat',
+        [
+          '-C',
+          ...['-b', cluster!.bootstrapServers, '-t', 'lines', '-p', '0'],
+          ...['-o', '0', '-e', '-f', '%k\\t%s\\n'],
+        ],
+        { timeout: 60_000 },
+        (error, stdout, stderr) => (error ? reject(new Error(`kcat -C failed: ${stderr}`)) : resolve(stdout)),
+      ),
+    );
+    expect(consumed.trimEnd().split('\n')).toEqual(lines);
+    const stored = cluster.records('lines', 0);
+    expect(stored.map((r) => [text(r.key), text(r.value)])).toEqual(lines.map((l) => l.split('\t')));
+    for (const r of stored) {
+      expect(r.headers.map((h) => [h.key, text(h.value)])).toEqual([
+        ['source', 'kcat'],
+        ['empty', ''],
+      ]);
+      expect(r.timestamp >= before && r.timestamp <= after).toBe(true);
+    }
+    expectIdempotentStamps(stored, 9000n);
   });
 
   it('kafkajs (idempotent, gzip): every field, and the offsets it reports', async () => {
