@@ -3,6 +3,7 @@
 // its exchange unchanged. The connection runs authenticate() once when it opens and once per re-authentication,
 // so re-authentications = runs - connections opened (SocketCutter counts those); a connection that never got
 // as far as authenticating only makes that an undercount.
+import { NetworkError } from '../../../src/net/errors.js';
 import type { SaslAuthenticationContext } from '../../../src/net/sasl/mechanism.js';
 import {
   type CustomSaslOption,
@@ -15,15 +16,17 @@ export interface CountedSasl {
   option: CustomSaslOption;
   /** Exchanges the broker accepted. */
   readonly succeeded: number;
-  /** Exchanges that failed (their errors reach the connection unchanged). */
+  /** Exchanges that failed other than by a broken link: the broker refused, or the mechanism failed. */
   readonly failed: number;
-  /** Why each failed exchange failed, so a failed check says whether the broker refused or the link broke. */
+  /** Exchanges cut short because the connection broke under them (a fault case cutting sockets does that). */
+  readonly interrupted: number;
+  /** Why each failed or interrupted exchange failed, so a failed check says whether the broker refused or the link broke. */
   readonly failures: readonly string[];
 }
 
 export function countedSasl(inner: SaslOption): CountedSasl {
   const mechanism = resolveSaslMechanism(inner);
-  const counts = { succeeded: 0, failed: 0 };
+  const counts = { succeeded: 0, failed: 0, interrupted: 0 };
   const failures: string[] = [];
   return {
     option: {
@@ -35,7 +38,8 @@ export function countedSasl(inner: SaslOption): CountedSasl {
           await mechanism.authenticate(context);
           counts.succeeded++;
         } catch (error) {
-          counts.failed++;
+          if (error instanceof NetworkError) counts.interrupted++;
+          else counts.failed++;
           failures.push(
             error instanceof Error ? `${error.name}: ${error.message.slice(0, 200)}` : String(error),
           );
@@ -48,6 +52,9 @@ export function countedSasl(inner: SaslOption): CountedSasl {
     },
     get failed() {
       return counts.failed;
+    },
+    get interrupted() {
+      return counts.interrupted;
     },
     failures,
   };

@@ -191,6 +191,7 @@ async function runCase(
     notes.push(
       `${sasl.connections} connections opened (each a TLS + SCRAM-SHA-512 handshake), ` +
         `${sasl.reauthentications} re-authentications on open connections, ${sasl.failed} failed authentications` +
+        (via.sasl!.interrupted > 0 ? `, ${via.sasl!.interrupted} cut short by a dropped connection` : '') +
         via.sasl!.failures.map((reason) => ` (${reason})`).join(''),
     );
   const consumed = await consumeAll({
