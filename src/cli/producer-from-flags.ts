@@ -3,6 +3,7 @@
 // names the option, and the flag is that option's name in kebab case.
 import type { Command } from 'commander';
 import { Producer, ProducerConfigError } from '../index.js';
+import { SILENT_LOGGER } from '../logger.js';
 import { CliError, EXIT_USAGE } from './cli-error.js';
 import { addProducerFlags, flagFor, producerOptionsFrom } from './producer-flags.js';
 import { addSecurityFlags, type SecurityFlags, securityOptionsFrom } from './security-flags.js';
@@ -30,6 +31,9 @@ export function producerFromFlags(
       ...producerOptionsFrom(flags),
       ...securityOptionsFrom(flags, warn),
       bootstrapServers: flags.bootstrapServer,
+      // The commands report each record's outcome themselves; the library's default process warnings
+      // (a refused login, an unreachable broker) would repeat that between their lines on stderr.
+      logger: SILENT_LOGGER,
     });
   } catch (error) {
     if (error instanceof ProducerConfigError) {
