@@ -65,6 +65,7 @@ import { decodeRecordBatchesSync } from '../records/decode.js';
 import type { CompressionType, DecodedRecord, DecodedRecordBatch } from '../records/types.js';
 import { FetchApi, type FetchPartitionResponse, type FetchRequest, type FetchResponse } from './fetch-api.js';
 import { readFrames } from './frames.js';
+import { ListOffsetsApi, type ListOffsetsRequest, type ListOffsetsResponse } from './list-offsets-api.js';
 import { type FakeSaslOptions, SaslSession, SaslUsers } from './sasl-server.js';
 import { FakeTransactionCoordinator } from './transaction-coordinator.js';
 
@@ -197,6 +198,8 @@ export interface LoggedRequest {
     transactionalId: string | null;
   };
   outcome: RequestOutcome;
+  /** Why the fake could not answer (a bug in the fake; please report it with this message). */
+  fakeError?: string;
 }
 
 export interface StoredRecord {
@@ -269,6 +272,7 @@ export type RequestAction =
 const APIS: ReadonlyArray<ApiCodec<any, any>> = [
   ProduceApi,
   FetchApi,
+  ListOffsetsApi,
   MetadataApi,
   ApiVersionsApi,
   InitProducerIdApi,
@@ -284,6 +288,7 @@ const APIS: ReadonlyArray<ApiCodec<any, any>> = [
 export type ApiName =
   | 'Produce'
   | 'Fetch'
+  | 'ListOffsets'
   | 'Metadata'
   | 'ApiVersions'
   | 'InitProducerId'
@@ -1025,7 +1030,17 @@ export class FakeKafka {
         return;
       }
     }
-    const response = this.respond(broker, socket, logged, frame, forced);
+    let response: Uint8Array | undefined;
+    try {
+      response = this.respond(broker, socket, logged, frame, forced);
+    } catch (error) {
+      // A bug of the fake's, not the client's: close the connection rather than throw in the socket handler.
+      logged.outcome = 'refused';
+      logged.fakeError = error instanceof Error ? error.message : String(error);
+      socket.destroy();
+      this.notify();
+      return;
+    }
     if (action !== undefined && typeof action === 'object' && 'raw' in action) {
       const raw = action.raw(response ?? new Uint8Array(0), logged);
       const bytes = raw instanceof Uint8Array ? raw : raw.bytes;
@@ -1104,6 +1119,13 @@ export class FakeKafka {
       }
       case FetchApi.apiKey:
         return encodeResponse(FetchApi, version, correlationId, this.fetch(broker, logged, forced));
+      case ListOffsetsApi.apiKey:
+        return encodeResponse(
+          ListOffsetsApi,
+          version,
+          correlationId,
+          this.listOffsets(broker, logged, forced),
+        );
       case SaslHandshakeApi.apiKey: {
         const session = this.sessionOf(socket);
         const { mechanism } = logged.body as { mechanism: string };
@@ -1150,6 +1172,7 @@ export class FakeKafka {
     return [
       range(ProduceApi, this.options.maxProduceVersion),
       range(FetchApi),
+      range(ListOffsetsApi),
       range(MetadataApi, this.options.maxMetadataVersion),
       range(ApiVersionsApi),
       range(InitProducerIdApi),
@@ -1275,7 +1298,11 @@ export class FakeKafka {
           errorCode,
           highWatermark,
           lastStableOffset: highWatermark,
-          logStartOffset: highWatermark < 0n ? -1n : (partition?.batches[0]?.baseOffset ?? highWatermark),
+          // v5+ only; below it the field does not exist
+          logStartOffset:
+            highWatermark < 0n || logged.version < 5
+              ? -1n
+              : (partition?.batches[0]?.baseOffset ?? highWatermark),
           abortedTransactions: errorCode === 0 ? [] : null,
           preferredReadReplica: -1,
           records,
@@ -1302,6 +1329,38 @@ export class FakeKafka {
       }),
     }));
     return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses };
+  }
+
+  /** Earliest (-2), latest (-1) or the first offset at or after a timestamp, per partition, from its leader. */
+  private listOffsets(
+    broker: BrokerState,
+    logged: LoggedRequest,
+    forced: number | undefined,
+  ): ListOffsetsResponse {
+    const request = logged.body as ListOffsetsRequest;
+    const topics = request.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const partition = this.topics.get(t.name)?.partitions[p.partitionIndex];
+        const answer = (errorCode: number, offset = -1n, timestamp = -1n) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode,
+          timestamp,
+          offset,
+          // v4+ only; below it the field does not exist
+          leaderEpoch: errorCode === 0 && logged.version >= 4 ? (partition?.leaderEpoch ?? -1) : -1,
+        });
+        if (forced !== undefined) return answer(forced);
+        if (partition === undefined) return answer(KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (partition.leaderId !== broker.nodeId) return answer(KafkaErrorCode.NOT_LEADER_OR_FOLLOWER);
+        const end = partition.nextOffset;
+        if (p.timestamp === -1n) return answer(0, end);
+        if (p.timestamp === -2n) return answer(0, partition.batches[0]?.baseOffset ?? end);
+        const found = partition.log.find((r) => r.timestamp >= p.timestamp);
+        return found === undefined ? answer(0) : answer(0, found.offset, found.timestamp);
+      }),
+    }));
+    return { throttleTimeMs: 0, topics };
   }
 
   private metadata(logged: LoggedRequest, forced: number | undefined): MetadataResponse {

@@ -18,6 +18,7 @@ import { decodeRecordBatchesSync } from '../../../src/records/index.js';
 import { FetchApi } from '../../../src/testing/fetch-api.js';
 import { readFrames } from '../../../src/testing/frames.js';
 import { FakeKafka } from '../../../src/testing/index.js';
+import { ListOffsetsApi } from '../../../src/testing/list-offsets-api.js';
 
 const open: Array<{ close(): Promise<unknown> }> = [];
 afterEach(async () => {
@@ -255,6 +256,7 @@ describe('FakeKafka protocol strictness', () => {
     expect(response.apiKeys.map((a) => [a.apiKey, a.minVersion, a.maxVersion])).toEqual([
       [0, 3, 13],
       [1, 4, 11],
+      [2, 1, 5],
       [3, 1, 13],
       [18, 0, 4],
       [22, 0, 5],
@@ -279,13 +281,13 @@ describe('FakeKafka protocol strictness', () => {
     const client = await rawClient(cluster.portOf(0));
     const frame = Buffer.alloc(4 + 10);
     frame.writeInt32BE(10, 0);
-    frame.writeInt16BE(2, 4); // ListOffsets
+    frame.writeInt16BE(11, 4); // JoinGroup
     frame.writeInt16BE(4, 6);
     frame.writeInt32BE(1, 8);
     frame.writeInt16BE(-1, 12);
     client.socket.write(frame);
     await once(client.socket, 'close');
-    expect(cluster.requests.at(-1)).toMatchObject({ api: 'api 2', outcome: 'refused' });
+    expect(cluster.requests.at(-1)).toMatchObject({ api: 'api 11', outcome: 'refused' });
   });
 
   it('auto-creates a topic only when switched on, with autoCreatePartitions partitions', async () => {
@@ -353,6 +355,77 @@ describe('FakeKafka Fetch', () => {
       (b) => b.records,
     );
     expect(records.map((r) => Buffer.from(r.value!).toString())).toEqual(['late']);
+  });
+
+  it('ListOffsets gives the earliest, the latest and the first offset at a timestamp', async () => {
+    const cluster = await start({ brokers: 1, topics: { t: { partitions: 1, firstOffset: 10n } } });
+    const p = producer(cluster);
+    for (const [value, timestamp] of [
+      ['a', 1000],
+      ['b', 2000],
+      ['c', 3000],
+    ] as const) {
+      await p.send({ topic: 't', value, timestamp });
+    }
+    const client = await rawClient(cluster.portOf(0));
+    const offsetAt = async (timestamp: bigint) => {
+      client.socket.write(
+        encodeRequest(
+          ListOffsetsApi,
+          5,
+          { correlationId: 1, clientId: 'raw' },
+          {
+            replicaId: -1,
+            isolationLevel: 0,
+            topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp }] }],
+          },
+        ),
+      );
+      const partition = decodeResponse(ListOffsetsApi, 5, await client.next()).response.topics[0]!
+        .partitions[0]!;
+      expect(partition.errorCode).toBe(0);
+      return partition.offset;
+    };
+    expect(await offsetAt(-2n)).toBe(10n);
+    expect(await offsetAt(-1n)).toBe(13n);
+    expect(await offsetAt(1500n)).toBe(11n);
+    expect(await offsetAt(9999n)).toBe(-1n);
+  });
+
+  it('answers the oldest versions it advertises too (Fetch v4, ListOffsets v1), without fields they lack', async () => {
+    const cluster = await start({ brokers: 1, topics: { t: 1 } });
+    await producer(cluster).send({ topic: 't', value: 'a' });
+    const client = await rawClient(cluster.portOf(0));
+    client.socket.write(
+      encodeRequest(
+        FetchApi,
+        4,
+        { correlationId: 1, clientId: 'raw' },
+        {
+          replicaId: -1,
+          maxWaitMs: 0,
+          minBytes: 1,
+          maxBytes: 1 << 20,
+          isolationLevel: 0,
+          topics: [
+            { topic: 't', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] },
+          ],
+        },
+      ),
+    );
+    const fetched = decodeResponse(FetchApi, 4, await client.next()).response.responses[0]!.partitions[0]!;
+    expect(fetched).toMatchObject({ errorCode: 0, highWatermark: 1n });
+    client.socket.write(
+      encodeRequest(
+        ListOffsetsApi,
+        1,
+        { correlationId: 2, clientId: 'raw' },
+        { replicaId: -1, topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: -1n }] }] },
+      ),
+    );
+    const listed = decodeResponse(ListOffsetsApi, 1, await client.next()).response.topics[0]!.partitions[0]!;
+    expect(listed).toMatchObject({ errorCode: 0, offset: 1n });
+    expect(cluster.requests.filter((r) => r.fakeError !== undefined)).toEqual([]);
   });
 
   it('answers OFFSET_OUT_OF_RANGE past the high watermark and NOT_LEADER_OR_FOLLOWER off the leader', async () => {
