@@ -1,7 +1,8 @@
 // FakeKafka (kafka-wire/testing): a fake Kafka cluster in the test's own process, one TCP server on 127.0.0.1
 // (port 0) per broker, speaking the real protocol so any client can be pointed at it (kafka-wire, kafkajs, Java,
 // librdkafka/kcat): ApiVersions, Metadata, Produce, Fetch, InitProducerId, and on request the transaction
-// coordinator APIs and SASL (PLAIN, SCRAM). It advertises only the versions its codecs handle. It keeps a log per
+// coordinator APIs and SASL (PLAIN, SCRAM). It advertises only the versions its codecs handle (unless a test makes
+// it play a broker of another age: `apiVersions`, `apiVersionsMax`). It keeps a log per
 // partition of the records it accepted, decoded and given offsets the way a leader does, and it can be scripted
 // per request so a test provokes exactly the failure it is about: an error code for one partition, a leader hint,
 // a dropped connection, a broker that never answers, a stopped broker.
@@ -12,6 +13,9 @@
 //   - requests of one connection are handled one at a time, in order (a broker mutes a connection while it
 //     processes a request), so a request that is never answered holds back the ones behind it;
 //   - acks=0 requests are stored and never answered;
+//   - behind SASL, a connection may send nothing but ApiVersions and SASL until authenticated, must
+//     re-authenticate alone on the connection (KIP-368) and before its session ends; a broken rule closes the
+//     connection and is recorded in `violations`;
 //   - Produce v3+ must carry exactly one RecordBatch v2 per partition (else INVALID_RECORD), as Kafka checks;
 //   - Fetch returns the batches as written, waiting up to maxWaitMs for records at the end of the log; there are
 //     no transaction markers, so read_committed sees every record;
@@ -34,7 +38,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { AddOffsetsToTxnApi } from '../protocol/add-offsets-to-txn.js';
 import { AddPartitionsToTxnApi } from '../protocol/add-partitions-to-txn.js';
 import type { ApiCodec, Complete } from '../protocol/api.js';
-import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/api-versions.js';
+import { type ApiVersion, ApiVersionsApi, type ApiVersionsResponse } from '../protocol/api-versions.js';
 import { EndTxnApi } from '../protocol/end-txn.js';
 import { KafkaErrorCode, type KafkaErrorName, kafkaErrorEntry } from '../protocol/errors.js';
 import { FindCoordinatorApi } from '../protocol/find-coordinator.js';
@@ -66,7 +70,7 @@ import type { CompressionType, DecodedRecord, DecodedRecordBatch } from '../reco
 import { FetchApi, type FetchPartitionResponse, type FetchRequest, type FetchResponse } from './fetch-api.js';
 import { readFrames } from './frames.js';
 import { ListOffsetsApi, type ListOffsetsRequest, type ListOffsetsResponse } from './list-offsets-api.js';
-import { type FakeSaslOptions, SaslSession, SaslUsers } from './sasl-server.js';
+import { type FakeSaslMechanism, type FakeSaslOptions, SaslSession, SaslUsers } from './sasl-server.js';
 import { FakeTransactionCoordinator } from './transaction-coordinator.js';
 
 export type { FakeSaslMechanism, FakeSaslOptions } from './sasl-server.js';
@@ -97,6 +101,26 @@ export interface FakeKafkaOptions {
   maxProduceVersion?: number;
   /** Highest Metadata version advertised. Default 13. */
   maxMetadataVersion?: number;
+  /**
+   * Highest ApiVersions version the brokers speak, to play an older broker: 4 for Kafka 3.9+, 3 for 2.4-3.8, 2 for
+   * 2.0-2.3. A request above it is answered UNSUPPORTED_VERSION in a v0 body, as Kafka answers a version it does
+   * not know. Default 4.
+   */
+  apiVersionsMax?: number;
+  /**
+   * Whether that UNSUPPORTED_VERSION answer lists the broker's ApiVersions range, so the client can retry at the
+   * highest version it knows (Kafka 2.4+ lists it; older brokers list nothing and the client falls back to v0).
+   * Default true.
+   */
+  apiVersionsRangeInError?: boolean;
+  /**
+   * The version ranges ApiVersions advertises, instead of the fake's own, to see how a client negotiates with a
+   * broker of another age (Kafka 4.x advertises Produce from 0; a broker without InitProducerId lacks it): a list,
+   * or a function from the fake's own ranges. ApiVersions' own range still comes from `apiVersionsMax`. The fake
+   * goes on speaking only the versions it decodes: a request at any other closes its connection. Change it later
+   * with `setApiVersions`.
+   */
+  apiVersions?: AdvertisedVersions;
   /** Answer NOT_LEADER_OR_FOLLOWER with CurrentLeader + NodeEndpoints (Produce v10+), as Kafka 3.7+ does. Default true. */
   leaderHints?: boolean;
   /** First producer id InitProducerId hands out (then +1 each). Default 4000. */
@@ -113,6 +137,18 @@ export interface FakeKafkaOptions {
    * then SaslAuthenticate) before any request but ApiVersions, or it is closed, as Kafka closes it.
    */
   sasl?: FakeSaslOptions;
+}
+
+/** Ranges for ApiVersions to advertise: a list, or a function from the fake's own ranges. */
+export type AdvertisedVersions = ApiVersion[] | ((own: ApiVersion[]) => ApiVersion[]);
+
+/** One successful SASL authentication (a re-authentication counts again). */
+export interface SaslAuthentication {
+  nodeId: number;
+  /** LoggedRequest.connection of the connection that authenticated. */
+  connection: number;
+  user: string;
+  mechanism: FakeSaslMechanism;
 }
 
 export interface IdempotenceBehaviour {
@@ -170,7 +206,7 @@ export type RequestOutcome =
   | 'dropped' // connection closed before handling
   | 'dropped-mid-response' // handled (records stored), connection closed halfway through the response
   | 'raw' // handled (records stored), answered with scripted bytes (onRequest's `raw` action)
-  | 'refused'; // an API or version the fake does not speak, or a request before SASL authentication: connection closed
+  | 'refused'; // an API or version the fake does not speak, or a request SASL does not admit (FakeKafka.violations): connection closed
 
 export interface LoggedRequest {
   /** Position in cluster.requests. */
@@ -450,6 +486,15 @@ export class FakeKafka {
     (request: LoggedRequest) => ControlAnswer | undefined
   >[] = [];
   private readonly sasl: SaslUsers | undefined;
+  /**
+   * Re-authentication rules (KIP-368) the clients broke, one line each naming broker and connection: a
+   * SaslHandshake while requests were unanswered, a request in the middle of a re-authentication, a request after
+   * the session ran out (past `sasl.expiryGraceMs`). Each also closed its connection. A correct client leaves it empty.
+   */
+  readonly violations: string[] = [];
+  /** Every successful SASL authentication, re-authentications included, in order. */
+  readonly authentications: SaslAuthentication[] = [];
+  private apiVersionsOverride: AdvertisedVersions | undefined;
   /** Producer ids handed out, with their current epoch. */
   private readonly producerIds = new Map<bigint, number>();
   private nextProducerId: bigint;
@@ -459,7 +504,14 @@ export class FakeKafka {
   private readonly options: Required<
     Omit<
       FakeKafkaOptions,
-      'topics' | 'brokers' | 'nodeIds' | 'sasl' | 'idempotence' | 'firstProducerId' | 'transactionVersion'
+      | 'topics'
+      | 'brokers'
+      | 'nodeIds'
+      | 'sasl'
+      | 'idempotence'
+      | 'firstProducerId'
+      | 'transactionVersion'
+      | 'apiVersions'
     >
   >;
   private connections = 0;
@@ -483,7 +535,10 @@ export class FakeKafka {
       maxProduceVersion: options.maxProduceVersion ?? 13,
       maxMetadataVersion: options.maxMetadataVersion ?? 13,
       leaderHints: options.leaderHints ?? true,
+      apiVersionsMax: options.apiVersionsMax ?? ApiVersionsApi.maxVersion,
+      apiVersionsRangeInError: options.apiVersionsRangeInError ?? true,
     };
+    this.apiVersionsOverride = options.apiVersions;
     this.sasl = options.sasl === undefined ? undefined : new SaslUsers(options.sasl);
     this.nextProducerId = options.firstProducerId ?? 4000n;
     this.idempotence = {
@@ -608,6 +663,14 @@ export class FakeKafka {
         producers: new Map(),
       });
     }
+  }
+
+  /**
+   * Replaces the ranges ApiVersions advertises from now on (a broker upgraded or downgraded in place); undefined
+   * goes back to the fake's own. Connections already open keep what they negotiated, as with a real broker.
+   */
+  setApiVersions(ranges: AdvertisedVersions | undefined): void {
+    this.apiVersionsOverride = ranges;
   }
 
   /** Metadata answers `error` for the topic (0 to stop). */
@@ -868,6 +931,10 @@ export class FakeKafka {
     let outstanding = 0;
     readFrames(socket, (frame) => {
       const logged = this.log(nodeId, connection, ++outstanding, frame);
+      if (this.refusedBySasl(socket, logged)) {
+        outstanding--;
+        return;
+      }
       queue = queue
         .then(() => this.handle(broker, socket, logged, frame))
         .finally(() => {
@@ -879,6 +946,11 @@ export class FakeKafka {
   /** Whether connection number `connection` (LoggedRequest.connection) is still open on the broker side. */
   isOpen(connection: number): boolean {
     return this.openConnectionIds.has(connection);
+  }
+
+  /** Connections accepted so far by every broker, open or closed (LoggedRequest.connection counts the same way). */
+  connectionsAccepted(): number {
+    return this.connections;
   }
 
   /** Connections (of one broker, or all) still open on the broker side. */
@@ -962,22 +1034,42 @@ export class FakeKafka {
     return out;
   }
 
+  /**
+   * Applies the SASL listener's rules to a request as it arrives (before the requests queued ahead of it are
+   * handled, so a request pipelined behind a SaslHandshake is judged as the client sent it): a refused one closes
+   * the connection at once, and a broken re-authentication rule is recorded in `violations`.
+   */
+  private refusedBySasl(socket: Socket, logged: LoggedRequest): boolean {
+    const session = this.sessionOf(socket);
+    if (session === undefined || socket.destroyed) return false;
+    const kind =
+      logged.apiKey === API_VERSIONS ||
+      logged.apiKey === SaslHandshakeApi.apiKey ||
+      logged.apiKey === SaslAuthenticateApi.apiKey
+        ? (logged.api as 'ApiVersions' | 'SaslHandshake' | 'SaslAuthenticate')
+        : 'other';
+    const refusal = session.admit(kind, logged.outstandingOnArrival - 1, performance.now());
+    if (refusal === undefined) return false;
+    if (refusal.violation) {
+      this.violations.push(
+        `broker ${logged.nodeId}, connection ${logged.connection}: ${refusal.reason} (${logged.api} v${logged.version})`,
+      );
+    }
+    logged.outcome = 'refused';
+    socket.destroy();
+    this.notify();
+    return true;
+  }
+
   private async handle(broker: BrokerState, socket: Socket, logged: LoggedRequest, frame: Buffer) {
     if (socket.destroyed || this.closed) {
       logged.outcome = 'dropped';
       this.notify();
       return;
     }
-    const session = this.sessionOf(socket);
-    const saslGate =
-      session === undefined ||
-      logged.apiKey === API_VERSIONS ||
-      logged.apiKey === SaslHandshakeApi.apiKey ||
-      logged.apiKey === SaslAuthenticateApi.apiKey ||
-      session.authenticated(performance.now());
     // ApiVersions is answered at any version (an unknown one with UNSUPPORTED_VERSION and its range, as Kafka
-    // does); anything else the fake does not decode, or sent before authentication, closes the connection.
-    if ((logged.body === undefined && logged.apiKey !== API_VERSIONS) || !saslGate) {
+    // does); anything else the fake does not decode closes the connection.
+    if (logged.body === undefined && logged.apiKey !== API_VERSIONS) {
       logged.outcome = 'refused';
       socket.destroy();
       this.notify();
@@ -1149,6 +1241,13 @@ export class FakeKafka {
               }
             : session.authenticate(authBytes, performance.now());
         if (answer.close) this.closeAfterAnswer.add(socket);
+        if (answer.authenticated !== undefined) {
+          this.authentications.push({
+            nodeId: logged.nodeId,
+            connection: logged.connection,
+            ...answer.authenticated,
+          });
+        }
         return encodeResponse(SaslAuthenticateApi, version, correlationId, answer);
       }
       default: {
@@ -1160,7 +1259,24 @@ export class FakeKafka {
   }
 
   /** The APIs this cluster advertises: only versions its own decoders and encoders handle. */
-  private advertised(): ApiVersionsResponse['apiKeys'] {
+  private advertised(): ApiVersion[] {
+    const own = this.ownVersions();
+    const override = this.apiVersionsOverride;
+    if (override === undefined) return own;
+    const chosen = typeof override === 'function' ? override(own.map((a) => ({ ...a }))) : override;
+    return [...chosen.filter((a) => a.apiKey !== API_VERSIONS), this.apiVersionsRange()];
+  }
+
+  private apiVersionsRange(): ApiVersion {
+    return {
+      apiKey: API_VERSIONS,
+      minVersion: 0,
+      maxVersion: Math.min(this.options.apiVersionsMax, ApiVersionsApi.maxVersion),
+    };
+  }
+
+  /** The ranges the fake speaks itself. */
+  private ownVersions(): ApiVersion[] {
     const range = (
       api: { apiKey: number; minVersion: number; maxVersion: number },
       max = api.maxVersion,
@@ -1174,7 +1290,7 @@ export class FakeKafka {
       range(FetchApi),
       range(ListOffsetsApi),
       range(MetadataApi, this.options.maxMetadataVersion),
-      range(ApiVersionsApi),
+      range(ApiVersionsApi, this.options.apiVersionsMax),
       range(InitProducerIdApi),
       ...this.coordinator.apiVersions().apiKeys,
       // Handshake v0 would carry the SASL tokens without Kafka framing, which the fake does not speak.
@@ -1186,11 +1302,11 @@ export class FakeKafka {
 
   private apiVersions(logged: LoggedRequest, forced: number | undefined): Uint8Array {
     const { version, correlationId } = logged;
-    if (logged.body === undefined) {
+    if (logged.body === undefined || version > this.options.apiVersionsMax) {
       // A version the broker does not know: a v0 answer with UNSUPPORTED_VERSION and its range, as Kafka sends.
       return encodeResponse(ApiVersionsApi, 0, correlationId, {
         errorCode: KafkaErrorCode.UNSUPPORTED_VERSION,
-        apiKeys: this.advertised().filter((a) => a.apiKey === API_VERSIONS),
+        apiKeys: this.options.apiVersionsRangeInError ? [this.apiVersionsRange()] : [],
       });
     }
     const response: ApiVersionsResponse =

@@ -20,6 +20,19 @@ export interface FakeSaslOptions {
    * request on a connection whose session ran out closes it, as Kafka does. Default 0: sessions never end.
    */
   sessionLifetimeMs?: number;
+  /**
+   * How late past the session's end a request is still let through. A client's re-authentication timer shares the
+   * event loop with everything else in the test process, which a loaded machine runs late; a grace of a fraction
+   * of the lifetime absorbs that, while a client that never re-authenticates is still caught once it outlives
+   * lifetime + grace. Default 0.
+   */
+  expiryGraceMs?: number;
+}
+
+/** Why a request that just arrived closes its connection; `violation` when the client broke a KIP-368 rule. */
+export interface SaslRefusal {
+  reason: string;
+  violation: boolean;
 }
 
 /** What the broker answers one SaslAuthenticate with. */
@@ -30,6 +43,8 @@ export interface SaslAnswer {
   sessionLifetimeMs: bigint;
   /** Kafka closes the connection after a failed authentication. */
   close: boolean;
+  /** Set when this answer completes a successful authentication. */
+  authenticated?: { user: string; mechanism: FakeSaslMechanism };
 }
 
 /** Kafka's ScramMechanism minimum, which its credentials default to. */
@@ -47,12 +62,14 @@ interface ScramCredential {
 export class SaslUsers {
   readonly mechanisms: FakeSaslMechanism[];
   readonly sessionLifetimeMs: number;
+  readonly expiryGraceMs: number;
   readonly #users: Map<string, string>;
   readonly #credentials = new Map<string, ScramCredential>();
 
   constructor(options: FakeSaslOptions) {
     this.mechanisms = options.mechanisms ?? ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
     this.sessionLifetimeMs = options.sessionLifetimeMs ?? 0;
+    this.expiryGraceMs = options.expiryGraceMs ?? 0;
     this.#users = new Map(Object.entries(options.users));
   }
 
@@ -87,12 +104,45 @@ export class SaslSession {
   #scram: { user: string; clientFirstBare: string; serverFirst: string; nonce: string } | undefined;
   /** performance.now() at which the session ends; undefined until authenticated. */
   #expiresAt: number | undefined;
+  /**
+   * From the arrival of a SaslHandshake to the answer that ends its exchange. Judged on arrival rather than when
+   * the handshake is handled, so a request the client sent behind it without waiting is caught too.
+   */
+  #exchanging = false;
 
   constructor(private readonly users: SaslUsers) {}
 
-  /** Whether the connection may send other requests: authenticated, and its session has not run out. */
-  authenticated(now: number): boolean {
-    return this.#expiresAt !== undefined && now <= this.#expiresAt;
+  /**
+   * Kafka's rules for a request as it arrives, `othersUnanswered` being the connection's earlier requests not yet
+   * answered: nothing but ApiVersions and SASL before authentication; a (re-)authentication alone on the
+   * connection (KIP-368: no SaslHandshake while requests are unanswered, no other request until the exchange
+   * ends); no request once the session ran out (connections.max.reauth.ms), give or take `expiryGraceMs`.
+   * Undefined lets the request through.
+   */
+  admit(
+    kind: 'ApiVersions' | 'SaslHandshake' | 'SaslAuthenticate' | 'other',
+    othersUnanswered: number,
+    now: number,
+  ): SaslRefusal | undefined {
+    if (kind === 'SaslAuthenticate') return undefined;
+    if (kind === 'SaslHandshake') {
+      if (othersUnanswered > 0) {
+        return { reason: `SaslHandshake with ${othersUnanswered} request(s) unanswered`, violation: true };
+      }
+      this.#exchanging = true;
+      return undefined;
+    }
+    if (this.#expiresAt === undefined) {
+      return kind === 'ApiVersions'
+        ? undefined
+        : { reason: 'a request before authentication', violation: false };
+    }
+    if (this.#exchanging)
+      return { reason: 'a request in the middle of a re-authentication', violation: true };
+    if (now > this.#expiresAt + this.users.expiryGraceMs) {
+      return { reason: 'a request after the session expired', violation: true };
+    }
+    return undefined;
   }
 
   /** SaslHandshake: the error code to answer (UNSUPPORTED_SASL_MECHANISM for one not enabled). */
@@ -100,6 +150,7 @@ export class SaslSession {
     const known = this.users.mechanisms.find((m) => m === mechanism);
     this.#mechanism = known;
     this.#scram = undefined;
+    if (known === undefined) this.#exchanging = false;
     return known === undefined ? KafkaErrorCode.UNSUPPORTED_SASL_MECHANISM : 0;
   }
 
@@ -119,7 +170,7 @@ export class SaslSession {
         this.users.password(user) === password &&
         (authzid === '' || authzid === user);
       return ok
-        ? this.#succeed(EMPTY, now)
+        ? this.#succeed(EMPTY, now, user)
         : this.#fail(
             KafkaErrorCode.SASL_AUTHENTICATION_FAILED,
             'Authentication failed: Invalid username or password',
@@ -163,19 +214,29 @@ export class SaslSession {
       return this.#fail(KafkaErrorCode.SASL_AUTHENTICATION_FAILED, invalid);
     }
     const serverSignature = hmac(hash, credential.serverKey, authMessage).toString('base64');
-    return this.#succeed(Buffer.from(`v=${serverSignature}`), now);
+    return this.#succeed(Buffer.from(`v=${serverSignature}`), now, user);
   }
 
-  #succeed(authBytes: Uint8Array, now: number): SaslAnswer {
+  #succeed(authBytes: Uint8Array, now: number, user: string): SaslAnswer {
     const lifetime = this.users.sessionLifetimeMs;
+    const mechanism = this.#mechanism!;
     this.#expiresAt = lifetime > 0 ? now + lifetime : Number.POSITIVE_INFINITY;
     this.#mechanism = undefined;
-    return { errorCode: 0, errorMessage: null, authBytes, sessionLifetimeMs: BigInt(lifetime), close: false };
+    this.#exchanging = false;
+    return {
+      errorCode: 0,
+      errorMessage: null,
+      authBytes,
+      sessionLifetimeMs: BigInt(lifetime),
+      close: false,
+      authenticated: { user, mechanism },
+    };
   }
 
   #fail(errorCode: number, errorMessage: string): SaslAnswer {
     this.#expiresAt = undefined;
     this.#mechanism = undefined;
+    this.#exchanging = false;
     return { errorCode, errorMessage, authBytes: EMPTY, sessionLifetimeMs: 0n, close: true };
   }
 }

@@ -3,7 +3,7 @@
 
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthenticationError, Producer } from '../../../src/index.js';
 import {
   ApiVersionsApi,
@@ -516,6 +516,140 @@ describe('FakeKafka SASL', () => {
     );
     const answer = decodeResponse(SaslAuthenticateApi, 2, await client.next()).response;
     expect(answer).toMatchObject({ errorCode: 0, errorMessage: null, sessionLifetimeMs: 60_000n });
+  });
+});
+
+describe('FakeKafka SASL re-authentication rules (KIP-368)', () => {
+  const users = { alice: 'alice-secret' };
+  const handshake = (correlationId: number) =>
+    encodeRequest(SaslHandshakeApi, 1, { correlationId, clientId: 'raw' }, { mechanism: 'PLAIN' });
+  const authenticate = (correlationId: number) =>
+    encodeRequest(
+      SaslAuthenticateApi,
+      2,
+      { correlationId, clientId: 'raw' },
+      { authBytes: Buffer.from('\0alice\0alice-secret') },
+    );
+
+  /** A raw connection authenticated as alice with PLAIN (correlation ids 1 and 2). */
+  async function authenticated(cluster: FakeKafka) {
+    const client = await rawClient(cluster.portOf(0));
+    client.socket.write(handshake(1));
+    await client.next();
+    client.socket.write(authenticate(2));
+    expect(decodeResponse(SaslAuthenticateApi, 2, await client.next()).response.errorCode).toBe(0);
+    return client;
+  }
+
+  it('records each successful authentication with its connection, user and mechanism', async () => {
+    const cluster = await start({ brokers: 1, sasl: { users, mechanisms: ['PLAIN'] } });
+    const client = await authenticated(cluster);
+    client.socket.write(handshake(3));
+    await client.next();
+    client.socket.write(authenticate(4));
+    await client.next();
+    const connection = cluster.requests[0]!.connection;
+    expect(cluster.authentications).toEqual([
+      { nodeId: 0, connection, user: 'alice', mechanism: 'PLAIN' },
+      { nodeId: 0, connection, user: 'alice', mechanism: 'PLAIN' },
+    ]);
+    expect(cluster.connectionsAccepted()).toBe(1);
+    expect(cluster.violations).toEqual([]);
+  });
+
+  it('closes a connection that starts a re-authentication with requests unanswered, and records it', async () => {
+    const cluster = await start({ brokers: 1, sasl: { users, mechanisms: ['PLAIN'] } });
+    cluster.control('Metadata', () => 'no-response');
+    const client = await authenticated(cluster);
+    client.socket.write(metadataRequest(null, { correlationId: 3, autoCreate: false }));
+    client.socket.write(handshake(4));
+    await once(client.socket, 'close');
+    expect(cluster.violations).toEqual([
+      expect.stringMatching(/^broker 0, connection \d+: SaslHandshake with 1 request\(s\) unanswered/),
+    ]);
+    expect(cluster.requests.at(-1)).toMatchObject({ api: 'SaslHandshake', outcome: 'refused' });
+  });
+
+  it('closes a connection that sends a request in the middle of a re-authentication, and records it', async () => {
+    const cluster = await start({ brokers: 1, sasl: { users, mechanisms: ['PLAIN'] } });
+    const client = await authenticated(cluster);
+    client.socket.write(handshake(3));
+    await client.next();
+    client.socket.write(metadataRequest(null, { correlationId: 4, autoCreate: false }));
+    await once(client.socket, 'close');
+    expect(cluster.violations).toEqual([
+      expect.stringMatching(/a request in the middle of a re-authentication \(Metadata v12\)$/),
+    ]);
+  });
+
+  it('closes a connection whose session ran out, past the grace, and records it', async () => {
+    // performance.now() is the session clock; faking it makes the expiry exact. Sockets and timers stay real.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    open.push({ close: async () => void vi.useRealTimers() });
+    const cluster = await start({
+      brokers: 1,
+      sasl: { users, mechanisms: ['PLAIN'], sessionLifetimeMs: 1_000, expiryGraceMs: 100 },
+    });
+    const client = await authenticated(cluster);
+    vi.advanceTimersByTime(1_100);
+    client.socket.write(metadataRequest(null, { correlationId: 3, autoCreate: false }));
+    expect(decodeResponse(MetadataApi, 12, await client.next()).response.brokers.length).toBe(1);
+    vi.advanceTimersByTime(1);
+    client.socket.write(metadataRequest(null, { correlationId: 4, autoCreate: false }));
+    await once(client.socket, 'close');
+    expect(cluster.violations).toEqual([expect.stringMatching(/a request after the session expired/)]);
+  });
+});
+
+describe('FakeKafka ApiVersions of other brokers', () => {
+  const apiVersionsRequest = (version: number) =>
+    encodeRequest(
+      ApiVersionsApi,
+      version,
+      { correlationId: 1, clientId: 'raw' },
+      version >= 3 ? { clientSoftwareName: 'raw', clientSoftwareVersion: '1' } : {},
+    );
+
+  it('answers a version above apiVersionsMax with UNSUPPORTED_VERSION in v0, listing its range or not', async () => {
+    for (const [listed, expected] of [
+      [true, [{ apiKey: 18, minVersion: 0, maxVersion: 2 }]],
+      [false, []],
+    ] as const) {
+      const cluster = await start({ brokers: 1, apiVersionsMax: 2, apiVersionsRangeInError: listed });
+      const client = await rawClient(cluster.portOf(0));
+      client.socket.write(apiVersionsRequest(3));
+      expect(decodeResponse(ApiVersionsApi, 0, await client.next()).response).toMatchObject({
+        errorCode: 35,
+        apiKeys: expected,
+      });
+      client.socket.write(apiVersionsRequest(2));
+      const answer = decodeResponse(ApiVersionsApi, 2, await client.next()).response;
+      expect(answer.errorCode).toBe(0);
+      expect(answer.apiKeys.find((a) => a.apiKey === 18)).toEqual({
+        apiKey: 18,
+        minVersion: 0,
+        maxVersion: 2,
+      });
+    }
+  });
+
+  it('advertises the ranges it is given, and others once changed with setApiVersions', async () => {
+    const cluster = await start({ brokers: 1, apiVersions: [{ apiKey: 0, minVersion: 0, maxVersion: 7 }] });
+    const ask = async () => {
+      const client = await rawClient(cluster.portOf(0));
+      client.socket.write(apiVersionsRequest(3));
+      return decodeResponse(ApiVersionsApi, 3, await client.next()).response.apiKeys;
+    };
+    expect(await ask()).toEqual([
+      { apiKey: 0, minVersion: 0, maxVersion: 7 },
+      { apiKey: 18, minVersion: 0, maxVersion: 4 },
+    ]);
+    cluster.setApiVersions((own) => own.filter((a) => a.apiKey !== 22));
+    const edited = await ask();
+    expect(edited.map((a) => a.apiKey)).toContain(0);
+    expect(edited.map((a) => a.apiKey)).not.toContain(22);
+    cluster.setApiVersions(undefined);
+    expect((await ask()).map((a) => a.apiKey)).toContain(22);
   });
 });
 
