@@ -4,14 +4,9 @@ import { Connection, type ConnectionOptions } from '../../../src/net/connection.
 import { AuthenticationError, NetworkError } from '../../../src/net/errors.js';
 import { ConnectionPool, type ConnectionPoolOptions } from '../../../src/net/pool.js';
 import type { SaslMechanism } from '../../../src/net/sasl/mechanism.js';
+import { MetadataApi, SaslAuthenticateApi } from '../../../src/protocol/index.js';
+import { FakeKafka, type FakeKafkaOptions, type FakeSaslOptions } from '../../../src/testing/index.js';
 import { failure } from '../../fake/failure.js';
-import {
-  echoedText,
-  type SaslBroker,
-  type SaslBrokerOptions,
-  startSaslBroker,
-  textRequest,
-} from '../../fake/sasl-broker.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -20,10 +15,40 @@ afterEach(async () => {
 
 const PASSWORD = 'pa55-w0rd-never-shown';
 
-async function broker(options: SaslBrokerOptions = {}): Promise<SaslBroker> {
-  const b = await startSaslBroker({ users: { alice: PASSWORD }, ...options });
+/** One broker, node 1, behind a SASL listener that knows alice. */
+async function broker(
+  sasl: Partial<FakeSaslOptions> = {},
+  options: FakeKafkaOptions = {},
+): Promise<FakeKafka> {
+  const b = await FakeKafka.start({
+    nodeIds: [1],
+    sasl: { users: { alice: PASSWORD }, ...sasl },
+    ...options,
+  });
   cleanups.push(() => b.close());
   return b;
+}
+
+/** Refuses each authentication attempt (1-based, across connections) for which `accept` says false. */
+function refuseAttempts(b: FakeKafka, accept: (attempt: number) => boolean): void {
+  let attempt = 0;
+  b.control(
+    'SaslAuthenticate',
+    () => (accept(++attempt) ? undefined : { error: 'SASL_AUTHENTICATION_FAILED' }),
+    {
+      times: Number.POSITIVE_INFINITY,
+    },
+  );
+}
+
+/** What reached the broker, in arrival order: SASL steps and other requests by API name (ApiVersions left out). */
+function steps(b: FakeKafka): string[] {
+  return b.requests.filter((r) => r.api !== 'ApiVersions').map((r) => r.api);
+}
+
+/** The text of each roundTrip() request that reached the broker, in arrival order. */
+function arrived(b: FakeKafka): string[] {
+  return b.requestsFor('Metadata').map((r) => r.metadata?.topics?.[0]?.name ?? '');
 }
 
 /** SASL/PLAIN in its simplest form, counting how often the connection ran it. */
@@ -40,20 +65,22 @@ function plain(username = 'alice', password = PASSWORD): SaslMechanism & { runs:
   return mechanism;
 }
 
-function connection(b: { port: number }, options: Partial<ConnectionOptions>): Connection {
-  const c = new Connection({ host: '127.0.0.1', port: b.port, label: 'node 1', ...options });
+function connection(b: FakeKafka, options: Partial<ConnectionOptions>): Connection {
+  const c = new Connection({ host: '127.0.0.1', port: b.portOf(1), label: 'node 1', ...options });
   cleanups.push(() => c.close());
   return c;
 }
 
-function pool(b: { port: number }, options: Partial<ConnectionPoolOptions>): ConnectionPool {
-  const p = new ConnectionPool({ bootstrapServers: [`127.0.0.1:${b.port}`], ...options });
+function pool(b: FakeKafka, options: Partial<ConnectionPoolOptions>): ConnectionPool {
+  const p = new ConnectionPool({ bootstrapServers: [`127.0.0.1:${b.portOf(1)}`], ...options });
   cleanups.push(() => p.close());
   return p;
 }
 
+/** A request the broker answers with what it carried: Metadata for a topic named `text`, which names it back. */
 async function roundTrip(c: Connection, text: string): Promise<string> {
-  return echoedText(await c.send(textRequest(text)));
+  const response = await c.request(MetadataApi, { topics: [{ name: text }] });
+  return response.topics[0]?.name ?? '';
 }
 
 describe('SASL authentication on connect', () => {
@@ -62,25 +89,31 @@ describe('SASL authentication on connect', () => {
     const c = connection(b, { sasl: plain() });
     await c.connect();
     expect(await roundTrip(c, 'after auth')).toBe('after auth');
-    expect(b.events.map((e) => e.kind)).toEqual(['handshake', 'authenticate', 'request']);
-    expect(b.events[0]!.detail).toBe('PLAIN');
-    expect(b.authenticateVersions).toEqual([2]);
+    expect(steps(b)).toEqual(['SaslHandshake', 'SaslAuthenticate', 'Metadata']);
+    expect(b.requestsFor('SaslHandshake')[0]!.body).toEqual({ mechanism: 'PLAIN' });
+    expect(b.requestsFor('SaslAuthenticate').map((r) => r.version)).toEqual([2]);
   });
 
   it("uses the broker's highest SaslAuthenticate version when it is below ours", async () => {
-    const b = await broker({ authenticateMax: 0 });
+    const b = await broker(
+      {},
+      {
+        apiVersions: (own) =>
+          own.map((a) => (a.apiKey === SaslAuthenticateApi.apiKey ? { ...a, maxVersion: 0 } : a)),
+      },
+    );
     const c = connection(b, { sasl: plain() });
     await c.connect();
-    expect(b.authenticateVersions).toEqual([0]);
+    expect(b.requestsFor('SaslAuthenticate').map((r) => r.version)).toEqual([0]);
   });
 
   it("refuses a mechanism the listener does not enable, listing the broker's mechanisms", async () => {
-    const b = await broker({ mechanisms: ['SCRAM-SHA-512', 'OAUTHBEARER'] });
+    const b = await broker({ mechanisms: ['SCRAM-SHA-512', 'SCRAM-SHA-256'] });
     const error = await failure(connection(b, { sasl: plain() }).connect());
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.retriable).toBe(false);
     expect(error.message).toMatch(
-      /node 1 \(127\.0\.0\.1:\d+\) does not enable SASL mechanism PLAIN; its listener enables SCRAM-SHA-512, OAUTHBEARER/,
+      /node 1 \(127\.0\.0\.1:\d+\) does not enable SASL mechanism PLAIN; its listener enables SCRAM-SHA-512, SCRAM-SHA-256/,
     );
   });
 
@@ -100,7 +133,7 @@ describe('SASL authentication on connect', () => {
     const mechanism: SaslMechanism = {
       name: 'PLAIN',
       async authenticate(context) {
-        for (const socket of b.sockets) socket.destroy();
+        b.dropConnections();
         await context.exchange(new Uint8Array(1));
       },
     };
@@ -116,12 +149,12 @@ describe('ConnectionPool with SASL', () => {
     const mechanism = plain();
     const p = pool(b, { sasl: mechanism });
     const id = p.bootstrapNodeIds[0]!;
-    p.updateBrokers([{ nodeId: 1, host: '127.0.0.1', port: b.port }]);
+    p.updateBrokers([{ nodeId: 1, host: '127.0.0.1', port: b.portOf(1) }]);
     await roundTrip(await p.get(id), 'bootstrap');
     await roundTrip(await p.get(1), 'general');
     await roundTrip(await p.get(1, 'produce'), 'produce');
     expect(mechanism.runs).toBe(3);
-    expect(b.authentications()).toBe(3);
+    expect(b.authentications.map((a) => a.user)).toEqual(['alice', 'alice', 'alice']);
   });
 
   it('does not storm a broker that refuses the credentials: one attempt per reconnect backoff, errors at once', async () => {
@@ -132,12 +165,12 @@ describe('ConnectionPool with SASL', () => {
     let rejections = 0;
     let atOnce = 0;
     // Counts, not durations: load only slows the loop and the attempts, so these bounds hold on a busy machine.
-    while (b.sockets.length < 3) {
-      const socketsBefore = b.sockets.length;
+    while (b.connectionsAccepted() < 3) {
+      const socketsBefore = b.connectionsAccepted();
       const delay = p.connectionDelayMs(id);
       const error = await failure(p.get(id));
       expect(error).toBeInstanceOf(AuthenticationError);
-      const attemptsMade = b.sockets.length - socketsBefore;
+      const attemptsMade = b.connectionsAccepted() - socketsBefore;
       // A call during the backoff gets the last error without an attempt (a caller that sat out the backoff would
       // span the next attempt); a call after it makes the one attempt the backoff allows. (Within 1 ms of the
       // backoff's end, either may happen.)
@@ -150,12 +183,12 @@ describe('ConnectionPool with SASL', () => {
     }
     const elapsed = performance.now() - started;
     // Backoff 200 ms ± 20 %: attempt n+1 starts at least 160 ms after attempt n failed.
-    expect(b.sockets.length).toBeLessThanOrEqual(Math.floor(elapsed / 160) + 1);
+    expect(b.connectionsAccepted()).toBeLessThanOrEqual(Math.floor(elapsed / 160) + 1);
     expect(atOnce).toBeGreaterThan(0);
-    expect(rejections).toBe(atOnce + b.sockets.length);
+    expect(rejections).toBe(atOnce + b.connectionsAccepted());
     expect(p.lastConnectError(id)).toBeInstanceOf(AuthenticationError);
     expect(p.lastConnectErrors()).toEqual([
-      { nodeId: id, address: `127.0.0.1:${b.port}`, error: p.lastConnectError(id) },
+      { nodeId: id, address: `127.0.0.1:${b.portOf(1)}`, error: p.lastConnectError(id) },
     ]);
   });
 });
@@ -164,8 +197,10 @@ describe('SASL re-authentication (KIP-368)', () => {
   it('re-authenticates before the session ends, without losing, duplicating or reordering requests', async () => {
     // Re-authentication is due at 510-570 ms; the broker closes the connection on a request later than 900 ms into
     // a session. The 300 ms grace absorbs late timers on a loaded machine; a client that never re-authenticated
-    // would still be caught, since requests flow until three re-authentications are done.
-    const b = await broker({ sessionLifetimeMs: 600, responseDelayMs: 5, expiryGraceMs: 300 });
+    // would still be caught, since requests flow until three re-authentications are done. Each answer waits 1 ms
+    // (a broker answers a connection's requests one at a time), so requests are in flight when one is due.
+    const b = await broker({ sessionLifetimeMs: 600, expiryGraceMs: 300 });
+    b.control('Metadata', () => ({ delayMs: 1 }), { times: Number.POSITIVE_INFINITY });
     const mechanism = plain();
     const c = connection(b, { sasl: mechanism });
     await c.connect();
@@ -185,10 +220,9 @@ describe('SASL re-authentication (KIP-368)', () => {
     await Promise.allSettled(pending);
     expect(b.violations).toEqual([]);
     expect(answered).toEqual(sent);
-    const arrived = b.events.filter((e) => e.kind === 'request').map((e) => e.detail);
-    expect(arrived).toEqual(sent);
-    expect(b.sockets.length).toBe(1);
-    expect(b.authentications()).toBeGreaterThanOrEqual(4);
+    expect(arrived(b)).toEqual(sent);
+    expect(b.connectionsAccepted()).toBe(1);
+    expect(b.authentications.length).toBeGreaterThanOrEqual(4);
     expect(c.isReady).toBe(true);
   });
 
@@ -209,16 +243,16 @@ describe('SASL re-authentication (KIP-368)', () => {
       // Not yet: a request goes straight through, with no SaslHandshake before it.
       expect(await roundTrip(c, 'before')).toBe('before');
       vi.advanceTimersByTime(1);
-      await b.reached('handshake', 2);
+      await b.waitForRequests((r) => r.api === 'SaslHandshake', 2);
       // Held during the re-authentication, sent after it.
       expect(await roundTrip(c, 'after')).toBe('after');
-      expect(b.events.map((e) => e.kind)).toEqual([
-        'handshake',
-        'authenticate',
-        'request',
-        'handshake',
-        'authenticate',
-        'request',
+      expect(steps(b)).toEqual([
+        'SaslHandshake',
+        'SaslAuthenticate',
+        'Metadata',
+        'SaslHandshake',
+        'SaslAuthenticate',
+        'Metadata',
       ]);
       expect(b.violations).toEqual([]);
     }
@@ -228,11 +262,8 @@ describe('SASL re-authentication (KIP-368)', () => {
     // Attempt 1 (connect) succeeds, 2 (re-authentication) is refused, 3 (the new connection) succeeds.
     // Short sessions so that re-authentication comes soon; expiry is not under test here, so a request that a
     // stalled machine delivers after its session ended is still answered (the grace).
-    const b = await broker({
-      sessionLifetimeMs: 100,
-      expiryGraceMs: 1_000,
-      accept: (attempt) => attempt !== 2,
-    });
+    const b = await broker({ sessionLifetimeMs: 100, expiryGraceMs: 1_000 });
+    refuseAttempts(b, (attempt) => attempt !== 2);
     const p = pool(b, { sasl: plain(), reconnectBackoffMs: 10 });
     const id = p.bootstrapNodeIds[0]!;
     const first = await p.get(id);
@@ -246,7 +277,8 @@ describe('SASL re-authentication (KIP-368)', () => {
   });
 
   it('fails requests held during a refused re-authentication with a retriable error, and a refused fresh connection with an AuthenticationError', async () => {
-    const b = await broker({ sessionLifetimeMs: 100, accept: (attempt) => attempt === 1 });
+    const b = await broker({ sessionLifetimeMs: 100 });
+    refuseAttempts(b, (attempt) => attempt === 1);
     const { mechanism, reauthenticating, openGate } = gatedReauthentication();
     const p = pool(b, { sasl: mechanism, reconnectBackoffMs: 10 });
     const id = p.bootstrapNodeIds[0]!;
@@ -259,7 +291,7 @@ describe('SASL re-authentication (KIP-368)', () => {
       expect(outcome).toBeInstanceOf(NetworkError);
       expect(outcome.retriable).toBe(true);
     }
-    expect(b.events.filter((e) => e.kind === 'request')).toEqual([]);
+    expect(arrived(b)).toEqual([]);
     const error = await failure(p.get(id));
     expect(error).toBeInstanceOf(AuthenticationError);
   });
