@@ -1,5 +1,10 @@
-// A scriptable TCP (or TLS) server on 127.0.0.1 for the network tests. Its frame parsing (frames.ts) is
-// deliberately naive and independent of src/net so the client's decoder is not checked against itself.
+// A scriptable TCP (or TLS) server on 127.0.0.1 for the network tests: not a Kafka (the fake Kafka is the public
+// FakeKafka in src/testing), but raw sockets for what sits below the protocol. The connection, pool and TLS tests
+// need it for byte-level scripting FakeKafka cannot do: frames of any API key with arbitrary bodies echoed without
+// ApiVersions, responses split across chunks or batched many per chunk, a paused socket for backpressure, a TLS
+// listener with chosen certificates, a socket that accepts and never speaks (a TLS handshake that hangs). Its frame
+// parsing (frames.ts) is deliberately naive and independent of src/net so the client's decoder is not checked
+// against itself.
 
 import { once } from 'node:events';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';

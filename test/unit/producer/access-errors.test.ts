@@ -6,7 +6,7 @@ import {
   type ProducerOptions,
   TopicNotAvailableError,
 } from '../../../src/index.js';
-import { type SaslBroker, type SaslBrokerOptions, startSaslBroker } from '../../fake/sasl-broker.js';
+import { FakeKafka, type FakeSaslOptions } from '../../../src/testing/index.js';
 import { startServer } from '../../fake/server.js';
 import { cleanup, FAST, outcomes, producerFor, since, startCluster } from './harness.js';
 
@@ -15,7 +15,7 @@ import { cleanup, FAST, outcomes, producerFor, since, startCluster } from './har
 // reached at all (each address with its cause, instead of "timed out waiting for metadata").
 
 const PASSWORD = 'pa55-w0rd-never-shown';
-const brokers: SaslBroker[] = [];
+const brokers: FakeKafka[] = [];
 const extraProducers: Producer[] = [];
 
 afterEach(async () => {
@@ -24,8 +24,8 @@ afterEach(async () => {
   await cleanup();
 });
 
-async function saslBroker(options: SaslBrokerOptions = {}): Promise<SaslBroker> {
-  const broker = await startSaslBroker({ users: { alice: PASSWORD }, ...options });
+async function saslBroker(options: Partial<FakeSaslOptions> = {}): Promise<FakeKafka> {
+  const broker = await FakeKafka.start({ brokers: 1, sasl: { users: { alice: PASSWORD }, ...options } });
   brokers.push(broker);
   return broker;
 }
@@ -45,13 +45,13 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-const attempts = (broker: SaslBroker) => broker.events.filter((e) => e.kind === 'authenticate').length;
+const attempts = (broker: FakeKafka) => broker.requestsFor('SaslAuthenticate').length;
 
 describe('refused credentials', () => {
   it('reject send() with an AuthenticationError naming broker, mechanism and user, at once, after one attempt', async () => {
     const broker = await saslBroker();
     const p = producer({
-      bootstrapServers: `127.0.0.1:${broker.port}`,
+      bootstrapServers: broker.bootstrapServers,
       sasl: { mechanism: 'plain', username: 'alice', password: 'wrong-password' },
       maxBlockMs: 30_000,
       deliveryTimeoutMs: 60_000,
@@ -76,9 +76,9 @@ describe('refused credentials', () => {
   });
 
   it('with a mechanism the broker does not enable, list the ones it does', async () => {
-    const broker = await saslBroker({ mechanisms: ['SCRAM-SHA-512', 'OAUTHBEARER'] });
+    const broker = await saslBroker({ mechanisms: ['SCRAM-SHA-512', 'SCRAM-SHA-256'] });
     const p = producer({
-      bootstrapServers: `127.0.0.1:${broker.port}`,
+      bootstrapServers: broker.bootstrapServers,
       sasl: { mechanism: 'plain', username: 'alice', password: PASSWORD },
     });
     const start = performance.now();
@@ -86,7 +86,7 @@ describe('refused credentials', () => {
     expect(since(start)).toBeLessThan(2_000);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.message).toMatch(
-      /^bootstrap server \(127\.0\.0\.1:\d+\) does not enable SASL mechanism PLAIN; its listener enables SCRAM-SHA-512, OAUTHBEARER\. Use one of those mechanisms/,
+      /^bootstrap server \(127\.0\.0\.1:\d+\) does not enable SASL mechanism PLAIN; its listener enables SCRAM-SHA-512, SCRAM-SHA-256\. Use one of those mechanisms/,
     );
   });
 });

@@ -4,7 +4,7 @@ import { awsMskIam } from '../../../src/aws/index.js';
 import type { SaslOption } from '../../../src/net/sasl/options.js';
 import { ProducerConfigError, resolveProducerConfig } from '../../../src/producer/config.js';
 import { Producer } from '../../../src/producer/producer.js';
-import { type SaslBroker, startSaslBroker } from '../../fake/sasl-broker.js';
+import { FakeKafka } from '../../../src/testing/index.js';
 
 // The `ssl` and `sasl` options: what they resolve to, how a wrong one is reported, that the mechanism reaches every
 // connection, and that no secret shows where a producer or its config is logged or serialized.
@@ -122,20 +122,21 @@ describe('the sasl option', () => {
   });
 
   it('authenticates every connection of the producer with it', async () => {
-    const broker: SaslBroker = await startSaslBroker({ users: { alice: PASSWORD } });
+    const broker = await FakeKafka.start({ brokers: 1, sasl: { users: { alice: PASSWORD } } });
     cleanups.push(() => broker.close());
     const p = producer({
-      bootstrapServers: `127.0.0.1:${broker.port}`,
+      bootstrapServers: broker.bootstrapServers,
       sasl: { mechanism: 'plain', username: 'alice', password: PASSWORD },
       maxBlockMs: 500,
     });
-    // The fake answers only SASL; what matters here is that the metadata connection authenticated as alice first.
+    // The fake has no topic 't'; what matters here is that the metadata connection authenticated as alice first.
     await p.send({ topic: 't', value: 'v' }).catch(() => {});
-    expect(broker.events.slice(0, 2).map((e) => [e.kind, e.detail])).toEqual([
-      ['handshake', 'PLAIN'],
-      ['authenticate', ''],
+    const steps = broker.requests.filter((r) => r.api !== 'ApiVersions');
+    expect(steps.slice(0, 2).map((r) => [r.api, r.body])).toEqual([
+      ['SaslHandshake', { mechanism: 'PLAIN' }],
+      ['SaslAuthenticate', expect.anything()],
     ]);
-    expect(broker.authentications()).toBeGreaterThanOrEqual(1);
+    expect(broker.authentications[0]).toMatchObject({ user: 'alice', mechanism: 'PLAIN' });
     expect(broker.violations).toEqual([]);
   });
 });
