@@ -488,7 +488,8 @@ export class FakeKafka {
   private readonly sasl: SaslUsers | undefined;
   /**
    * Re-authentication rules (KIP-368) the clients broke, one line each naming broker and connection: a
-   * SaslHandshake while requests were unanswered, a request in the middle of a re-authentication, a request after
+   * SaslHandshake while requests were unanswered, a request in the middle of a re-authentication, a
+   * SaslAuthenticate without a SaslHandshake before it, a request after
    * the session ran out (past `sasl.expiryGraceMs`). Each also closed its connection. A correct client leaves it empty.
    */
   readonly violations: string[] = [];

@@ -116,7 +116,7 @@ export class SaslSession {
    * Kafka's rules for a request as it arrives, `othersUnanswered` being the connection's earlier requests not yet
    * answered: nothing but ApiVersions and SASL before authentication; a (re-)authentication alone on the
    * connection (KIP-368: no SaslHandshake while requests are unanswered, no other request until the exchange
-   * ends); no request once the session ran out (connections.max.reauth.ms), give or take `expiryGraceMs`.
+   * ends, no SaslAuthenticate outside one); no request once the session ran out (connections.max.reauth.ms), give or take `expiryGraceMs`.
    * Undefined lets the request through.
    */
   admit(
@@ -124,7 +124,11 @@ export class SaslSession {
     othersUnanswered: number,
     now: number,
   ): SaslRefusal | undefined {
-    if (kind === 'SaslAuthenticate') return undefined;
+    if (kind === 'SaslAuthenticate') {
+      return this.#exchanging
+        ? undefined
+        : { reason: 'SaslAuthenticate without SaslHandshake', violation: true };
+    }
     if (kind === 'SaslHandshake') {
       if (othersUnanswered > 0) {
         return { reason: `SaslHandshake with ${othersUnanswered} request(s) unanswered`, violation: true };

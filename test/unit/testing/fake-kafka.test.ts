@@ -582,6 +582,17 @@ describe('FakeKafka SASL re-authentication rules (KIP-368)', () => {
     ]);
   });
 
+  it('closes a connection that sends SaslAuthenticate without a SaslHandshake, and records it', async () => {
+    const cluster = await start({ brokers: 1, sasl: { users, mechanisms: ['PLAIN'] } });
+    const client = await authenticated(cluster);
+    client.socket.write(authenticate(3));
+    await once(client.socket, 'close');
+    expect(cluster.violations).toEqual([
+      expect.stringMatching(/SaslAuthenticate without SaslHandshake \(SaslAuthenticate v2\)$/),
+    ]);
+    expect(cluster.authentications.length).toBe(1);
+  });
+
   it('closes a connection whose session ran out, past the grace, and records it', async () => {
     // performance.now() is the session clock; faking it makes the expiry exact. Sockets and timers stay real.
     vi.useFakeTimers({ toFake: ['performance'] });
