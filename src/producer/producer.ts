@@ -804,15 +804,19 @@ function failSoon(callback: DeliveryCallback, error: Error): void {
 /**
  * send()'s promise and the callback that settles it, made outside send() on purpose: a closure keeps its
  * enclosing scopes alive, and one made inside send() would hold the caller's record object (its key and value
- * strings too) until the broker acknowledged it, on top of the bytes prepared from them.
+ * strings too) until the broker acknowledged it, on top of the bytes prepared from them. The callback is made
+ * here, not inside the executor, so it keeps one scope (resolve and reject) alive per record rather than two.
  */
 function deliveryPromise(): [Promise<RecordMetadata>, DeliveryCallback] {
-  let callback!: DeliveryCallback;
-  const promise = new Promise<RecordMetadata>((resolve, reject) => {
-    callback = (error, metadata) => {
-      if (error !== null) reject(error);
-      else resolve(metadata!);
-    };
+  let resolve!: (metadata: RecordMetadata) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<RecordMetadata>((res, rej) => {
+    resolve = res;
+    reject = rej;
   });
+  const callback: DeliveryCallback = (error, metadata) => {
+    if (error !== null) reject(error);
+    else resolve(metadata!);
+  };
   return [promise, callback];
 }
