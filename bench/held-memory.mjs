@@ -8,6 +8,8 @@
 //   npm run build
 //   node bench/held-memory.mjs [--lib dist/index.js] [--keys 1000] [--value-size 100] [--headers 0]
 //
+// --headers N gives every record N headers: content-type application/json, then header-1.. with unique values.
+//
 // Stages printed (each a fresh process per N):
 //   in batches   bufferMemory 32 MiB, N = 20,000 and 80,000: every record fits, so each sits in a batch (in
 //                flight or waiting for an in-flight slot) until the broker answers;
@@ -79,7 +81,7 @@ function main() {
     const buffers = (b.arrayBuffers - a.arrayBuffers) / n;
     console.log(
       `${stage.name.padEnd(11)} bufferMemory ${stage.bufferMemory / 1024 / 1024} MiB, N ${a.records} -> ${b.records} (waiting for room ${a.waiting} -> ${b.waiting}): ` +
-        `${heap.toFixed(0)} B JS heap + ${buffers.toFixed(0)} B buffers per record (encoded ~${b.recordBytes} B)`,
+        `${heap.toFixed(0)} B JS heap + ${buffers.toFixed(0)} B buffers per record (encoded ${b.recordBytes} B each)`,
     );
   }
 }
@@ -122,6 +124,8 @@ async function measure() {
   };
   await settle();
   const before = process.memoryUsage();
+  // As callers write them: literal keys, a content type shared by every record, the others (a trace id) unique.
+  const headerKeys = Array.from({ length: headerCount }, (_, h) => `header-${h}`);
   const record = (i) => {
     const r = {
       topic: 'held',
@@ -129,8 +133,8 @@ async function measure() {
       value: `${`{"n":${i},"text":"`.padEnd(valueSize - 2, 'x')}"}`,
     };
     if (headerCount > 0) {
-      r.headers = {};
-      for (let h = 0; h < headerCount; h++) r.headers[`h${h}`] = `v${i}`;
+      r.headers = { 'content-type': 'application/json' };
+      for (let h = 1; h < headerCount; h++) r.headers[headerKeys[h]] = `${i}-${h}`;
     }
     return r;
   };
@@ -143,7 +147,8 @@ async function measure() {
   const after = process.memoryUsage();
   if (process.env.HELD_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.HELD_SNAPSHOT);
   const waiting = producer.admission?.waitingCount ?? -1;
-  const recordBytes = 4 + `key-${count % keys}`.length + valueSize + 8 + headerCount * 8;
+  // Bytes bufferMemory accounts per record in batches (their exact encoded size).
+  const recordBytes = Math.round(producer.accumulator.bufferedBytes / (count - waiting));
   console.log(
     JSON.stringify({
       records: count,
