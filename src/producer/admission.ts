@@ -1,7 +1,7 @@
 import type { RecordAccumulator } from './accumulator.js';
 import { BufferExhaustedError } from './errors.js';
 import type { TopicMetadata } from './metadata.js';
-import { type DeliveryCallback, deliver } from './producer-batch.js';
+import { deliver, type Settlement } from './producer-batch.js';
 
 // bufferMemory admission (Java's BufferPool role): a record goes into the accumulator only while the bytes
 // held stay within bufferMemory. One that finds no room waits, in send order, until settled batches give
@@ -30,7 +30,7 @@ export interface AdmissionOptions<R> {
   bufferMemory: number;
   maxBlockMs: number;
   /** Appends a record that has room (in admission order). */
-  append: (record: R, meta: TopicMetadata, callback: DeliveryCallback) => void;
+  append: (record: R, meta: TopicMetadata, callback: Settlement) => void;
   /** A topic's metadata now: partitions may have been added while a record waited. */
   topic: (name: string) => TopicMetadata | undefined;
   /** Records wait for room: batches should leave at once. */
@@ -50,7 +50,7 @@ export class Admission<R extends ReservedRecord> {
    */
   private waiting: R[] = [];
   private waitingMetas: TopicMetadata[] = [];
-  private waitingCallbacks: DeliveryCallback[] = [];
+  private waitingCallbacks: Settlement[] = [];
   /** maxBlockMs deadlines, in join (and so deadline) order. */
   private waitingDeadlines: number[] = [];
   private head = 0;
@@ -95,7 +95,7 @@ export class Admission<R extends ReservedRecord> {
    * Appends the record if it fits in bufferMemory and nothing waits before it; otherwise it joins the
    * queue of records waiting for room (FIFO, so send order is kept across the wait).
    */
-  offer(record: R, meta: TopicMetadata, callback: DeliveryCallback): void {
+  offer(record: R, meta: TopicMetadata, callback: Settlement): void {
     if (this.noneWaitingForMemory() && this.options.accumulator.hasRoom(record.reserve)) {
       this.options.append(record, meta, callback);
       return;

@@ -16,17 +16,34 @@ export interface RecordMetadata {
 export type DeliveryCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
 
 /**
+ * send()'s promise, settled through its own resolve and reject: one small object per record where a callback
+ * closing over them would cost a function and its scope on top (61 bytes more per record held).
+ */
+export interface PromiseSettlement {
+  resolve: (metadata: RecordMetadata) => void;
+  reject: (error: Error) => void;
+}
+
+/** How a record learns its outcome: a produce() callback, or send()'s promise. */
+export type Settlement = DeliveryCallback | PromiseSettlement;
+
+/** A callback for a settlement, for code that wraps one (interceptors, transactions, cancellation, tracing). */
+export function asCallback(settlement: Settlement): DeliveryCallback {
+  return typeof settlement === 'function'
+    ? settlement
+    : (error, metadata) => deliver(settlement, error, metadata);
+}
+
+/**
  * Calls a record's callback. A user callback that throws must not stop the other records of its batch
  * from settling (nor break the producer's accounting), so its error is rethrown on its own, later, as an
  * uncaught exception: the caller's bug surfaces the way Node surfaces a throwing event listener.
  */
-export function deliver(
-  callback: DeliveryCallback,
-  error: Error | null,
-  metadata: RecordMetadata | null,
-): void {
+export function deliver(callback: Settlement, error: Error | null, metadata: RecordMetadata | null): void {
   try {
-    callback(error, metadata);
+    if (typeof callback === 'function') callback(error, metadata);
+    else if (error !== null) callback.reject(error);
+    else callback.resolve(metadata!);
   } catch (thrown) {
     process.nextTick(() => {
       throw thrown;
@@ -41,7 +58,7 @@ export interface PendingRecord {
   timestamp: bigint;
   /** Exact encoded size of this record inside its batch (depends on its deltas within the batch). */
   size: number;
-  callback: DeliveryCallback;
+  callback: Settlement;
 }
 
 export class ProducerBatch {

@@ -26,7 +26,14 @@ import { Idempotence } from './idempotence.js';
 import { checkInterceptors, Interceptors } from './interceptors.js';
 import { MetadataCache, type TopicMetadata } from './metadata.js';
 import { Partitioning } from './partitioning.js';
-import { type DeliveryCallback, deliver, type RecordMetadata } from './producer-batch.js';
+import {
+  asCallback,
+  type DeliveryCallback,
+  deliver,
+  type PromiseSettlement,
+  type RecordMetadata,
+  type Settlement,
+} from './producer-batch.js';
 import { type ProducerMetric, ProducerMetrics } from './producer-metrics.js';
 import type { KeyValue, ProducerRecord } from './record-input.js';
 import { type PreparedRecord, RecordPreparation } from './record-preparation.js';
@@ -387,9 +394,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * compressed ahead of one), an abort changes nothing and the promise settles with the broker's answer.
    */
   send(record: ProducerRecord<K, V>, options?: SendOptions): Promise<RecordMetadata> {
-    const [promise, callback] = deliveryPromise();
+    const [promise, settlement] = deliveryPromise();
     try {
-      this.produce(record, callback, options);
+      this.take(record, settlement, options?.signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -422,10 +429,17 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * ```
    */
   produce(input: ProducerRecord<K, V>, callback?: DeliveryCallback, options?: SendOptions): boolean {
-    const given = callback ?? this.unreported;
-    const signal = options?.signal;
-    if (!active(sendChannel)) return this.accept(input, given, signal);
-    return traceSend(sendChannel, input, this.config.clientId, given, (traced) =>
+    return this.take(input, callback ?? this.unreported, options?.signal);
+  }
+
+  /** What produce() and send() share: the record traced while someone subscribes to the send channel. */
+  private take(
+    input: ProducerRecord<K, V>,
+    settlement: Settlement,
+    signal: AbortSignal | undefined,
+  ): boolean {
+    if (!active(sendChannel)) return this.accept(input, settlement, signal);
+    return traceSend(sendChannel, input, this.config.clientId, asCallback(settlement), (traced) =>
       this.accept(input, traced, signal),
     );
   }
@@ -441,15 +455,15 @@ export class Producer<K = KeyValue, V = KeyValue> {
 
   private accept(
     input: ProducerRecord<K, V>,
-    callback: DeliveryCallback,
+    settlement: Settlement,
     signal: AbortSignal | undefined,
   ): boolean {
-    let done = callback;
+    let done = settlement;
     let record = input;
     // As in Java, interceptors see every record first, even one a closed producer will refuse.
     if (this.interceptors !== undefined) {
       record = this.interceptors.onSend(record) as ProducerRecord<K, V>;
-      done = this.interceptors.acknowledging(record, done);
+      done = this.interceptors.acknowledging(record, asCallback(done));
     }
     if (this.closing !== null) {
       failSoon(
@@ -470,7 +484,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
       }
       // A record of the transaction that fails anywhere (bad input, its topic's metadata, bufferMemory, the
       // broker) makes the transaction abortable: committing without it would break all-or-nothing.
-      done = this.transactionalCallback(done, this.transactions);
+      done = this.transactionalCallback(asCallback(done), this.transactions);
     }
     // After a fatal error (fenced, not authorized) the producer cannot deliver anything more.
     const fatal = this.idempotence?.fatal;
@@ -484,7 +498,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
         failSoon(done, recordAborted(signal));
         return this.mayGoOn();
       }
-      abort = new RecordAbort(signal, done, this.forgetAbort);
+      abort = new RecordAbort(signal, asCallback(done), this.forgetAbort);
       this.signalListeners.add(abort);
       done = abort.callback;
     }
@@ -558,7 +572,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
   }
 
   /** Hands a prepared record to the accumulator, once its topic's metadata is known. */
-  private route(prepared: PreparedRecord, callback: DeliveryCallback, abort?: RecordAbort): void {
+  private route(prepared: PreparedRecord, callback: Settlement, abort?: RecordAbort): void {
     if (abort?.settled) return;
     const known = this.metadataWaits.has(prepared.topic) ? undefined : this.metadata.topic(prepared.topic);
     if (known !== undefined) {
@@ -611,7 +625,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private offer(
     prepared: PreparedRecord,
     meta: TopicMetadata,
-    callback: DeliveryCallback,
+    callback: Settlement,
     abort: RecordAbort | undefined,
   ): void {
     if (abort !== undefined) {
@@ -758,7 +772,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
   }
 
   /** Appends a record that has room: partition chosen, into its batch, the sender told. */
-  private appendNow(record: PreparedRecord, meta: TopicMetadata, callback: DeliveryCallback): void {
+  private appendNow(record: PreparedRecord, meta: TopicMetadata, callback: Settlement): void {
     if (this.aborts.size !== 0) {
       const abort = this.aborts.get(record);
       if (abort?.dropPending) {
@@ -788,7 +802,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
 /** Records waiting for one topic's metadata: parallel arrays, in send() order. */
 interface MetadataQueue {
   records: PreparedRecord[];
-  callbacks: DeliveryCallback[];
+  callbacks: Settlement[];
   aborts: Array<RecordAbort | undefined>;
 }
 
@@ -797,26 +811,20 @@ function asError(error: unknown): Error {
 }
 
 /** Errors found inside produce() reach the callback later, never from inside the call (no Zalgo). */
-function failSoon(callback: DeliveryCallback, error: Error): void {
+function failSoon(callback: Settlement, error: Error): void {
   queueMicrotask(() => deliver(callback, error, null));
 }
 
 /**
- * send()'s promise and the callback that settles it, made outside send() on purpose: a closure keeps its
- * enclosing scopes alive, and one made inside send() would hold the caller's record object (its key and value
- * strings too) until the broker acknowledged it, on top of the bytes prepared from them. The callback is made
- * here, not inside the executor, so it keeps one scope (resolve and reject) alive per record rather than two.
+ * send()'s promise and what settles it, made outside send() on purpose: a closure keeps its enclosing scopes
+ * alive, and one made inside send() would hold the caller's record object (its key and value strings too)
+ * until the broker acknowledged it, on top of the bytes prepared from them. The record keeps only the
+ * promise's own resolve and reject, in one object (a callback closing over them cost 61 bytes more).
  */
-function deliveryPromise(): [Promise<RecordMetadata>, DeliveryCallback] {
-  let resolve!: (metadata: RecordMetadata) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<RecordMetadata>((res, rej) => {
-    resolve = res;
-    reject = rej;
+function deliveryPromise(): [Promise<RecordMetadata>, PromiseSettlement] {
+  let settlement!: PromiseSettlement;
+  const promise = new Promise<RecordMetadata>((resolve, reject) => {
+    settlement = { resolve, reject };
   });
-  const callback: DeliveryCallback = (error, metadata) => {
-    if (error !== null) reject(error);
-    else resolve(metadata!);
-  };
-  return [promise, callback];
+  return [promise, settlement];
 }
