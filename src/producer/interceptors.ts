@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { ProducerInterceptor, ResolvedProducerConfig } from './config.js';
-import type { DeliveryCallback } from './producer-batch.js';
+import { type Settlement, settle } from './producer-batch.js';
 import type { ProducerRecord } from './record-input.js';
 
 // Java's producer interceptors (interceptor.classes): user code that sees every record before it is
@@ -52,7 +52,7 @@ export class Interceptors<K, V> {
    * `callback` wrapped so that every interceptor's onAcknowledgement runs first. The wrapper keeps `record`
    * until the outcome is known, so it is made only when an interceptor wants to hear.
    */
-  acknowledging(record: ProducerRecord<K, V>, callback: DeliveryCallback): DeliveryCallback {
+  acknowledging(record: ProducerRecord<K, V>, callback: Settlement): Settlement {
     if (!this.acknowledges) return callback;
     return (error, metadata) => {
       for (const interceptor of this.list) {
@@ -63,7 +63,7 @@ export class Interceptors<K, V> {
           this.report(interceptor, 'onAcknowledgement', failure);
         }
       }
-      callback(error, metadata);
+      settle(callback, error, metadata);
     };
   }
 
