@@ -23,6 +23,8 @@ export interface ReservedRecord {
   topic: string;
   /** Bytes the record may take in bufferMemory: its size alone in a batch plus RECORD_GROWTH_BOUND. */
   reserve: number;
+  /** Who hears the record's outcome: kept on the record while it waits, rather than in one more array. */
+  callback: Settlement;
 }
 
 export interface AdmissionOptions<R> {
@@ -50,7 +52,6 @@ export class Admission<R extends ReservedRecord> {
    */
   private waiting: R[] = [];
   private waitingMetas: TopicMetadata[] = [];
-  private waitingCallbacks: Settlement[] = [];
   /** maxBlockMs deadlines, in join (and so deadline) order. */
   private waitingDeadlines: number[] = [];
   private head = 0;
@@ -102,9 +103,9 @@ export class Admission<R extends ReservedRecord> {
     }
     const now = Date.now();
     if (this.noneWaitingForMemory()) this.waitStartedMs = now;
+    record.callback = callback;
     this.waiting.push(record);
     this.waitingMetas.push(meta);
-    this.waitingCallbacks.push(callback);
     this.waitingDeadlines.push(now + this.options.maxBlockMs);
     // Batches go at once while records wait: lingering would only make them wait longer.
     this.options.accumulator.exhausted = true;
@@ -133,7 +134,7 @@ export class Admission<R extends ReservedRecord> {
 
   /** Fails every record waiting for room (close gave up). */
   failWaiting(error: Error): void {
-    while (this.head < this.waiting.length) deliver(this.waitingCallbacks[this.head++]!, error, null);
+    while (this.head < this.waiting.length) deliver(this.waiting[this.head++]!.callback, error, null);
     this.settleQueue();
   }
 
@@ -154,13 +155,13 @@ export class Admission<R extends ReservedRecord> {
         this.options.append(
           record,
           this.options.topic(record.topic) ?? this.waitingMetas[i]!,
-          this.waitingCallbacks[i]!,
+          record.callback,
         );
       } else if (this.waitingDeadlines[i]! <= now) {
         this.head++;
         this.options.onExhausted?.();
         deliver(
-          this.waitingCallbacks[i]!,
+          record.callback,
           new BufferExhaustedError(
             `No room for a ${record.reserve - RECORD_GROWTH_BOUND}-byte record in bufferMemory (${bufferMemory} bytes, ${accumulator.bufferedBytes} in use) within maxBlockMs (${maxBlockMs} ms): records are produced faster than the brokers take them. Slow down (await producer.waitForRoom() when produce() returns false), or raise bufferMemory or maxBlockMs.`,
           ),
@@ -177,7 +178,6 @@ export class Admission<R extends ReservedRecord> {
       if (this.waiting.length > 0) this.options.onWaited?.(Date.now() - this.waitStartedMs);
       this.waiting = [];
       this.waitingMetas = [];
-      this.waitingCallbacks = [];
       this.waitingDeadlines = [];
       this.head = 0;
       this.options.accumulator.exhausted = false;
@@ -189,7 +189,6 @@ export class Admission<R extends ReservedRecord> {
     if (this.head > 1024 && this.head * 2 > this.waiting.length) {
       this.waiting = this.waiting.slice(this.head);
       this.waitingMetas = this.waitingMetas.slice(this.head);
-      this.waitingCallbacks = this.waitingCallbacks.slice(this.head);
       this.waitingDeadlines = this.waitingDeadlines.slice(this.head);
       this.head = 0;
     }
