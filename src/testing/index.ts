@@ -10,4 +10,10 @@ export {
   type StartKafkaOptions,
   startKafka,
 } from './start-kafka.js';
+export {
+  DEFAULT_KAFKA_IMAGE,
+  type RunningKafkaContainer,
+  type StartKafkaContainerOptions,
+  startKafkaContainer,
+} from './start-kafka-container.js';
 export type { CoordinatorApiName, CoordinatorRequest } from './transaction-coordinator.js';
