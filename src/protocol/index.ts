@@ -13,10 +13,12 @@ export {
 } from './codec-errors.js';
 export * from './end-txn.js';
 export * from './errors.js';
+export * from './fetch.js';
 export * from './finalized-features.js';
 export * from './find-coordinator.js';
 export * from './frame.js';
 export * from './init-producer-id.js';
+export * from './list-offsets.js';
 export {
   createMessageCodec,
   type MessageCodec,

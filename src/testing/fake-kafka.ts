@@ -41,6 +41,12 @@ import type { ApiCodec, Complete } from '../protocol/api.js';
 import { type ApiVersion, ApiVersionsApi, type ApiVersionsResponse } from '../protocol/api-versions.js';
 import { EndTxnApi } from '../protocol/end-txn.js';
 import { KafkaErrorCode, type KafkaErrorName, kafkaErrorEntry } from '../protocol/errors.js';
+import {
+  FetchApi,
+  type FetchPartitionResponse,
+  type FetchRequest,
+  type FetchResponse,
+} from '../protocol/fetch.js';
 import { FindCoordinatorApi } from '../protocol/find-coordinator.js';
 import { decodeRequest, encodeResponse, peekRequestHeader } from '../protocol/frame.js';
 import {
@@ -48,6 +54,11 @@ import {
   type InitProducerIdRequest,
   type InitProducerIdResponse,
 } from '../protocol/init-producer-id.js';
+import {
+  ListOffsetsApi,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
+} from '../protocol/list-offsets.js';
 import {
   MetadataApi,
   type MetadataRequest,
@@ -67,9 +78,7 @@ import { TxnOffsetCommitApi } from '../protocol/txn-offset-commit.js';
 import { uuidToString, ZERO_UUID } from '../protocol/uuid.js';
 import { decodeRecordBatchesSync } from '../records/decode.js';
 import type { CompressionType, DecodedRecord, DecodedRecordBatch } from '../records/types.js';
-import { FetchApi, type FetchPartitionResponse, type FetchRequest, type FetchResponse } from './fetch-api.js';
 import { readFrames } from './frames.js';
-import { ListOffsetsApi, type ListOffsetsRequest, type ListOffsetsResponse } from './list-offsets-api.js';
 import { type FakeSaslMechanism, type FakeSaslOptions, SaslSession, SaslUsers } from './sasl-server.js';
 import { FakeTransactionCoordinator } from './transaction-coordinator.js';
 

@@ -9,16 +9,16 @@ import {
   ApiVersionsApi,
   decodeResponse,
   encodeRequest,
+  FetchApi,
+  ListOffsetsApi,
   MetadataApi,
   ProduceApi,
   SaslAuthenticateApi,
   SaslHandshakeApi,
 } from '../../../src/protocol/index.js';
 import { decodeRecordBatchesSync } from '../../../src/records/index.js';
-import { FetchApi } from '../../../src/testing/fetch-api.js';
 import { readFrames } from '../../../src/testing/frames.js';
 import { FakeKafka } from '../../../src/testing/index.js';
-import { ListOffsetsApi } from '../../../src/testing/list-offsets-api.js';
 
 const open: Array<{ close(): Promise<unknown> }> = [];
 afterEach(async () => {

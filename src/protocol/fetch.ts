@@ -1,19 +1,21 @@
-// Fetch (API key 1), versions 4-11, transcribed from Kafka's FetchRequest.json / FetchResponse.json, for the fake
-// cluster only: the producer never fetches. v4 is the first version whose reader must understand RecordBatch v2,
-// and v11 the last before the flexible encoding (v12) and topic ids (v13), so the fake serves exactly the range it
-// can answer with the batches it stored. librdkafka writes RecordBatch v2 only to brokers that advertise Fetch v4+.
+// Fetch (API key 1), versions 4-11 of Kafka's 4-18, transcribed from Kafka's FetchRequest.json /
+// FetchResponse.json. It exists for the fake cluster (kafka-wire/testing), which serves consumers such as kcat:
+// the producer never fetches. v4 is the first version whose reader must understand RecordBatch v2 (librdkafka
+// writes RecordBatch v2 only to brokers that advertise Fetch v4+), and v11 the last before the flexible encoding
+// (v12) and topic ids in place of names (v13), so the fake serves exactly the range it can answer with the
+// batches it stored.
 
-import { type ApiCodec, defineApi } from '../protocol/api.js';
-import type { MessageSpec } from '../protocol/schema.js';
+import { type ApiCodec, defineApi } from './api.js';
+import type { MessageSpec } from './schema.js';
 
-const FETCH_REQUEST_SPEC = {
+export const FETCH_REQUEST_SPEC = {
   apiKey: 1,
   type: 'request',
   name: 'FetchRequest',
-  validVersions: '4-11',
-  flexibleVersions: 'none',
+  validVersions: '4-18',
+  flexibleVersions: '12+',
   fields: [
-    { name: 'ReplicaId', type: 'int32', versions: '0+' },
+    { name: 'ReplicaId', type: 'int32', versions: '0-14', default: '-1' },
     { name: 'MaxWaitMs', type: 'int32', versions: '0+' },
     { name: 'MinBytes', type: 'int32', versions: '0+' },
     { name: 'MaxBytes', type: 'int32', versions: '3+', default: '0x7fffffff' },
@@ -25,7 +27,7 @@ const FETCH_REQUEST_SPEC = {
       type: '[]FetchTopic',
       versions: '0+',
       fields: [
-        { name: 'Topic', type: 'string', versions: '0+' },
+        { name: 'Topic', type: 'string', versions: '0-12' },
         {
           name: 'Partitions',
           type: '[]FetchPartition',
@@ -45,7 +47,7 @@ const FETCH_REQUEST_SPEC = {
       type: '[]ForgottenTopic',
       versions: '7+',
       fields: [
-        { name: 'Topic', type: 'string', versions: '7+' },
+        { name: 'Topic', type: 'string', versions: '7-12' },
         { name: 'Partitions', type: '[]int32', versions: '7+' },
       ],
     },
@@ -53,22 +55,22 @@ const FETCH_REQUEST_SPEC = {
   ],
 } as const satisfies MessageSpec;
 
-const FETCH_RESPONSE_SPEC = {
+export const FETCH_RESPONSE_SPEC = {
   apiKey: 1,
   type: 'response',
   name: 'FetchResponse',
-  validVersions: '4-11',
-  flexibleVersions: 'none',
+  validVersions: '4-18',
+  flexibleVersions: '12+',
   fields: [
-    { name: 'ThrottleTimeMs', type: 'int32', versions: '1+', default: '0' },
-    { name: 'ErrorCode', type: 'int16', versions: '7+', default: '0' },
+    { name: 'ThrottleTimeMs', type: 'int32', versions: '1+' },
+    { name: 'ErrorCode', type: 'int16', versions: '7+' },
     { name: 'SessionId', type: 'int32', versions: '7+', default: '0' },
     {
       name: 'Responses',
       type: '[]FetchableTopicResponse',
       versions: '0+',
       fields: [
-        { name: 'Topic', type: 'string', versions: '0+' },
+        { name: 'Topic', type: 'string', versions: '0-12' },
         {
           name: 'Partitions',
           type: '[]PartitionData',
@@ -119,8 +121,8 @@ export interface ForgottenTopic {
 }
 
 export interface FetchRequest {
-  /** -1 for a consumer. */
-  replicaId: number;
+  /** -1 (the default) for a consumer; v15+ moved it into ReplicaState. */
+  replicaId?: number;
   maxWaitMs: number;
   minBytes: number;
   maxBytes?: number;
@@ -158,7 +160,7 @@ export interface FetchTopicResponse {
 }
 
 export interface FetchResponse {
-  throttleTimeMs?: number;
+  throttleTimeMs: number;
   errorCode?: number;
   sessionId?: number;
   responses: FetchTopicResponse[];

@@ -1,19 +1,20 @@
-// ListOffsets (API key 2), versions 1-5, transcribed from Kafka's ListOffsetsRequest.json / ListOffsetsResponse.json,
-// for the fake cluster only: consumers use it to turn "earliest" / "latest" / a timestamp into an offset. v1 is the
-// first with one offset per partition (v0 returned lists), v5 the last before the flexible encoding (v6).
+// ListOffsets (API key 2), versions 1-5 of Kafka's 1-11, transcribed from Kafka's ListOffsetsRequest.json /
+// ListOffsetsResponse.json. It exists for the fake cluster (kafka-wire/testing): consumers use it to turn
+// "earliest" / "latest" / a timestamp into an offset; the producer never asks. v1 is the first with one offset
+// per partition (v0 returned lists), v5 the last before the flexible encoding (v6).
 
-import { type ApiCodec, defineApi } from '../protocol/api.js';
-import type { MessageSpec } from '../protocol/schema.js';
+import { type ApiCodec, defineApi } from './api.js';
+import type { MessageSpec } from './schema.js';
 
-const LIST_OFFSETS_REQUEST_SPEC = {
+export const LIST_OFFSETS_REQUEST_SPEC = {
   apiKey: 2,
   type: 'request',
   name: 'ListOffsetsRequest',
-  validVersions: '1-5',
-  flexibleVersions: 'none',
+  validVersions: '1-11',
+  flexibleVersions: '6+',
   fields: [
     { name: 'ReplicaId', type: 'int32', versions: '0+' },
-    { name: 'IsolationLevel', type: 'int8', versions: '2+', default: '0' },
+    { name: 'IsolationLevel', type: 'int8', versions: '2+' },
     {
       name: 'Topics',
       type: '[]ListOffsetsTopic',
@@ -35,14 +36,14 @@ const LIST_OFFSETS_REQUEST_SPEC = {
   ],
 } as const satisfies MessageSpec;
 
-const LIST_OFFSETS_RESPONSE_SPEC = {
+export const LIST_OFFSETS_RESPONSE_SPEC = {
   apiKey: 2,
   type: 'response',
   name: 'ListOffsetsResponse',
-  validVersions: '1-5',
-  flexibleVersions: 'none',
+  validVersions: '1-11',
+  flexibleVersions: '6+',
   fields: [
-    { name: 'ThrottleTimeMs', type: 'int32', versions: '2+', default: '0' },
+    { name: 'ThrottleTimeMs', type: 'int32', versions: '2+' },
     {
       name: 'Topics',
       type: '[]ListOffsetsTopicResponse',
