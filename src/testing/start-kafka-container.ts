@@ -54,16 +54,28 @@ export interface TestcontainersKafkaModule {
 
 const PACKAGE = '@testcontainers/kafka';
 
+function notInstalled(cause: unknown): StartKafkaError {
+  return new StartKafkaError(
+    `startKafkaContainer needs ${PACKAGE}, which is not installed: run \`npm install --save-dev ${PACKAGE}\` ` +
+      '(it needs a Docker engine too), or use startKafka(), which needs only Java 17+.',
+    { cause },
+  );
+}
+
 function loadTestcontainersKafka(): Promise<TestcontainersKafkaModule> {
   return loadOptionalPackage<TestcontainersKafkaModule & { default?: TestcontainersKafkaModule }>(
     PACKAGE,
-    (cause) =>
-      new StartKafkaError(
-        `startKafkaContainer needs ${PACKAGE}, which is not installed: run \`npm install --save-dev ${PACKAGE}\` ` +
-          '(it needs a Docker engine too), or use startKafka(), which needs only Java 17+.',
-        { cause },
-      ),
-  ).then((module) => (module.KafkaContainer ? module : (module.default ?? module)));
+    notInstalled,
+  ).then(
+    (module) => (module.KafkaContainer ? module : (module.default ?? module)),
+    (error: unknown) => {
+      // Vite's module runner (vitest, when it transforms kafka-wire's code instead of leaving it to Node)
+      // reports a missing package as a plain Error, without Node's ERR_MODULE_NOT_FOUND code.
+      if (!(error instanceof StartKafkaError) && /could not resolve/i.test(String((error as Error).message)))
+        throw notInstalled(error);
+      throw error;
+    },
+  );
 }
 
 /**
