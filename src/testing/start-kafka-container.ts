@@ -71,9 +71,15 @@ function loadTestcontainersKafka(): Promise<TestcontainersKafkaModule> {
     (error: unknown) => {
       // Vite's module runner (vitest, when it transforms kafka-wire's code instead of leaving it to Node)
       // reports a missing package as a plain Error, without Node's ERR_MODULE_NOT_FOUND code.
-      if (!(error instanceof StartKafkaError) && /could not resolve/i.test(String((error as Error).message)))
-        throw notInstalled(error);
-      throw error;
+      if (error instanceof StartKafkaError) throw error;
+      const message = String((error as Error).message);
+      if (/could not resolve/i.test(message)) throw notInstalled(error);
+      // testcontainers 12 declares Node 22.22+; on Node 20 its HTTP client (undici 8) fails while loading.
+      throw new StartKafkaError(
+        `startKafkaContainer: ${PACKAGE} is installed but failed to load on Node ${process.version} ` +
+          `(${message}); testcontainers 12 needs Node 22.22 or newer. Use a newer Node, or startKafka().`,
+        { cause: error },
+      );
     },
   );
 }
