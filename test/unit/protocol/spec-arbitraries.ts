@@ -11,10 +11,12 @@ import {
   type ApiCodec,
   ApiVersionsApi,
   EndTxnApi,
+  FetchApi,
   type FieldSpec,
   FindCoordinatorApi,
   InitProducerIdApi,
   inVersions,
+  ListOffsetsApi,
   MetadataApi,
   ProduceApi,
   parseVersions,
@@ -37,6 +39,8 @@ export const ALL_APIS: readonly AnyApi[] = [
   AddOffsetsToTxnApi,
   TxnOffsetCommitApi,
   EndTxnApi,
+  FetchApi,
+  ListOffsetsApi,
 ];
 
 export function versionsOf(api: AnyApi): number[] {
