@@ -1,5 +1,6 @@
 // Our message specs are transcriptions of Kafka's JSON message specs (kafka-specs/ holds unmodified copies
-// from apache/kafka trunk 3e3f0c43, clients/src/main/resources/common/message/). This test reads Kafka's
+// from apache/kafka trunk 3e3f0c43, clients/src/main/resources/common/message/; Fetch* and ListOffsets* from
+// the kafka-clients 4.4.0 jar, whose copies of the other specs match trunk's). This test reads Kafka's
 // files and checks every wire-relevant key of every field our versions can see, so a typo in a version
 // range, a missed nullable version or a wrong tag fails here rather than on a broker.
 
