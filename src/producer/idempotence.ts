@@ -3,6 +3,7 @@ import { type Logger, SILENT_LOGGER } from '../logger.js';
 import type { ExponentialBackoff } from '../net/backoff.js';
 import { AuthenticationError } from '../net/errors.js';
 import { AuthorizationError, KafkaErrorCode } from '../protocol/errors.js';
+import { MAX_PRODUCER_EPOCH } from '../protocol/int-limits.js';
 import { incrementSequence } from '../records/index.js';
 import type { RecordAccumulator } from './accumulator.js';
 import type { ProducerBatch } from './producer-batch.js';
@@ -23,8 +24,6 @@ import type { ProducerBatch } from './producer-batch.js';
 //     partition moves to the new epoch (from sequence 0) only once nothing of it is outstanding, as in Java.
 //
 // @locality: event loop.
-
-const MAX_EPOCH = 32767;
 
 interface PartitionSequences {
   /** The producer id and epoch these sequences count under. */
@@ -130,7 +129,7 @@ export class IdempotenceState {
    */
   bumpEpoch(): Set<string> | null {
     const identity = this.identity;
-    if (identity === null || identity.producerEpoch >= MAX_EPOCH) {
+    if (identity === null || identity.producerEpoch >= MAX_PRODUCER_EPOCH) {
       this.identity = null;
       this.partitions.clear();
       this.bumpRequested = false;

@@ -8,7 +8,7 @@
 //                                              and recompute the CRC (Java stamps at drain time, and a
 //                                              retry after an epoch bump stamps again).
 
-import { INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN } from '../protocol/int-limits.js';
+import { INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, MAX_PRODUCER_EPOCH } from '../protocol/int-limits.js';
 import { varintSize } from '../protocol/varint.js';
 import {
   CODEC_IDS,
@@ -85,7 +85,7 @@ function checkInt64(value: bigint, name: string): bigint {
 
 function checkProducerState(state: ProducerState): void {
   checkInt64(state.producerId, 'producerId');
-  checkInt(state.producerEpoch, -1, 32767, 'producerEpoch');
+  checkInt(state.producerEpoch, -1, MAX_PRODUCER_EPOCH, 'producerEpoch');
   checkInt(state.baseSequence, -1, INT32_MAX, 'baseSequence');
 }
 

@@ -54,6 +54,7 @@ import {
   type InitProducerIdRequest,
   type InitProducerIdResponse,
 } from '../protocol/init-producer-id.js';
+import { INT32_MAX, MAX_PRODUCER_EPOCH } from '../protocol/int-limits.js';
 import {
   ListOffsetsApi,
   type ListOffsetsRequest,
@@ -419,12 +420,6 @@ interface BrokerState {
 }
 
 const HOST = '127.0.0.1';
-const API_VERSIONS = 18;
-const METADATA = 3;
-const PRODUCE = 0;
-const INIT_PRODUCER_ID = 22;
-const INT32_MAX = 2147483647;
-const MAX_EPOCH = 32767;
 /** Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN. */
 const BATCHES_RETAINED = 5;
 
@@ -994,12 +989,12 @@ export class FakeKafka {
         // A request the fake cannot decode is refused (the connection closed) when its turn comes.
       }
     }
-    if (header.apiKey === METADATA && logged.body !== undefined)
+    if (header.apiKey === MetadataApi.apiKey && logged.body !== undefined)
       logged.metadata = logged.body as Complete<MetadataRequest>;
-    if (header.apiKey === INIT_PRODUCER_ID && logged.body !== undefined) {
+    if (header.apiKey === InitProducerIdApi.apiKey && logged.body !== undefined) {
       logged.initProducerId = logged.body as Complete<InitProducerIdRequest>;
     }
-    if (header.apiKey === PRODUCE && logged.body !== undefined) {
+    if (header.apiKey === ProduceApi.apiKey && logged.body !== undefined) {
       const request = logged.body as Complete<ProduceRequest>;
       logged.produce = {
         acks: request.acks,
@@ -1053,7 +1048,7 @@ export class FakeKafka {
     const session = this.sessionOf(socket);
     if (session === undefined || socket.destroyed) return false;
     const kind =
-      logged.apiKey === API_VERSIONS ||
+      logged.apiKey === ApiVersionsApi.apiKey ||
       logged.apiKey === SaslHandshakeApi.apiKey ||
       logged.apiKey === SaslAuthenticateApi.apiKey
         ? (logged.api as 'ApiVersions' | 'SaslHandshake' | 'SaslAuthenticate')
@@ -1079,7 +1074,7 @@ export class FakeKafka {
     }
     // ApiVersions is answered at any version (an unknown one with UNSUPPORTED_VERSION and its range, as Kafka
     // does); anything else the fake does not decode closes the connection.
-    if (logged.body === undefined && logged.apiKey !== API_VERSIONS) {
+    if (logged.body === undefined && logged.apiKey !== ApiVersionsApi.apiKey) {
       logged.outcome = 'refused';
       socket.destroy();
       this.notify();
@@ -1200,11 +1195,11 @@ export class FakeKafka {
   ): Uint8Array | undefined {
     const { version, correlationId } = logged;
     switch (logged.apiKey) {
-      case API_VERSIONS:
+      case ApiVersionsApi.apiKey:
         return this.apiVersions(logged, forced);
-      case METADATA:
+      case MetadataApi.apiKey:
         return encodeResponse(MetadataApi, version, correlationId, this.metadata(logged, forced));
-      case INIT_PRODUCER_ID:
+      case InitProducerIdApi.apiKey:
         return encodeResponse(
           InitProducerIdApi,
           version,
@@ -1213,7 +1208,7 @@ export class FakeKafka {
             ? this.initProducerId(logged)
             : { throttleTimeMs: 0, errorCode: forced, producerId: -1n, producerEpoch: -1 },
         );
-      case PRODUCE: {
+      case ProduceApi.apiKey: {
         const response = this.produce(broker, logged, forced);
         return logged.produce!.acks === 0
           ? undefined
@@ -1274,12 +1269,12 @@ export class FakeKafka {
     const override = this.apiVersionsOverride;
     if (override === undefined) return own;
     const chosen = typeof override === 'function' ? override(own.map((a) => ({ ...a }))) : override;
-    return [...chosen.filter((a) => a.apiKey !== API_VERSIONS), this.apiVersionsRange()];
+    return [...chosen.filter((a) => a.apiKey !== ApiVersionsApi.apiKey), this.apiVersionsRange()];
   }
 
   private apiVersionsRange(): ApiVersion {
     return {
-      apiKey: API_VERSIONS,
+      apiKey: ApiVersionsApi.apiKey,
       minVersion: 0,
       maxVersion: Math.min(this.options.apiVersionsMax, ApiVersionsApi.maxVersion),
     };
@@ -1359,7 +1354,7 @@ export class FakeKafka {
           producerEpoch: -1,
         };
       }
-      if (current < MAX_EPOCH) {
+      if (current < MAX_PRODUCER_EPOCH) {
         this.producerIds.set(request.producerId, current + 1);
         return {
           throttleTimeMs: 0,
