@@ -89,6 +89,33 @@ export function encodeRequest<Req>(
   header: RequestHeaderFields,
   request: Req,
 ): Uint8Array {
+  return writeRequest(api, version, header, request, Writer.allocate).buf;
+}
+
+/**
+ * The bytes of encodeRequest as a write vector: `bytes` and `records` fields of at least `referenceFrom` bytes are
+ * segments of their own, the caller's arrays themselves (not copied: they must stay unmodified until the
+ * request is written), and the rest is copied into small segments between them. The first segment holds at
+ * least the size prefix and the fixed header (through the correlation id, which may be patched in place there).
+ * Concatenated, the segments are exactly encodeRequest's buffer.
+ */
+export function encodeRequestSegments<Req>(
+  api: ApiCodec<Req, unknown>,
+  version: number,
+  header: RequestHeaderFields,
+  request: Req,
+  referenceFrom: number,
+): Uint8Array[] {
+  return writeRequest(api, version, header, request, (size) => Writer.vector(size, referenceFrom)).segments();
+}
+
+function writeRequest<Req>(
+  api: ApiCodec<Req, unknown>,
+  version: number,
+  header: RequestHeaderFields,
+  request: Req,
+  writerFor: (size: number) => Writer,
+): Writer {
   const bodySize = api.request.size(version, request);
   checkCorrelationId(api, version, 'request header', header.correlationId);
   const clientId = header.clientId;
@@ -98,7 +125,7 @@ export function encodeRequest<Req>(
   const frameSize = headerSize + bodySize;
   checkFrameSize(api, version, 'request', frameSize);
 
-  const w = Writer.allocate(4 + frameSize);
+  const w = writerFor(4 + frameSize);
   w.int32(frameSize);
   w.int16(api.apiKey);
   w.int16(version);
@@ -111,9 +138,9 @@ export function encodeRequest<Req>(
   }
   if (flexibleHeader) w.uvarint(0);
   api.request.write(w, version, request);
-  if (w.pos !== 4 + frameSize)
-    throw new Error(`${api.name} v${version} request: wrote ${w.pos}, sized ${4 + frameSize}`);
-  return w.buf;
+  if (w.length !== 4 + frameSize)
+    throw new Error(`${api.name} v${version} request: wrote ${w.length}, sized ${4 + frameSize}`);
+  return w;
 }
 
 /** Encodes size prefix + response header + body (for fake brokers and tests). */
