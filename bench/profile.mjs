@@ -11,10 +11,12 @@
 //   send-all  what most users write: default options, send() per record and one Promise.all over 300,000
 //             keyed 100-byte records (string keys key-0..key-999).
 // Each (build, workload, round) runs in a fresh Node process (no JIT state shared between builds): it creates
-// a fresh topic, connects, runs the same workload once un-profiled as a warm-up (a fifth of the records, so the
-// connection, metadata, producer id and JIT are settled), then profiles one full run through the inspector's
-// Profiler (node:inspector), from the first record handed over to the last acknowledgement. The profile is
-// written to --out as <commit>-<workload>-<round>.cpuprofile (open it in Chrome DevTools or speedscope).
+// a fresh topic, connects, runs the workload on a fifth of the records as a warm-up (connection, metadata,
+// producer id and JIT settled), then one full run un-profiled (records/s and CPU-s per 1M reported come from
+// it, so the sampler's own cost is not in them), then one full run profiled through the inspector's Profiler
+// (node:inspector), from the first record handed over to the last acknowledgement. The profile is written to
+// --out as <commit>-<workload>-<round>.cpuprofile (open it in Chrome DevTools or speedscope), its run's
+// measurements beside it in <same>.cpuprofile.json.
 //
 // --ref builds that commit apart from the working tree (bench/build-ref.mjs, as bench/compare.mjs --ref);
 // --lib takes a built dist/ folder (default: this checkout's dist/, `npm run build` first). Without --bootstrap
@@ -24,8 +26,10 @@
 // into buckets by source file and function name (BUCKETS below; the first rule that matches wins), printed as
 // % of non-idle time (the machine is shared, so wall-clock shares are not comparable between runs) and the
 // process's CPU seconds (user + system, process.cpuUsage over the profiled run, all threads) per 1M records.
-// Rounds of one build and workload are added up before the percentages are taken. `--json` prints the
-// summaries as JSON instead of Markdown tables.
+// Rounds of one build and workload are added up before the percentages are taken; CPU-s per 1M is their
+// median. With several builds, a last table puts them side by side. `--json` prints the summaries as JSON.
+// V8 charges a function inlined by the optimiser to the function it was inlined into: read a bucket as "time
+// in these functions and what they inlined".
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -155,7 +159,7 @@ async function main() {
   const results = [];
   try {
     for (const workload of workloads) {
-      const runs = builds.map((build) => ({ build, workload, profiles: [], stats: [] }));
+      const runs = builds.map((build) => ({ build, workload, files: [], loads: [] }));
       // Builds alternate within a round, so a neighbour's burst of CPU does not fall on one build only.
       for (let round = 1; round <= rounds; round++) {
         for (const run of runs) {
@@ -175,8 +179,8 @@ async function main() {
               `bench/profile: ${workload} with ${run.build.label} failed (exit ${childRun.status})`,
             );
           const stats = JSON.parse(childRun.stdout.trim().split('\n').at(-1));
-          run.stats.push({ ...stats, load });
-          run.profiles.push(JSON.parse(readFileSync(file, 'utf8')));
+          run.files.push(file);
+          run.loads.push(load);
           process.stderr.write(
             `profile: ${workload} round ${round} ${run.build.label}: ${stats.recordsPerS} records/s, ` +
               `${stats.cpuSPer1M} CPU-s per 1M, load ${load}, ${file}\n`,
@@ -184,14 +188,9 @@ async function main() {
         }
       }
       for (const run of runs) {
-        const records = run.stats.reduce((sum, s) => sum + s.records, 0);
-        const cpuSeconds = run.stats.reduce((sum, s) => sum + s.cpuSeconds, 0);
         results.push({
-          label: `${workload}: ${run.build.label}`,
-          summary: summarize(run.profiles),
-          cpuSPer1M: (cpuSeconds * 1e6) / records,
-          recordsPerS: median(run.stats.map((s) => s.recordsPerS)),
-          load: run.stats.map((s) => s.load).join(', '),
+          ...resultOf(`${workload}: ${run.build.label}`, run.files),
+          load: run.loads.join(', '),
         });
       }
     }
@@ -203,6 +202,32 @@ async function main() {
 
 function median(list) {
   return [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+}
+
+/**
+ * The summary of some profiles of one build and workload, with the measurements of their runs (medians over
+ * the sidecar <profile>.json files the child wrote, where they exist).
+ */
+function resultOf(label, files) {
+  const summary = summarize(files.map((file) => JSON.parse(readFileSync(file, 'utf8'))));
+  const stats = files.flatMap((file) => {
+    try {
+      return [JSON.parse(readFileSync(`${file}.json`, 'utf8'))];
+    } catch {
+      return [];
+    }
+  });
+  if (stats.length === 0) return { label, summary };
+  const cpu = stats.map((s) => s.cpuSPer1M);
+  return {
+    label,
+    summary,
+    rounds: stats.length,
+    cpuSPer1M: median(cpu),
+    cpuSPer1MRange: [Math.min(...cpu), Math.max(...cpu)],
+    profiledCpuSPer1M: median(stats.map((s) => s.profiledCpuSPer1M)),
+    recordsPerS: median(stats.map((s) => s.recordsPerS)),
+  };
 }
 
 // ------------------------------------------------------------------------------------------------- child
@@ -224,29 +249,36 @@ async function child() {
       : (count) => sendAll(producer, topic, value, keyStrings(workload.keys), count);
 
   await runOnce(workload.records / 5);
+  // One full run without the profiler: the CPU per record to report (the sampler's own cost stays out of it).
+  const plain = await measured(() => runOnce(workload.records));
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: Number(args['interval-us']) });
   await session.post('Profiler.start');
-  const cpuBefore = process.cpuUsage();
-  const start = performance.now();
-  await runOnce(workload.records);
-  const seconds = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
+  const profiled = await measured(() => runOnce(workload.records));
   const { profile } = await session.post('Profiler.stop');
   session.disconnect();
   await producer.close();
   writeFileSync(args.out, JSON.stringify(profile));
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  console.log(
-    JSON.stringify({
-      records: workload.records,
-      recordsPerS: Math.round(workload.records / seconds),
-      cpuSeconds,
-      cpuSPer1M: Number(((cpuSeconds * 1e6) / workload.records).toFixed(2)),
-    }),
-  );
+  const stats = {
+    records: workload.records,
+    recordsPerS: Math.round(workload.records / plain.seconds),
+    cpuSeconds: plain.cpuSeconds,
+    cpuSPer1M: Number(((plain.cpuSeconds * 1e6) / workload.records).toFixed(2)),
+    profiledCpuSPer1M: Number(((profiled.cpuSeconds * 1e6) / workload.records).toFixed(2)),
+  };
+  writeFileSync(`${args.out}.json`, `${JSON.stringify(stats)}\n`);
+  console.log(JSON.stringify(stats));
+}
+
+/** Wall-clock seconds and this process's CPU seconds (user + system, every thread) that `work` took. */
+async function measured(work) {
+  const cpuBefore = process.cpuUsage();
+  const start = performance.now();
+  await work();
+  const cpu = process.cpuUsage(cpuBefore);
+  return { seconds: (performance.now() - start) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 /** produce() with a callback, pausing on false: the README's fast path. Resolves once all are acknowledged. */
@@ -375,17 +407,33 @@ function print(results) {
     console.log(`\n### ${result.label}\n`);
     if (result.cpuSPer1M !== undefined) {
       console.log(
-        `${result.cpuSPer1M.toFixed(2)} CPU-s per 1M records, ${result.recordsPerS} records/s (median), ` +
-          `load ${result.load}; main thread busy ${summary.busySeconds.toFixed(2)} s of ` +
-          `${summary.profiledSeconds.toFixed(2)} s profiled (idle ${percent(summary.idleShareOfWall)})\n`,
+        `${result.cpuSPer1M.toFixed(2)} CPU-s per 1M records (median of ${result.rounds}, ` +
+          `${result.cpuSPer1MRange.map((n) => n.toFixed(2)).join('-')}; ${result.profiledCpuSPer1M.toFixed(2)} ` +
+          `while profiled), ${result.recordsPerS} records/s (median)${result.load ? `, load ${result.load}` : ''}`,
       );
     }
+    console.log(
+      `main thread busy ${summary.busySeconds.toFixed(2)} s of ${summary.profiledSeconds.toFixed(2)} s ` +
+        `profiled (idle ${percent(summary.idleShareOfWall)})\n`,
+    );
     console.log('| bucket | % of non-idle |\n| --- | ---: |');
     for (const row of summary.buckets) console.log(`| ${row.bucket} | ${percent(row.percent)} |`);
     console.log('\n| function | where | bucket | % of non-idle |\n| --- | --- | --- | ---: |');
     for (const row of summary.top)
       console.log(`| ${row.function} | ${row.where} | ${row.bucket} | ${percent(row.percent)} |`);
   }
+  if (results.length < 2) return;
+  // Side by side: the before/after table.
+  console.log(`\n### All runs, % of non-idle time\n`);
+  console.log(`| bucket | ${results.map((r) => r.label).join(' | ')} |`);
+  console.log(`| --- |${' ---: |'.repeat(results.length)}`);
+  for (const [i, row] of results[0].summary.buckets.entries()) {
+    console.log(
+      `| ${row.bucket} | ${results.map((r) => percent(r.summary.buckets[i].percent)).join(' | ')} |`,
+    );
+  }
+  const cpu = (r) => (r.cpuSPer1M === undefined ? '' : r.cpuSPer1M.toFixed(2));
+  console.log(`| **CPU-s per 1M records** | ${results.map(cpu).join(' | ')} |`);
 }
 
 // Dispatch last: the functions above use module-level constants that must be initialised first.
@@ -394,6 +442,5 @@ else if (args.child) await child();
 else if (args.summarize) {
   if (positionals.length === 0)
     throw new Error('bench/profile: --summarize needs one or more .cpuprofile files');
-  const summary = summarize(positionals.map((file) => JSON.parse(readFileSync(file, 'utf8'))));
-  print([{ label: positionals.map((file) => basename(file)).join(', '), summary }]);
+  print([resultOf(positionals.map((file) => basename(file)).join(', '), positionals)]);
 } else await main();
