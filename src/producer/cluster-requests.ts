@@ -2,6 +2,7 @@ import type { BrokerAddress, ConnectionPool } from '../net/pool.js';
 import { kafkaErrorFor } from '../protocol/errors.js';
 import { finalizedFeatureLevel, TRANSACTION_VERSION_FEATURE } from '../protocol/finalized-features.js';
 import { InitProducerIdApi } from '../protocol/init-producer-id.js';
+import { INT32_MAX } from '../protocol/int-limits.js';
 import { MetadataApi } from '../protocol/metadata.js';
 import type { BrokerChannel } from './coordinator.js';
 import type { ProducerIdAndEpoch } from './idempotence.js';
@@ -12,7 +13,7 @@ import type { MetadataSnapshot } from './metadata.js';
 // coordinators.
 
 /** Without a transaction there is no transaction timeout; Java's idempotent producer sends Integer.MAX_VALUE. */
-const NO_TRANSACTION_TIMEOUT_MS = 2147483647;
+const NO_TRANSACTION_TIMEOUT_MS = INT32_MAX;
 
 /** One Metadata request for `topics`; the pool learns the brokers it lists. */
 export async function requestMetadata(

@@ -4,6 +4,7 @@ import { SaslConfigError } from '../net/sasl/config-error.js';
 import type { SaslMechanism } from '../net/sasl/mechanism.js';
 import { resolveSaslMechanism, type SaslOption } from '../net/sasl/options.js';
 import type { TopicPartitionsView } from '../partition/types.js';
+import { INT32_MAX } from '../protocol/int-limits.js';
 import type { CompressionType } from '../records/types.js';
 import type { Serializer } from '../serializers/types.js';
 import { ProducerConfigError } from './errors.js';
@@ -220,8 +221,6 @@ export interface ResolvedProducerConfig {
 }
 
 let clientIdCounter = 0;
-
-const INT32_MAX = 2147483647;
 
 const LEVEL_RANGES: Record<CompressionType, [number, number] | null> = {
   none: null,

@@ -5,7 +5,7 @@
 
 import type { EncodeProblem } from './codec-errors.js';
 import { KafkaDecodeError } from './codec-errors.js';
-import { INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN } from './int-limits.js';
+import { INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN } from './int-limits.js';
 import type { Reader } from './reader.js';
 import { isUuidString } from './uuid.js';
 import { uvarintSize } from './varint.js';
@@ -82,8 +82,8 @@ export const INT8 = intCodec(
 export const INT16 = intCodec(
   'int16',
   2,
-  -0x8000,
-  0x7fff,
+  INT16_MIN,
+  INT16_MAX,
   (w, v) => w.int16(v),
   (r) => r.int16(),
 );
@@ -147,7 +147,7 @@ export const UUID: Codec = {
 };
 
 // Java refuses strings longer than Short.MAX_VALUE bytes in both encodings.
-const MAX_STRING_BYTES = 0x7fff;
+const MAX_STRING_BYTES = INT16_MAX;
 // In 'u' mode a valid surrogate pair is one code point, so this matches lone surrogates only. Java would
 // write those as '?' and Node as U+FFFD; neither is what the caller meant, so we refuse them.
 const LONE_SURROGATE = /\p{Cs}/u;

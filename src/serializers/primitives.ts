@@ -1,3 +1,4 @@
+import { INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN } from '../protocol/int-limits.js';
 import {
   describeValue,
   type SerializationContext,
@@ -32,7 +33,7 @@ export const stringSerializer: SyncSerializer<string> = {
 export const integerSerializer: SyncSerializer<number> = {
   serialize(data, context) {
     if (data === null || data === undefined) return null;
-    checkInteger('integerSerializer', data, -2147483648, 2147483647, 'an int32', context);
+    checkInteger('integerSerializer', data, INT32_MIN, INT32_MAX, 'an int32', context);
     const out = Buffer.allocUnsafe(4);
     out.writeInt32BE(data, 0);
     return out;
@@ -43,7 +44,7 @@ export const integerSerializer: SyncSerializer<number> = {
 export const shortSerializer: SyncSerializer<number> = {
   serialize(data, context) {
     if (data === null || data === undefined) return null;
-    checkInteger('shortSerializer', data, -32768, 32767, 'an int16', context);
+    checkInteger('shortSerializer', data, INT16_MIN, INT16_MAX, 'an int16', context);
     const out = Buffer.allocUnsafe(2);
     out.writeInt16BE(data, 0);
     return out;

@@ -9,6 +9,7 @@
 // server that cannot compute it does not know the password and is not trusted.
 
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { INT32_MAX } from '../../protocol/int-limits.js';
 import { AuthenticationError } from '../errors.js';
 import { requireString } from './config-error.js';
 import type { SaslAuthenticationContext, SaslMechanism } from './mechanism.js';
@@ -89,7 +90,7 @@ export class ScramMechanism implements SaslMechanism {
       throw fail(`the broker's nonce does not extend the client's, so the exchange cannot be trusted.`);
     }
     const iterations = /^[1-9][0-9]{0,9}$/.test(iterationsText) ? Number(iterationsText) : Number.NaN;
-    if (!(iterations >= SCRAM_MIN_ITERATIONS) || iterations > 0x7fffffff) {
+    if (!(iterations >= SCRAM_MIN_ITERATIONS) || iterations > INT32_MAX) {
       throw fail(
         `the broker asks for ${iterationsText} PBKDF2 iterations; Kafka requires at least ${SCRAM_MIN_ITERATIONS}. Check the broker's SCRAM credentials (kafka-configs --alter --add-config '${this.name}=[iterations=8192,...]').`,
       );
