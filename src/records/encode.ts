@@ -89,7 +89,8 @@ function checkProducerState(state: ProducerState): void {
   checkInt(state.baseSequence, -1, INT32_MAX, 'baseSequence');
 }
 
-interface HeaderFields {
+/** A batch's header fields, checked (shared with batch-builder.ts). */
+export interface HeaderFields {
   baseOffset: bigint;
   partitionLeaderEpoch: number;
   attributes: number;
@@ -98,7 +99,7 @@ interface HeaderFields {
   baseSequence: number;
 }
 
-function headerFields(options: RecordBatchOptions, codec: CompressionType): HeaderFields {
+export function headerFields(options: RecordBatchOptions, codec: CompressionType): HeaderFields {
   const timestampType: TimestampType = options.timestampType ?? 'create';
   if (timestampType !== 'create' && timestampType !== 'log-append') {
     throw new RecordBatchEncodeError(
@@ -128,7 +129,7 @@ function headerFields(options: RecordBatchOptions, codec: CompressionType): Head
 }
 
 /** Writes the 61-byte header into buf[0, 61) and the CRC over [21, end). `buf` is the whole batch. */
-function finishBatch(
+export function finishBatch(
   buf: Uint8Array,
   fields: HeaderFields,
   count: number,
@@ -257,7 +258,7 @@ function writeRecordsToScratch(records: RecordInput[], plan: Plan): Uint8Array {
 
 // --- whole batches -------------------------------------------------------------------------------------
 
-function codecOf(batch: RecordBatchOptions): CompressionType {
+export function codecOf(batch: RecordBatchOptions): CompressionType {
   const codec = batch.compression ?? 'none';
   resolveLevel(codec, batch.compressionLevel); // validates both
   return codec;
@@ -318,45 +319,87 @@ export async function encodeRecordBatch(
   options: EncodeOptions = {},
 ): Promise<Uint8Array> {
   const codec = codecOf(batch);
+  if (codec === 'none') return encodeRecordBatchSync(batch);
+  const fields = headerFields(batch, codec);
+  const records = batch.records;
+  const plan = planRecords(records);
   const pool = options.compressionPool;
-  if (pool !== undefined && codec !== 'none' && compressesOnEventLoop(codec)) {
-    const fields = headerFields(batch, codec);
-    const records = batch.records;
-    const plan = planRecords(records);
-    if (pool.accepts(plan.size)) {
-      // Its own buffer, whole, so that it can be transferred to the worker rather than copied.
-      const section = Buffer.allocUnsafeSlow(plan.size);
-      writeRecords(section, 0, records, plan);
-      let out: Uint8Array;
-      try {
-        out = await pool.compress(codec, section, batch.compressionLevel, RECORD_BATCH_OVERHEAD);
-      } catch {
-        // The worker died or the pool closed (or the codec failed, which the loop reports properly):
-        // the section was handed over, so encode again from the records, on the loop.
-        return encodeRecordBatch(batch);
-      }
+  const toWorker = pool !== undefined && compressesOnEventLoop(codec) && pool.accepts(plan.size);
+  // The section must outlive this call (a worker or libuv's thread pool reads it later), so not the shared
+  // scratch; for a worker, its own buffer, whole, so that it is transferred rather than copied.
+  const section =
+    toWorker || !compressesInline(codec, options)
+      ? toWorker
+        ? Buffer.allocUnsafeSlow(plan.size)
+        : Buffer.allocUnsafe(plan.size)
+      : null;
+  if (section === null) {
+    return assemble(
+      compressSync(codec, writeRecordsToScratch(records, plan), batch.compressionLevel),
+      fields,
+      records.length,
+      plan,
+    );
+  }
+  writeRecords(section, 0, records, plan);
+  const out = await compressSection(
+    codec,
+    batch.compressionLevel,
+    section,
+    fields,
+    records.length,
+    plan,
+    options,
+  );
+  // The worker died or the pool closed after the section was handed over: encode again, on the loop.
+  return out ?? encodeRecordBatch(batch);
+}
+
+/** True when `codec` compresses on the event loop right now (no await needed before compressSync). */
+function compressesInline(codec: CompressionType, options: EncodeOptions): boolean {
+  if (codec === 'snappy' || codec === 'lz4') return true;
+  return (
+    options.compressionPool !== undefined && compressesOnEventLoop(codec) && isCompressionCodecReady(codec)
+  );
+}
+
+/**
+ * Compresses a record section into a new header + compressed buffer and finishes that batch: large sections
+ * of the codecs that would run on the event loop go to `options.compressionPool`'s worker (the section is
+ * transferred when it owns its whole ArrayBuffer, copied otherwise); gzip and native zstd run on libuv's
+ * thread pool; lz4, snappy and small sections inline. The section must stay unchanged until this resolves.
+ * Resolves with null only when a worker failed after the section was transferred (it is gone).
+ */
+export async function compressSection(
+  codec: Exclude<CompressionType, 'none'>,
+  level: number | undefined,
+  section: Uint8Array,
+  fields: HeaderFields,
+  count: number,
+  timestamps: { baseTimestamp: bigint; maxTimestamp: bigint },
+  options: EncodeOptions,
+): Promise<Uint8Array | null> {
+  const pool = options.compressionPool;
+  if (pool !== undefined && compressesOnEventLoop(codec) && pool.accepts(section.length)) {
+    try {
+      const out = await pool.compress(codec, section, level, RECORD_BATCH_OVERHEAD);
       if (out.length > INT32_MAX) {
         throw new RecordBatchEncodeError('the compressed records are larger than a batch can hold (2 GiB)');
       }
       const bytes = Buffer.from(out.buffer, out.byteOffset, out.length);
-      finishBatch(bytes, fields, records.length, plan.baseTimestamp, plan.maxTimestamp);
+      finishBatch(bytes, fields, count, timestamps.baseTimestamp, timestamps.maxTimestamp);
       return bytes;
-    }
-    if (codec !== 'zstd' || isCompressionCodecReady(codec)) {
-      const section = writeRecordsToScratch(records, plan);
-      return assemble(compressSync(codec, section, batch.compressionLevel), fields, records.length, plan);
+    } catch (error) {
+      if (error instanceof RecordBatchEncodeError) throw error;
+      // The worker died or the pool closed (or the codec failed, which the loop reports properly).
+      if (section.buffer.byteLength === 0) return null;
     }
   }
-  if (codec === 'none' || codec === 'snappy' || codec === 'lz4') return encodeRecordBatchSync(batch);
+  if (compressesInline(codec, options)) {
+    return assemble(compressSync(codec, section, level), fields, count, timestamps);
+  }
   if (!isCompressionCodecReady(codec)) await loadCompressionCodec(codec);
-  const fields = headerFields(batch, codec);
-  const records = batch.records;
-  const plan = planRecords(records);
-  // The thread pool reads the input after we return: it needs its own buffer, not the shared scratch.
-  const section = Buffer.allocUnsafe(plan.size);
-  writeRecords(section, 0, records, plan);
-  const compressed = await compress(codec, section, batch.compressionLevel);
-  return assemble(compressed, fields, records.length, plan);
+  return assemble(await compress(codec, section, level), fields, count, timestamps);
 }
 
 // --- re-stamping -----------------------------------------------------------------------------------

@@ -4,6 +4,13 @@
 // (encodeRecordBatch, decodeRecordBatches) are the ones to use by default.
 
 export {
+  type AloneBodySize,
+  aloneBodySize,
+  type BatchBufferSource,
+  RecordBatchBuilder,
+  type RecordBatchBuilderOptions,
+} from './batch-builder.js';
+export {
   CODEC_IDS,
   compress,
   compressSync,
