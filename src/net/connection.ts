@@ -16,8 +16,10 @@
 // order they were made (franz-go does the same). A failed re-authentication closes the connection: its held
 // requests fail with a retriable error and the next connection authenticates afresh.
 //
-// Writes: each request is one pre-framed buffer written with one socket.write. Writes issued in the same tick are
-// corked and flushed together on the next tick (one writev syscall for a burst of small requests). When
+// Writes: each request is one pre-framed buffer, or a vector of segments (a Produce request's record batches are
+// written from the caller's memory, not copied into the frame), each written with socket.write. Writes issued in
+// the same tick are corked and flushed together on the next tick (one writev syscall for a burst of requests and
+// for a vector's segments). When
 // socket.write returns false (the kernel and Node's buffer are full), further requests wait in our own queue
 // until 'drain', so memory held for the socket stays bounded by one high-water mark plus what the caller queued.
 
@@ -29,7 +31,13 @@ import type { Logger } from '../logger.js';
 import type { ApiCodec, Complete } from '../protocol/api.js';
 import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/api-versions.js';
 import { KafkaErrorCode } from '../protocol/errors.js';
-import { decodeResponse, encodeRequest, REQUEST_CORRELATION_ID_OFFSET } from '../protocol/frame.js';
+import {
+  decodeResponse,
+  encodeRequest,
+  encodeRequestSegments,
+  REQUEST_CORRELATION_ID_OFFSET,
+  type RequestFrame,
+} from '../protocol/frame.js';
 import type { ApiVersionTable, VersionedApi } from './api-version-table.js';
 import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION, toClientSoftwareField } from './client-software.js';
 import {
@@ -115,6 +123,12 @@ export interface RequestOptions {
   expectResponse?: boolean;
   /** Overrides the connection's requestTimeoutMs for this request. */
   timeoutMs?: number;
+  /**
+   * Writes `bytes` and `records` fields of at least this many bytes from the caller's arrays instead of copying
+   * them into the frame (encodeRequestSegments): they must stay unmodified until the request settles. Default:
+   * one buffer, everything copied.
+   */
+  referenceBytesFrom?: number;
 }
 
 type ConnectionState = 'new' | 'connecting' | 'handshake' | 'ready' | 'closed';
@@ -145,7 +159,7 @@ interface HeldSend {
 }
 
 interface QueuedWrite {
-  readonly frame: Uint8Array;
+  readonly frame: RequestFrame;
   /** Set for requests without a response: settles their promise once the bytes are flushed (or fail). */
   readonly flushed?: Flushable;
 }
@@ -398,16 +412,17 @@ export class Connection {
 
   /**
    * Sends one request frame (as produced by encodeRequest: int32 size, int16 api key, int16 api version, int32
-   * correlation id, ...). The connection writes its own correlation id into bytes 8..11 of `frame`: the caller's
-   * buffer is modified, and must not be passed to send() again until this send has settled (the socket may still
-   * hold it). Resolves with the response frame without its size prefix, starting with the correlation
+   * correlation id, ...), or its segments in order (encodeRequestSegments; the first holds at least those 12
+   * bytes). The connection writes its own correlation id into bytes 8..11 of `frame` (of its first segment): the
+   * caller's buffer is modified, and must not be passed to send() again until this send has settled (the socket
+   * may still hold it); the other segments are only read, until the send settles. Resolves with the response frame without its size prefix, starting with the correlation
    * id, or - with expectResponse false - with undefined once the bytes are flushed to the socket.
    * Rejects with a NetworkError (retriable) subclass if the connection fails first.
    */
-  send(frame: Uint8Array, options: SendOptions & { expectResponse: false }): Promise<undefined>;
-  send(frame: Uint8Array, options?: SendOptions & { expectResponse?: true }): Promise<Uint8Array>;
-  send(frame: Uint8Array, options?: SendOptions): Promise<Uint8Array | undefined>;
-  send(frame: Uint8Array, options: SendOptions = {}): Promise<Uint8Array | undefined> {
+  send(frame: RequestFrame, options: SendOptions & { expectResponse: false }): Promise<undefined>;
+  send(frame: RequestFrame, options?: SendOptions & { expectResponse?: true }): Promise<Uint8Array>;
+  send(frame: RequestFrame, options?: SendOptions): Promise<Uint8Array | undefined>;
+  send(frame: RequestFrame, options: SendOptions = {}): Promise<Uint8Array | undefined> {
     return new Promise((resolve, reject) => {
       if (this.#closeWhenIdle && this.#state !== 'closed') {
         reject(new NetworkError(`connection to ${this.description} is closing; use a new connection`));
@@ -427,12 +442,12 @@ export class Connection {
    * send() past the hold of a re-authentication and past closeWhenIdle(): for the SASL exchange itself, which
    * the held requests (accepted before any closeWhenIdle()) wait for.
    */
-  #sendNow(frame: Uint8Array, options: SendOptions): Promise<Uint8Array | undefined> {
+  #sendNow(frame: RequestFrame, options: SendOptions): Promise<Uint8Array | undefined> {
     return new Promise((resolve, reject) => this.#dispatch(frame, options, resolve, reject));
   }
 
   #dispatch(
-    frame: Uint8Array,
+    frame: RequestFrame,
     options: SendOptions,
     resolve: (response: Uint8Array | undefined) => void,
     reject: (error: Error) => void,
@@ -445,25 +460,27 @@ export class Connection {
       );
       return;
     }
-    if (frame.length < CORRELATION_ID_OFFSET + 4) {
-      reject(new KafkaWireError(`a request frame has at least 12 bytes, got ${frame.length}`));
+    const head = isSegmented(frame) ? frame[0] : frame;
+    if (head === undefined || head.length < CORRELATION_ID_OFFSET + 4) {
+      reject(
+        new KafkaWireError(
+          `a request frame (its first segment) has at least 12 bytes, got ${head?.length ?? 'no segment'}`,
+        ),
+      );
       return;
     }
+    const size = isSegmented(frame) ? totalLength(frame) : head.length;
     const correlationId = this.#nextCorrelationId;
     // Wraps to 0 after 2^31 - 1: ids stay non-negative int32s, and 2^31 requests are never in flight at once.
     this.#nextCorrelationId = (correlationId + 1) & 0x7fffffff;
-    writeInt32BE(frame, CORRELATION_ID_OFFSET, correlationId);
+    writeInt32BE(head, CORRELATION_ID_OFFSET, correlationId);
     // Only built into a message if the request fails: kept as parts, off the hot path.
-    const label: RequestLabel = options.label ?? [
-      readInt16BE(frame, 4),
-      readInt16BE(frame, 6),
-      correlationId,
-    ];
+    const label: RequestLabel = options.label ?? [readInt16BE(head, 4), readInt16BE(head, 6), correlationId];
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     this.#lastActivity = performance.now();
     const nodeId = this.#options.nodeId;
-    this.#options.observer?.requestSent(nodeId ?? -1, frame.length);
-    const trace = active(requestChannel) ? this.#traceRequest(frame, options, correlationId) : undefined;
+    this.#options.observer?.requestSent(nodeId ?? -1, size);
+    const trace = active(requestChannel) ? this.#traceRequest(head, size, options, correlationId) : undefined;
 
     if (options.expectResponse === false) {
       const flushed: Flushable = {
@@ -489,17 +506,17 @@ export class Connection {
   }
 
   /** Publishes a request's start on kafka-wire:request (only called while someone subscribes). */
-  #traceRequest(frame: Uint8Array, options: SendOptions, correlationId: number): RequestContext {
-    const apiKey = readInt16BE(frame, 4);
+  #traceRequest(head: Uint8Array, size: number, options: SendOptions, correlationId: number): RequestContext {
+    const apiKey = readInt16BE(head, 4);
     const trace: RequestContext = {
       api: options.api ?? `api-key-${apiKey}`,
       apiKey,
-      apiVersion: readInt16BE(frame, 6),
+      apiVersion: readInt16BE(head, 6),
       correlationId,
       nodeId: this.#options.nodeId,
       host: this.host,
       port: this.port,
-      size: frame.length,
+      size,
     };
     requestChannel!.start.publish(trace);
     return trace;
@@ -543,10 +560,15 @@ export class Connection {
     api: ApiCodec<Req, Res>,
     request: Req,
     options: RequestOptions,
-    send: (frame: Uint8Array, options: SendOptions) => Promise<Uint8Array | undefined>,
+    send: (frame: RequestFrame, options: SendOptions) => Promise<Uint8Array | undefined>,
   ): Promise<Complete<Res>> {
     const version = options.version ?? this.versionFor(api);
-    const frame = encodeRequest(api, version, { correlationId: 0, clientId: this.clientId }, request);
+    const header = { correlationId: 0, clientId: this.clientId };
+    const referenceFrom = options.referenceBytesFrom;
+    const frame =
+      referenceFrom === undefined
+        ? encodeRequest(api, version, header, request)
+        : encodeRequestSegments(api, version, header, request, referenceFrom);
     const label = `${api.name} v${version}`;
     if (options.expectResponse === false) {
       return (await send(frame, {
@@ -633,11 +655,21 @@ export class Connection {
         if (!socket.destroyed) socket.uncork();
       });
     }
-    const flushed = entry.flushed;
+    const { frame, flushed } = entry;
+    let last: Uint8Array;
+    if (isSegmented(frame)) {
+      // Under the cork, the segments leave in one writev; a stream completes writes in order, so the last
+      // segment's callback says the whole request was flushed.
+      const lastIndex = frame.length - 1;
+      for (let i = 0; i < lastIndex; i++) socket.write(frame[i]!);
+      last = frame[lastIndex]!;
+    } else {
+      last = frame;
+    }
     const ok =
       flushed === undefined
-        ? socket.write(entry.frame)
-        : socket.write(entry.frame, (error) => {
+        ? socket.write(last)
+        : socket.write(last, (error) => {
             // A failed write also surfaces as a socket 'error', which closes the connection and rejects this.
             if (error == null) this.#settleFlushed(flushed);
           });
@@ -882,6 +914,16 @@ export class Connection {
     this.#idleTimer = setTimeout(check, maxIdleMs);
     this.#idleTimer.unref();
   }
+}
+
+function isSegmented(frame: RequestFrame): frame is readonly Uint8Array[] {
+  return Array.isArray(frame);
+}
+
+function totalLength(segments: readonly Uint8Array[]): number {
+  let size = 0;
+  for (const segment of segments) size += segment.length;
+  return size;
 }
 
 function readInt32BE(bytes: Uint8Array, at: number): number {

@@ -19,6 +19,9 @@ import { Writer } from './writer.js';
 /** Offset of the correlation id in a frame produced by encodeRequest (which includes the size prefix). */
 export const REQUEST_CORRELATION_ID_OFFSET = 8;
 
+/** A request frame as one buffer (encodeRequest) or as segments to write in order (encodeRequestSegments). */
+export type RequestFrame = Uint8Array | readonly Uint8Array[];
+
 export interface RequestHeaderFields {
   /** int32, echoed by the broker. */
   correlationId: number;
