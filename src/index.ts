@@ -48,6 +48,7 @@ export {
   ProducerConfigError,
   ProducerFencedError,
   RecordTooLargeError,
+  SendBatchError,
   TopicNotAvailableError,
   TransactionAbortableError,
   TransactionAbortedError,

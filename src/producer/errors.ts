@@ -1,4 +1,5 @@
 import { KafkaWireError } from '../errors.js';
+import type { RecordMetadata } from './producer-batch.js';
 
 // Every error the producer layer raises itself (network and broker errors come from src/net and
 // src/protocol). Each says what happened and what to do about it.
@@ -171,5 +172,34 @@ export class AbortError extends KafkaWireError {
   readonly code = 'ABORT_ERR';
   constructor(message: string, reason: unknown) {
     super(message, { retriable: false, cause: reason });
+  }
+}
+
+/**
+ * Some records of one `sendBatch()` call were not delivered. Nothing is lost: `results[i]` is where record i
+ * was written (undefined if it failed) and `errors[i]` why it failed (undefined if it was delivered), in
+ * input order; `cause` is the error of the first record (by index) that failed. Retriable when every
+ * failure is.
+ */
+export class SendBatchError extends KafkaWireError {
+  override name = 'SendBatchError';
+  constructor(
+    /** How many records of the call failed. */
+    readonly failedCount: number,
+    /** Per input index: where the record was written, when it was delivered. */
+    readonly results: Array<RecordMetadata | undefined>,
+    /** Per input index: why the record failed, when it did. */
+    readonly errors: Array<Error | undefined>,
+    /** Topics of the failed records. */
+    readonly topics: string[],
+    firstError: Error,
+  ) {
+    super(
+      `${failedCount} of ${results.length} record(s) of sendBatch() could not be delivered (topic${topics.length === 1 ? '' : 's'} ${topics.join(', ')}). First error: ${firstError.message} Every record's outcome is in error.results and error.errors by its index: the others were delivered; send the failed ones again if they should still go.`,
+      {
+        retriable: errors.every((e) => e === undefined || (e instanceof KafkaWireError && e.retriable)),
+        cause: firstError,
+      },
+    );
   }
 }

@@ -37,6 +37,7 @@ import {
 import { type ProducerMetric, ProducerMetrics } from './producer-metrics.js';
 import type { KeyValue, ProducerRecord } from './record-input.js';
 import { type PreparedRecord, RecordPreparation } from './record-preparation.js';
+import { sendBatch } from './send-batch.js';
 import { traceSend } from './send-diagnostics.js';
 import { Sender } from './sender.js';
 import {
@@ -69,7 +70,7 @@ export type { SendOptions };
 /** What the callback of `producer.transaction()` may do inside its transaction. */
 export type TransactionScope<K, V> = Pick<
   Producer<K, V>,
-  'send' | 'produce' | 'waitForRoom' | 'sendOffsetsToTransaction'
+  'send' | 'sendBatch' | 'produce' | 'waitForRoom' | 'sendOffsetsToTransaction'
 >;
 
 /**
@@ -401,6 +402,22 @@ export class Producer<K = KeyValue, V = KeyValue> {
       return Promise.reject(error);
     }
     return promise;
+  }
+
+  /**
+   * Sends many records with one promise: exactly what calling `send()` for each in order does (partitioning,
+   * ordering, waiting for metadata or for room in bufferMemory, serializers, interceptors, `options.signal`,
+   * transactions; a bad record fails alone), without a promise per record. Resolves with every record's
+   * metadata, in input order, once all were delivered; otherwise rejects, once every record has its outcome,
+   * with a `SendBatchError` whose `results[i]` and `errors[i]` say what became of record i.
+   *
+   * ```ts
+   * const written = await producer.sendBatch(orders.map((o) => ({ topic: 'orders', key: o.id, value: o.json })));
+   * ```
+   */
+  sendBatch(records: Iterable<ProducerRecord<K, V>>, options?: SendOptions): Promise<RecordMetadata[]> {
+    const signal = options?.signal;
+    return sendBatch(records, (record, settlement) => this.take(record, settlement, signal));
   }
 
   /**
