@@ -7,7 +7,9 @@
 //
 //   npm run build
 //   node bench/held-memory.mjs [--lib dist/index.js] [--keys 1000] [--value-size 100] [--headers 0]
+//                              [--mode send|sendBatch]
 //
+// --mode sendBatch sends the same records as one array through producer.sendBatch() instead.
 // --headers N gives every record N headers: content-type application/json, then header-1.. with unique values.
 //
 // Stages printed (each a fresh process per N):
@@ -28,6 +30,7 @@ const { values: args } = parseArgs({
     keys: { type: 'string', default: '1000' },
     'value-size': { type: 'string', default: '100' },
     headers: { type: 'string', default: '0' },
+    mode: { type: 'string', default: 'send' },
     role: { type: 'string' },
     records: { type: 'string' },
     'buffer-memory': { type: 'string' },
@@ -46,7 +49,7 @@ function main() {
     { name: 'waiting', bufferMemory: 1024 * 1024, counts: [40_000, 160_000] },
   ];
   console.log(
-    `lib ${args.lib}, keys ${args.keys}, value ${args['value-size']} B, headers ${args.headers} per record`,
+    `lib ${args.lib}, ${args.mode === 'sendBatch' ? 'one sendBatch()' : 'Promise.all over send()'}, keys ${args.keys}, value ${args['value-size']} B, headers ${args.headers} per record`,
   );
   for (const stage of stages) {
     const runs = stage.counts.map((n) => {
@@ -69,6 +72,8 @@ function main() {
           args['value-size'],
           '--headers',
           args.headers,
+          '--mode',
+          args.mode,
         ],
         { encoding: 'utf8' },
       );
@@ -138,10 +143,16 @@ async function measure() {
     }
     return r;
   };
-  const promises = new Array(count);
-  for (let i = 0; i < count; i++) promises[i] = producer.send(record(i));
-  // As the idiomatic caller holds it: one Promise.all over every send's promise.
-  const all = Promise.all(promises).catch(() => {});
+  let all;
+  if (args.mode === 'sendBatch') {
+    // The array is the caller's only while sendBatch() takes its records.
+    all = producer.sendBatch(Array.from({ length: count }, (_, i) => record(i))).catch(() => {});
+  } else {
+    const promises = new Array(count);
+    for (let i = 0; i < count; i++) promises[i] = producer.send(record(i));
+    // As the idiomatic caller holds it: one Promise.all over every send's promise.
+    all = Promise.all(promises).catch(() => {});
+  }
   await settle();
   await settle();
   const after = process.memoryUsage();

@@ -5,6 +5,9 @@
 //   node bench/send-path.mjs [--bootstrap 127.0.0.1:19092] [--records 300000] [--keys 1000] [--value-size 100]
 //                            [--partitions 6] [--lib dist/index.js] [--inline] [--cold]
 //   node bench/send-path.mjs --ab A.js,B.js [--rounds 3] [...]   (alternates builds, one process per run)
+//   node bench/send-path.mjs --modes send,sendBatch [--rounds 3] [...]   (alternates the two ways to send an array)
+//
+// --mode sendBatch hands the same records to one producer.sendBatch() instead of send() per record + Promise.all.
 //
 // The records (keys `key-0`..`key-999`, values of --value-size ASCII characters) are built before the clock
 // starts, as a caller's array would be; with --inline each is built in the map that sends it, so the caller
@@ -30,10 +33,13 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     inline: { type: 'boolean', default: false },
     cold: { type: 'boolean', default: false },
+    mode: { type: 'string', default: 'send' },
+    modes: { type: 'string' },
   },
 });
 
-if (args.ab !== undefined) compare(args.ab.split(','), Number(args.rounds));
+if (args.ab !== undefined || args.modes !== undefined)
+  compare((args.ab ?? args.lib).split(','), (args.modes ?? args.mode).split(','), Number(args.rounds));
 else await run();
 
 async function run() {
@@ -58,11 +64,14 @@ async function run() {
 
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
-  const results = await Promise.all(
-    args.inline
-      ? Array.from({ length: count }, (_, i) => producer.send(record(i)))
-      : records.map((r) => producer.send(r)),
-  );
+  const results =
+    args.mode === 'sendBatch'
+      ? await producer.sendBatch(args.inline ? Array.from({ length: count }, (_, i) => record(i)) : records)
+      : await Promise.all(
+          args.inline
+            ? Array.from({ length: count }, (_, i) => producer.send(record(i)))
+            : records.map((r) => producer.send(r)),
+        );
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   await producer.close();
@@ -71,6 +80,7 @@ async function run() {
   console.log(
     JSON.stringify({
       lib: args.lib,
+      mode: args.mode,
       records: count,
       inline: args.inline,
       cold: args.cold,
@@ -81,30 +91,33 @@ async function run() {
   );
 }
 
-function compare(libs, rounds) {
+function compare(libs, modes, rounds) {
   const script = fileURLToPath(import.meta.url);
   const passOn = ['--bootstrap', args.bootstrap, '--records', args.records, '--keys', args.keys];
   passOn.push('--value-size', args['value-size'], '--partitions', args.partitions);
   if (args.inline) passOn.push('--inline');
   if (args.cold) passOn.push('--cold');
   const rows = [];
+  const runs = libs.flatMap((lib) => modes.map((mode) => ({ lib, mode, name: `${lib} ${mode}` })));
   for (let round = 1; round <= rounds; round++) {
-    for (const lib of libs) {
+    for (const { lib, mode, name } of runs) {
       const load = loadavg()[0].toFixed(1);
-      const child = spawnSync(process.execPath, [script, ...passOn, '--lib', lib], { encoding: 'utf8' });
-      if (child.status !== 0) throw new Error(`${lib} failed:\n${child.stderr}`);
+      const child = spawnSync(process.execPath, [script, ...passOn, '--lib', lib, '--mode', mode], {
+        encoding: 'utf8',
+      });
+      if (child.status !== 0) throw new Error(`${name} failed:\n${child.stderr}`);
       const result = JSON.parse(child.stdout.trim().split('\n').at(-1));
-      rows.push({ round, load, ...result });
+      rows.push({ round, load, name, ...result });
       console.log(
-        `round ${round}  load ${load}  ${lib}: ${result.recordsPerS} records/s, ${result.cpuSPer1M} CPU-s per 1M, max RSS ${result.maxRssMiB} MiB`,
+        `round ${round}  load ${load}  ${name}: ${result.recordsPerS} records/s, ${result.cpuSPer1M} CPU-s per 1M, max RSS ${result.maxRssMiB} MiB`,
       );
     }
   }
-  for (const lib of libs) {
-    const mine = rows.filter((r) => r.lib === lib);
+  for (const { name } of runs) {
+    const mine = rows.filter((r) => r.name === name);
     const median = (field) => mine.map((r) => r[field]).sort((a, b) => a - b)[Math.floor(mine.length / 2)];
     console.log(
-      `median ${lib}: ${median('recordsPerS')} records/s, ${median('cpuSPer1M')} CPU-s per 1M, max RSS ${median('maxRssMiB')} MiB`,
+      `median ${name}: ${median('recordsPerS')} records/s, ${median('cpuSPer1M')} CPU-s per 1M, max RSS ${median('maxRssMiB')} MiB`,
     );
   }
 }
