@@ -14,6 +14,12 @@ import type { ProducerBatch } from './producer-batch.js';
 /** The oldest version that still names topics; v13 names them by id only. */
 const LAST_VERSION_WITH_TOPIC_NAMES = 12;
 
+/**
+ * Record batches of at least this many bytes go to the socket from their own buffers (a segment of the request's
+ * write vector); smaller ones are copied into the frame, where a copy costs less than another segment.
+ */
+export const REFERENCE_BATCHES_FROM = 1024;
+
 export interface ProduceRequestPlan {
   request: ProduceRequest;
   /** The version to send: the broker's, or 12 when some topic's id is unknown. */

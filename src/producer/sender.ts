@@ -11,7 +11,12 @@ import type { ResolvedProducerConfig } from './config.js';
 import { DeliveryTimeoutError, ProduceError } from './errors.js';
 import type { Idempotence } from './idempotence.js';
 import type { MetadataCache } from './metadata.js';
-import { buildProduceRequest, matchProduceResponse, type ProduceRequestPlan } from './produce-request.js';
+import {
+  buildProduceRequest,
+  matchProduceResponse,
+  type ProduceRequestPlan,
+  REFERENCE_BATCHES_FROM,
+} from './produce-request.js';
 import { deliver, type ProducerBatch } from './producer-batch.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import type { TransactionManager } from './transaction-manager.js';
@@ -340,10 +345,20 @@ export class Sender {
       const { request, version } = plan;
       this.metrics?.produceRequestSent(batches, encoded, drainedMs);
       sentMs = this.now();
+      // The batches' bytes are written from their own buffers, not copied into the frame: they stay untouched
+      // until this request settles (the response, or for acks=0 the flush).
       sent =
         this.config.acks === 0
-          ? connection.request(ProduceApi, request, { version, expectResponse: false })
-          : connection.request(ProduceApi, request, { version, timeoutMs: this.config.requestTimeoutMs });
+          ? connection.request(ProduceApi, request, {
+              version,
+              expectResponse: false,
+              referenceBytesFrom: REFERENCE_BATCHES_FROM,
+            })
+          : connection.request(ProduceApi, request, {
+              version,
+              timeoutMs: this.config.requestTimeoutMs,
+              referenceBytesFrom: REFERENCE_BATCHES_FROM,
+            });
     } catch (error) {
       for (const batch of batches) this.handleFailure(batch, error);
       return;
