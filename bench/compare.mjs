@@ -182,6 +182,16 @@ const CONTESTANTS = [
     runtime: 'node20',
     kinds: ALL_KINDS,
   },
+  // The idiomatic workload's records handed to kafka-wire as one array: the way it offers to send an array.
+  {
+    id: 'kafka-wire-sendbatch',
+    label: 'kafka-wire sendBatch()',
+    kind: 'node',
+    script: 'kafka-wire.mjs',
+    runtime: 'node20',
+    args: ['--send-batch'],
+    kinds: ['send-all'],
+  },
   { id: 'java', label: `Java producer ${JAVA_TOOLS_VERSION}`, kind: 'java', kinds: ['throughput', 'txn'] },
   { id: 'librdkafka', label: 'librdkafka', kind: 'rdkafka', kinds: ['throughput', 'txn'] },
   {
@@ -385,6 +395,7 @@ function commandFor(contestant, workload, topic, bootstrap, latencyFile, ca) {
         ...(ca ? ['--ssl-ca', ca] : []),
         ...(workload.kind === 'txn' ? ['--transaction-records', String(workload.transactionRecords)] : []),
         ...(workload.kind === 'send-all' ? ['--keys', String(workload.keys), '--defaults'] : []),
+        ...(contestant.args ?? []),
       ];
     case 'java':
       if (workload.kind === 'txn') {

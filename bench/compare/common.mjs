@@ -36,6 +36,7 @@ export function contestantArgs() {
       'transaction-records': { type: 'string', default: '0' },
       keys: { type: 'string', default: '0' },
       defaults: { type: 'boolean', default: false },
+      'send-batch': { type: 'boolean', default: false },
     },
   });
   for (const name of ['bootstrap', 'topic', 'records', 'size']) {
@@ -56,6 +57,7 @@ export function contestantArgs() {
     transactionRecords: Number(values['transaction-records']),
     keys: Number(values.keys),
     defaults: values.defaults,
+    sendBatch: values['send-batch'],
   };
 }
 
