@@ -6,6 +6,7 @@ import {
   type ProducerRecord,
   type RecordMetadata,
   SendBatchError,
+  TransactionAbortableError,
 } from '../../../src/index.js';
 import { cleanup, gate, offsetsOf, producerFor, startCluster } from './harness.js';
 
@@ -183,5 +184,44 @@ describe('sendBatch()', () => {
     expect(offsetsOf(results)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i + 1)));
     expect(cluster.values('t', 0).slice(1)).toEqual(Array.from({ length: 20 }, (_, i) => padded(i)));
     expect(producer.bufferedBytes).toBe(0);
+  });
+
+  it('in a transaction: its records commit together; a record that fails fails the others and the commit exactly as with send()', async () => {
+    const cluster = await startCluster({ topics: { t: 2 }, transactionVersion: 2 });
+    const producer = producerFor(cluster, { transactionalId: 'tx' });
+    await producer.initTransactions();
+    const written = await producer.transaction((tx) =>
+      tx.sendBatch([
+        { topic: 't', partition: 0, value: 'a' },
+        { topic: 't', partition: 1, value: 'b' },
+      ]),
+    );
+    expect(written.map((r) => `${r.partition}@${r.offset}`)).toEqual(['0@0', '1@0']);
+    expect(cluster.values('t', 0)).toEqual(['a']);
+    expect(cluster.values('t', 1)).toEqual(['b']);
+
+    // The same two records through send() and through sendBatch(), each in a transaction of its own.
+    const records = [
+      { topic: 't', partition: 0, value: 'c' },
+      { topic: 't', value: { not: 'bytes' } as unknown as string },
+    ];
+    producer.beginTransaction();
+    const viaSend = await Promise.allSettled(records.map((r) => producer.send(r)));
+    expect(await producer.commitTransaction().catch((e: unknown) => e)).toBeInstanceOf(
+      TransactionAbortableError,
+    );
+    await producer.abortTransaction();
+
+    producer.beginTransaction();
+    const error = (await rejection(producer.sendBatch(records))) as SendBatchError;
+    expect(error.errors[1]).toBeInstanceOf(InvalidRecordError);
+    expect(error.errors.map((e) => e?.name)).toEqual(
+      viaSend.map((s) => (s.status === 'rejected' ? (s.reason as Error).name : undefined)),
+    );
+    expect(error.failedCount).toBe(viaSend.filter((s) => s.status === 'rejected').length);
+    expect(await producer.commitTransaction().catch((e: unknown) => e)).toBeInstanceOf(
+      TransactionAbortableError,
+    );
+    await producer.abortTransaction();
   });
 });
