@@ -7,6 +7,7 @@ import {
   TopicNotAvailableError,
 } from '../../../src/index.js';
 import { FakeKafka, type FakeSaslOptions } from '../../../src/testing/index.js';
+import { keptWarnings } from '../../fake/logger.js';
 import { startServer } from '../../fake/server.js';
 import { cleanup, FAST, outcomes, producerFor, since, startCluster } from './harness.js';
 
@@ -16,12 +17,17 @@ import { cleanup, FAST, outcomes, producerFor, since, startCluster } from './har
 
 const PASSWORD = 'pa55-w0rd-never-shown';
 const brokers: FakeKafka[] = [];
+// Every producer here is refused on purpose: its warnings are kept (and checked for the password), not printed.
+const quiet = keptWarnings();
 const extraProducers: Producer[] = [];
 
 afterEach(async () => {
   await Promise.all(extraProducers.splice(0).map((p) => p.close({ timeoutMs: 0 }).catch(() => undefined)));
   await Promise.all(brokers.splice(0).map((b) => b.close()));
   await cleanup();
+  const logged = quiet.kept.map((e) => [e.message, ...Object.values(e.fields).map(String)].join(' '));
+  quiet.kept.length = 0;
+  expect(logged.join('\n')).not.toContain(PASSWORD);
 });
 
 async function saslBroker(options: Partial<FakeSaslOptions> = {}): Promise<FakeKafka> {
@@ -31,7 +37,7 @@ async function saslBroker(options: Partial<FakeSaslOptions> = {}): Promise<FakeK
 }
 
 function producer(options: ProducerOptions): Producer {
-  const p = new Producer({ ...FAST, ...options });
+  const p = new Producer({ ...FAST, logger: quiet.logger, ...options });
   extraProducers.push(p);
   return p;
 }
@@ -95,7 +101,7 @@ describe('missing ACLs', () => {
   it("TOPIC_AUTHORIZATION_FAILED in Metadata fails that topic's records only", async () => {
     const cluster = await startCluster({ topics: { secret: 1, open: 1 } });
     cluster.setTopicMetadataError('secret', 'TOPIC_AUTHORIZATION_FAILED');
-    const p = producerFor(cluster);
+    const p = producerFor(cluster, { logger: quiet.logger });
     const [denied, allowed] = await outcomes([
       p.send({ topic: 'secret', value: 'x' }),
       p.send({ topic: 'open', value: 'y' }),
@@ -119,7 +125,7 @@ describe('missing ACLs', () => {
       { topic: 'secret', times: Number.POSITIVE_INFINITY },
       { error: 'TOPIC_AUTHORIZATION_FAILED' },
     );
-    const p = producerFor(cluster);
+    const p = producerFor(cluster, { logger: quiet.logger });
     const results = await outcomes([
       p.send({ topic: 'secret', value: 'x1' }),
       p.send({ topic: 'open', value: 'y1' }),

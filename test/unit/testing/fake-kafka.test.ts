@@ -19,6 +19,7 @@ import {
 import { decodeRecordBatchesSync } from '../../../src/records/index.js';
 import { readFrames } from '../../../src/testing/frames.js';
 import { FakeKafka } from '../../../src/testing/index.js';
+import { keptWarnings } from '../../fake/logger.js';
 
 const open: Array<{ close(): Promise<unknown> }> = [];
 afterEach(async () => {
@@ -466,13 +467,17 @@ describe('FakeKafka SASL', () => {
       topics: { t: 1 },
       sasl: { users, mechanisms: ['SCRAM-SHA-512'] },
     });
+    const { logger, kept } = keptWarnings();
     const p = producer(cluster, {
       sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 'wrong-one' },
       maxBlockMs: 2_000,
+      logger,
     });
     const error = await p.send({ topic: 't', value: 'a' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(String((error as Error).message)).not.toContain('wrong-one');
+    expect(kept.map((e) => String(e.fields.err))).toContain(String(error));
+    expect(kept.map((e) => String(e.fields.err)).join('\n')).not.toContain('wrong-one');
     expect(cluster.values('t', 0)).toEqual([]);
   });
 
