@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProduceError } from '../../../src/index.js';
 import { KafkaErrorCode, kafkaErrorEntry } from '../../../src/protocol/errors.js';
+import { keptWarnings } from '../../fake/logger.js';
 import { cleanup, offsetsOf, outcomes, producerFor, sendAll, startCluster } from './harness.js';
 
 // Errors a retry cannot fix reject only the records they concern, with a ProduceError naming Kafka's error,
@@ -90,7 +91,8 @@ describe('non-retriable Produce errors', () => {
   it('an error code Kafka does not define is not retried and says it is unknown', async () => {
     const cluster = await startCluster({ topics: { t: 1 } });
     cluster.onProduce({ topic: 't', partition: 0 }, { error: 9999 });
-    const producer = producerFor(cluster);
+    // An unknown error is fatal to the idempotent producer: the warning saying so is expected here, so kept.
+    const producer = producerFor(cluster, { logger: keptWarnings().logger });
 
     const [result] = await outcomes([producer.send({ topic: 't', partition: 0, value: 'a' })]);
 

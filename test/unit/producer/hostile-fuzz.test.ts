@@ -3,6 +3,7 @@ import { KafkaDecodeError, KafkaWireError, type RecordMetadata } from '../../../
 import { decodeResponse } from '../../../src/protocol/frame.js';
 import { ProduceApi } from '../../../src/protocol/produce.js';
 import type { ApiName, LoggedRequest, Rule } from '../../../src/testing/index.js';
+import { keptWarnings } from '../../fake/logger.js';
 import { cleanup, producerFor, startCluster, within } from './harness.js';
 
 // The response path fuzzed end to end: for its first rounds a fake broker answers Produce, Metadata and
@@ -176,7 +177,9 @@ async function scenario(seed: number): Promise<void> {
     );
     rules.push(rule);
   }
+  // Mangled answers make warnings on purpose: kept, not printed.
   const producer = producerFor(cluster, {
+    logger: keptWarnings().logger,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
     deliveryTimeoutMs: DELIVERY_TIMEOUT_MS,
     socketConnectionSetupTimeoutMs: 500,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiName, LoggedRequest } from '../../../src/testing/index.js';
+import { keptWarnings } from '../../fake/logger.js';
 import { cleanup, offsetsOf, producerFor, sendAll, startCluster, within } from './harness.js';
 
 // A broker that answers with bytes that cannot be the response: the producer must drop that connection,
@@ -75,7 +76,11 @@ describe('hostile peers', () => {
               ? { raw: misbehaviour.raw }
               : { raw: misbehaviour.raw, close: misbehaviour.close },
           );
-          const producer = producerFor(cluster, misbehaviour.needsTimeout ? { requestTimeoutMs: 400 } : {});
+          // The broker misbehaves on purpose: the producer's warnings about it are kept, not printed.
+          const producer = producerFor(cluster, {
+            logger: keptWarnings().logger,
+            ...(misbehaviour.needsTimeout ? { requestTimeoutMs: 400 } : {}),
+          });
           const buffersBefore = process.memoryUsage().arrayBuffers;
 
           const sent = sendAll(producer, 't', 0, ['a', 'b', 'c']);
@@ -117,7 +122,7 @@ describe('hostile peers', () => {
     async (_name, action) => {
       const cluster = await startCluster({ topics: { t: { partitions: 1, leaders: [0] } } });
       const rule = cluster.onRequest({ api: 'ApiVersions', times: 2 }, action);
-      const producer = producerFor(cluster, { requestTimeoutMs: 400 });
+      const producer = producerFor(cluster, { requestTimeoutMs: 400, logger: keptWarnings().logger });
 
       const results = await within(Promise.all(sendAll(producer, 't', 0, ['a', 'b'])), 4_000, 'the records');
 

@@ -7,6 +7,7 @@ import {
   ProducerConfigError,
 } from '../../../src/index.js';
 import type { FakeKafka, LoggedRequest, ProducedPartition } from '../../../src/testing/index.js';
+import { keptWarnings } from '../../fake/logger.js';
 import { cleanup, offsetsOf, outcomes, producerFor, sendAll, startCluster } from './harness.js';
 
 // The idempotent producer (on by default) against a fake broker that keeps Kafka's per-producer sequence
@@ -366,7 +367,8 @@ describe('idempotent producer: fatal errors', () => {
   it('CLUSTER_AUTHORIZATION_FAILED on InitProducerId rejects every pending record and every later send', async () => {
     const cluster = await startCluster({ topics: { t: 2 } });
     cluster.onInitProducerId({ error: 'CLUSTER_AUTHORIZATION_FAILED', times: Infinity });
-    const producer = producerFor(cluster);
+    const { logger, kept } = keptWarnings();
+    const producer = producerFor(cluster, { logger });
 
     const results = await outcomes([
       ...sendAll(producer, 't', 0, ['a', 'b']),
@@ -390,13 +392,16 @@ describe('idempotent producer: fatal errors', () => {
     );
     expect(cluster.requestsFor('InitProducerId')).toHaveLength(1);
     expect(cluster.requestsFor('Produce')).toHaveLength(0);
+    expect(kept.map((e) => e.message)).toEqual([
+      'idempotent producer failed fatally: nothing more can be sent',
+    ]);
   });
 
   it.each(['PRODUCER_FENCED', 'CLUSTER_AUTHORIZATION_FAILED'] as const)(
     '%s on Produce fails the batch, every queued record and every later send',
     async (code) => {
       const cluster = await startCluster({ topics: { t: { partitions: 2, leaders: [0, 1] } } });
-      const producer = producerFor(cluster);
+      const producer = producerFor(cluster, { logger: keptWarnings().logger });
       await producer.send({ topic: 't', partition: 0, value: 'warm-up' });
       const fatal = cluster.onProduce({ topic: 't', partition: 0 }, { error: code });
       // The other partition's leader holds its answer until the fatal one was given, so those records are
@@ -482,7 +487,7 @@ describe('idempotent producer: waiting', () => {
   it('does not spin after a fatal error', async () => {
     const cluster = await startCluster({ topics: { t: 1 } });
     cluster.onInitProducerId({ error: 'CLUSTER_AUTHORIZATION_FAILED' });
-    const producer = producerFor(cluster);
+    const producer = producerFor(cluster, { logger: keptWarnings().logger });
     await expect(producer.send({ topic: 't', value: 'a' })).rejects.toThrow(/CLUSTER_AUTHORIZATION_FAILED/);
 
     // The window: another (non-idempotent) producer's record that the broker answers 200 ms late.

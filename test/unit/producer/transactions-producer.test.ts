@@ -4,7 +4,9 @@ import {
   TransactionAbortableError,
   TransactionAbortedError,
 } from '../../../src/producer/errors.js';
+import { AddPartitionsToTxnApi, ProduceApi } from '../../../src/protocol/index.js';
 import type { FakeKafka } from '../../../src/testing/index.js';
+import { keptWarnings } from '../../fake/logger.js';
 import { cleanup, producerFor, startCluster } from './harness.js';
 
 // The transactional producer on the fake cluster: what goes on the wire around its records (coordinator
@@ -14,17 +16,20 @@ import { cleanup, producerFor, startCluster } from './harness.js';
 
 afterEach(cleanup);
 
-const ADD_PARTITIONS_TO_TXN = 24;
-const PRODUCE = 0;
+const ADD_PARTITIONS_TO_TXN = AddPartitionsToTxnApi.apiKey;
+const PRODUCE = ProduceApi.apiKey;
 
 function produces(cluster: FakeKafka) {
   return cluster.requests.filter((r) => r.apiKey === PRODUCE);
 }
 
-/** A cluster at `transaction.version` 1 (a Kafka 4.x cluster not upgraded to v2) or 2, and an initialized producer. */
+/**
+ * A cluster at `transaction.version` 1 (a Kafka 4.x cluster not upgraded to v2) or 2, and an initialized producer.
+ * Its tests fence and abort transactions on purpose: the warnings that go with that are kept, not printed.
+ */
 async function transactional(transactionVersion: 1 | 2) {
   const cluster = await startCluster({ topics: { t: 2 }, transactionVersion });
-  const producer = producerFor(cluster, { transactionalId: 'tx' });
+  const producer = producerFor(cluster, { transactionalId: 'tx', logger: keptWarnings().logger });
   await producer.initTransactions();
   return { cluster, producer };
 }
