@@ -195,6 +195,16 @@ export class ConnectionPool {
   }
 
   /**
+   * The node's connection for `purpose` when it is ready now (what get() would resolve with at once), else
+   * undefined: lets a caller with everything else ready write in the same turn instead of awaiting get().
+   */
+  readyConnection(nodeId: number, purpose: ConnectionPurpose = 'general'): Connection | undefined {
+    if (this.#closedError !== undefined) return undefined;
+    const connection = this.#nodes.get(nodeId)?.slots[purpose].connection;
+    return connection?.isReady ? connection : undefined;
+  }
+
+  /**
    * Why the last attempt to connect to the node failed (a NetworkError naming the address and the cause, an
    * AuthenticationError, ...), or undefined if it has not failed since its last successful connection.
    */

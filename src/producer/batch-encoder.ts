@@ -86,6 +86,25 @@ export class BatchEncoder {
         throw error;
       }
     }
+    return this.stamped(batch, state);
+  }
+
+  /**
+   * The batch's bytes without waiting, when they exist (compressed ahead, or sent before) or are finished
+   * synchronously (nothing to compress); stamped as encode() stamps them. Undefined: await encode().
+   */
+  encodedNow(batch: ProducerBatch): Uint8Array | undefined {
+    const state = this.state(batch);
+    if (state.encoded === null) {
+      if (this.compressionType !== 'none' || state.encoding !== null) return undefined;
+      // A failure is reported by the encode() that the caller falls back to.
+      this.encode(batch).catch(() => undefined);
+      if (state.encoded === null) return undefined;
+    }
+    return this.stamped(batch, state);
+  }
+
+  private stamped(batch: ProducerBatch, state: EncodingState): Uint8Array {
     const encoded = state.encoded!;
     if (
       state.stampedProducerId !== batch.producerId ||

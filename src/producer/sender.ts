@@ -1,6 +1,7 @@
 import { KafkaWireError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ExponentialBackoff } from '../net/backoff.js';
+import type { Connection } from '../net/connection.js';
 import { AuthenticationError, NetworkError } from '../net/errors.js';
 import type { ConnectionPool } from '../net/pool.js';
 import { AuthorizationError, KafkaErrorCode, kafkaErrorFor } from '../protocol/errors.js';
@@ -43,6 +44,13 @@ export interface SenderOptions {
   transactions?: TransactionManager | undefined;
   /** Told of every Produce request, response, retry and failure. */
   metrics?: ProducerMetrics | undefined;
+}
+
+/** A Produce request handed to the connection, and what its answer is read with. */
+interface OutgoingProduce {
+  plan: ProduceRequestPlan;
+  sentMs: number;
+  response: Promise<ProduceResponse | undefined>;
 }
 
 export class Sender {
@@ -317,10 +325,45 @@ export class Sender {
   }
 
   /** Sends one Produce request carrying `batches` to `nodeId`, and settles them by its answer. */
-  private async sendRequest(nodeId: number, batches: ProducerBatch[], drainedMs: number): Promise<void> {
-    let plan: ProduceRequestPlan;
-    let sentMs = 0;
-    let sent: Promise<ProduceResponse | undefined>;
+  private sendRequest(nodeId: number, batches: ProducerBatch[], drainedMs: number): Promise<void> {
+    // With nothing earlier for this node still waiting to be written, its connection up and every batch's bytes
+    // at hand (uncompressed, or compressed ahead), the request is written now, in the turn run() drained it:
+    // no await between a ready batch and the socket. Otherwise it waits its turn.
+    if (!this.writeTurns.has(nodeId)) {
+      const connection = this.pool.readyConnection(nodeId, 'produce');
+      const encoded = connection === undefined ? undefined : this.encodedNow(batches);
+      if (encoded !== undefined) {
+        let outgoing: OutgoingProduce;
+        try {
+          outgoing = this.writeProduce(connection!, batches, encoded, drainedMs);
+        } catch (error) {
+          for (const batch of batches) this.handleFailure(batch, error);
+          return Promise.resolve();
+        }
+        return this.settleProduce(nodeId, batches, outgoing);
+      }
+    }
+    return this.sendRequestInTurn(nodeId, batches, drainedMs);
+  }
+
+  /** Every batch's bytes if all exist now, else undefined. */
+  private encodedNow(batches: readonly ProducerBatch[]): Uint8Array[] | undefined {
+    const encoded: Uint8Array[] = [];
+    for (const batch of batches) {
+      const bytes = this.encoder.encodedNow(batch);
+      if (bytes === undefined) return undefined;
+      encoded.push(bytes);
+    }
+    return encoded;
+  }
+
+  /** sendRequest() once the connection and the batches' bytes are ready and earlier requests were written. */
+  private async sendRequestInTurn(
+    nodeId: number,
+    batches: ProducerBatch[],
+    drainedMs: number,
+  ): Promise<void> {
+    let outgoing: OutgoingProduce;
     const previousTurn = this.writeTurns.get(nodeId);
     let endTurn!: () => void;
     const turn = new Promise<void>((resolve) => {
@@ -331,34 +374,7 @@ export class Sender {
       const connection = await this.pool.get(nodeId, 'produce');
       const encoded = await Promise.all(batches.map((batch) => this.encoder.encode(batch)));
       await previousTurn;
-      const cap = this.transactions?.maxProduceVersion;
-      const brokerVersion = connection.versionFor(ProduceApi);
-      plan = buildProduceRequest(
-        batches,
-        encoded,
-        this.topicIdOf,
-        cap === undefined ? brokerVersion : Math.min(brokerVersion, cap),
-        this.config.acks,
-        this.config.requestTimeoutMs,
-        this.config.transactionalId ?? null,
-      );
-      const { request, version } = plan;
-      this.metrics?.produceRequestSent(batches, encoded, drainedMs);
-      sentMs = this.now();
-      // The batches' bytes are written from their own buffers, not copied into the frame: they stay untouched
-      // until this request settles (the response, or for acks=0 the flush).
-      sent =
-        this.config.acks === 0
-          ? connection.request(ProduceApi, request, {
-              version,
-              expectResponse: false,
-              referenceBytesFrom: REFERENCE_BATCHES_FROM,
-            })
-          : connection.request(ProduceApi, request, {
-              version,
-              timeoutMs: this.config.requestTimeoutMs,
-              referenceBytesFrom: REFERENCE_BATCHES_FROM,
-            });
+      outgoing = this.writeProduce(connection, batches, encoded, drainedMs);
     } catch (error) {
       for (const batch of batches) this.handleFailure(batch, error);
       return;
@@ -366,14 +382,78 @@ export class Sender {
       endTurn();
       if (this.writeTurns.get(nodeId) === turn) this.writeTurns.delete(nodeId);
     }
-
+    // Awaited here rather than through settleProduce(): an extra await would settle the batches a turn before
+    // this request leaves the in-flight count.
     let response: ProduceResponse | undefined;
     try {
-      response = await sent;
+      response = await outgoing.response;
     } catch (error) {
       for (const batch of batches) this.handleFailure(batch, error);
       return;
     }
+    this.produceAnswered(nodeId, batches, outgoing, response);
+  }
+
+  /** Builds the request and hands it to the connection (synchronously: written in this turn). */
+  private writeProduce(
+    connection: Connection,
+    batches: ProducerBatch[],
+    encoded: readonly Uint8Array[],
+    drainedMs: number,
+  ): OutgoingProduce {
+    const cap = this.transactions?.maxProduceVersion;
+    const brokerVersion = connection.versionFor(ProduceApi);
+    const plan = buildProduceRequest(
+      batches,
+      encoded,
+      this.topicIdOf,
+      cap === undefined ? brokerVersion : Math.min(brokerVersion, cap),
+      this.config.acks,
+      this.config.requestTimeoutMs,
+      this.config.transactionalId ?? null,
+    );
+    const { request, version } = plan;
+    this.metrics?.produceRequestSent(batches, encoded, drainedMs);
+    const sentMs = this.now();
+    // The batches' bytes are written from their own buffers, not copied into the frame: they stay untouched
+    // until this request settles (the response, or for acks=0 the flush).
+    const response =
+      this.config.acks === 0
+        ? connection.request(ProduceApi, request, {
+            version,
+            expectResponse: false,
+            referenceBytesFrom: REFERENCE_BATCHES_FROM,
+          })
+        : connection.request(ProduceApi, request, {
+            version,
+            timeoutMs: this.config.requestTimeoutMs,
+            referenceBytesFrom: REFERENCE_BATCHES_FROM,
+          });
+    return { plan, sentMs, response };
+  }
+
+  /** Settles the batches of a written request by its answer. */
+  private async settleProduce(
+    nodeId: number,
+    batches: ProducerBatch[],
+    outgoing: OutgoingProduce,
+  ): Promise<void> {
+    let response: ProduceResponse | undefined;
+    try {
+      response = await outgoing.response;
+    } catch (error) {
+      for (const batch of batches) this.handleFailure(batch, error);
+      return;
+    }
+    this.produceAnswered(nodeId, batches, outgoing, response);
+  }
+
+  private produceAnswered(
+    nodeId: number,
+    batches: ProducerBatch[],
+    { plan, sentMs }: OutgoingProduce,
+    response: ProduceResponse | undefined,
+  ): void {
     if (this.config.acks === 0 || response === undefined) {
       for (const batch of batches) this.succeed(batch, -1n, -1n);
       return;
