@@ -53,10 +53,6 @@ export const NODE_ONLY_TESTS = {
       test: 'says when the broker requires a client certificate',
       why: "Deno reads the broker's TLS 1.3 certificate-required alert as soon as the handshake ends; this test's connection skips ApiVersions, so connect() succeeds and its later send on the failed connection says only 'is closed'. Connections that negotiate (every producer connection) report the AuthenticationError",
     },
-    {
-      test: 'sends fewer keyless records to partitions whose broker is slow',
-      why: "timing-bound: on Deno the slow partitions still get ~49% (needs < 75% of uniform); Deno's setImmediate turns are ~2.5x cheaper than Node's, so the test's pacing may finish before queues build. Not yet explained",
-    },
   ],
 };
 
