@@ -2,15 +2,22 @@
 // (batchSize bytes, counted exactly), has waited lingerMs, or a flush/close asks for everything. The
 // sender drains ready batches, one Produce request per leader.
 //
-// Sizes are exact (61-byte batch header + each record's exact encoded size), so "full" means what it says
-// and a batch is encoded into one buffer of known size when drained. With compression, batchSize bounds the
+// Each record is written into its partition's open batch when appended (RecordBatchBuilder), so a batch is
+// never sized or encoded again when drained; only the record's settlement and timestamp stay as JS values.
+// Sizes are exact (61-byte batch header + each record's exact encoded size), so "full" means what it says. With compression, batchSize bounds the
 // batch's compressed size as Java estimates it: uncompressed records x the topic's compression ratio learnt
 // from earlier batches (CompressionRatioEstimator: starts at 1, improves by 0.005 a batch, worsens at once)
 // x 1.05, so well-compressing data makes batches that hold more records, as in Java.
 //
 // @locality: event loop only; no locking needed. Time comes from `now()` so tests use a fake clock.
 
-import { incrementSequence, RECORD_BATCH_OVERHEAD, recordSizeInBatch } from '../records/index.js';
+import {
+  type DecodedRecord,
+  incrementSequence,
+  RECORD_BATCH_OVERHEAD,
+  RecordBatchBuilder,
+} from '../records/index.js';
+import { BufferPool } from './buffer-pool.js';
 import { type PendingRecord, ProducerBatch } from './producer-batch.js';
 
 /** Java's COMPRESSION_RATE_ESTIMATION_FACTOR: the estimate errs on the large side by 5 %. */
@@ -70,8 +77,15 @@ export class RecordAccumulator {
   private flushes = 0;
   /** Records appended and not yet settled. */
   private pendingRecords = 0;
-  /** Exact encoded bytes of those records (their batches' headers are not counted). */
+  /**
+   * Exact encoded bytes of those records (their batches' headers are not counted): what bufferMemory bounds.
+   * Real memory follows it closely but not exactly: each batch's buffer has batchSize bytes from the start
+   * (Java's BufferPool allocates the same) and grows by doubling past it (compressed topics), and up to
+   * bufferMemory of freed batchSize buffers are kept in `buffers` for reuse.
+   */
   private usedBytes = 0;
+  /** Batch buffers, reused once no request holds them. */
+  readonly buffers: BufferPool;
   /** Per topic: the estimated compressed / uncompressed ratio for new batches (Java's, per topic and codec). */
   private readonly compressionRatios = new Map<string, number>();
   /**
@@ -82,6 +96,7 @@ export class RecordAccumulator {
 
   constructor(options: AccumulatorOptions) {
     this.options = options;
+    this.buffers = new BufferPool({ capacity: options.batchSize, maxPooledBytes: options.bufferMemory ?? 0 });
   }
 
   get recordsPending(): number {
@@ -155,44 +170,51 @@ export class RecordAccumulator {
   }
 
   /**
-   * Appends a record and returns the batch it joined. `sizeIn(record, batch)` gives the record's exact
-   * encoded size if it joined that batch (its deltas depend on the batch's first record; null: a new
-   * batch); tests pass sizes of their own. A record that does not fit starts a new batch; a record bigger
-   * than batchSize gets a batch of its own (the caller has checked it against maxRequestSize). The record
-   * object itself is kept (its `size` is set), and nothing else is allocated per record: this is the
-   * producer's hot path.
+   * Writes a record into its partition's open batch and returns that batch; sets `record.size` to its exact
+   * encoded size there (its deltas depend on the batch's first record). A record that does not fit starts a
+   * new batch; a record bigger than batchSize gets a batch of its own (the caller has checked it against
+   * maxRequestSize). Only the record's settlement and timestamp are kept: the record object is garbage
+   * afterwards. This is the producer's hot path.
    */
-  append<R extends PendingRecord>(
-    topic: string,
-    partition: number,
-    record: R,
-    sizeIn: (record: R, batch: ProducerBatch | null) => number = sizeInBatch,
-  ): ProducerBatch {
+  append(topic: string, partition: number, record: PendingRecord): ProducerBatch {
     const queue = this.queueFor(topic, partition);
     const last = queue.batches[queue.batches.length - 1];
-    const batchSize = this.options.batchSize;
     if (last !== undefined && !last.closed) {
-      const size = sizeIn(record, last);
-      if (this.estimatedSize(last) + size <= batchSize) {
-        this.add(last, record, size);
+      const size = last.builder.measure(record, record.alone ?? -1);
+      if (this.estimatedSize(last) + size <= this.options.batchSize) {
+        this.add(last, record);
         return last;
       }
       // Does not fit: the old batch is done growing.
       last.closed = true;
     }
-    const now = this.options.now();
-    const batch = new ProducerBatch(topic, partition, now, now + this.options.deliveryTimeoutMs);
-    batch.baseTimestamp = record.timestamp;
-    if (this.options.compressed) batch.compressionRatio = this.compressionRatios.get(topic) ?? 1;
-    this.add(batch, record, sizeIn(record, null));
+    const batch = this.newBatch(topic, partition, this.options.now());
+    batch.builder.measure(record, record.alone ?? -1);
+    this.add(batch, record);
     queue.batches.push(batch);
     this.options.onNewBatch?.(topic, partition);
     return batch;
   }
 
-  private add(batch: ProducerBatch, record: PendingRecord, size: number): void {
+  private newBatch(topic: string, partition: number, createdMs: number, deadlineMs?: number): ProducerBatch {
+    const batch = new ProducerBatch(
+      topic,
+      partition,
+      createdMs,
+      deadlineMs ?? createdMs + this.options.deliveryTimeoutMs,
+      this.buffers,
+      this.options.batchSize,
+    );
+    if (this.options.compressed) batch.compressionRatio = this.compressionRatios.get(topic) ?? 1;
+    return batch;
+  }
+
+  /** Appends the record last measured by the batch's builder. */
+  private add(batch: ProducerBatch, record: PendingRecord): void {
+    const size = batch.builder.appendMeasured(record);
     record.size = size;
-    batch.records.push(record);
+    batch.settlements.push(record.callback);
+    batch.timestamps.push(record.timestamp);
     batch.sizeInBytes += size;
     if (size > batch.maxRecordSize) batch.maxRecordSize = size;
     this.pendingRecords++;
@@ -200,42 +222,56 @@ export class RecordAccumulator {
   }
 
   /**
-   * Takes a record out of the batch that holds it, if that batch has not left (see `mayRemoveRecords`):
-   * the records after it move up, so every size is computed again and the bytes given back are exact; a
-   * batch left empty goes. Returns false when the record is not held, or has left.
+   * Takes a record out of the batch that holds it, if that batch has not left (see `mayRemoveRecords`): the
+   * batch is written again without it (the records after it move up, so every size changes and the bytes
+   * given back are exact); a batch left empty goes. The record is found by its settlement, which is its own
+   * for every record that can be cancelled (its RecordAbort's). Returns false when the record is not held, or
+   * has left.
    */
-  removeRecord(topic: string, record: PendingRecord): boolean {
+  removeRecord(topic: string, record: { callback: PendingRecord['callback'] }): boolean {
     const byPartition = this.queues.get(topic);
     if (byPartition === undefined) return false;
     for (const queue of byPartition.values()) {
       for (const batch of queue.batches) {
-        const index = batch.records.indexOf(record);
+        const index = batch.settlements.indexOf(record.callback);
         if (index < 0) continue;
         if (!batch.mayRemoveRecords) return false;
-        batch.records.splice(index, 1);
+        const records = batch.builder.records();
+        records.splice(index, 1);
+        batch.settlements.splice(index, 1);
+        batch.timestamps.splice(index, 1);
         this.pendingRecords--;
         const before = batch.sizeInBytes;
-        const records = batch.records;
         if (records.length === 0) {
           this.usedBytes -= before - RECORD_BATCH_OVERHEAD;
           batch.sizeInBytes = RECORD_BATCH_OVERHEAD;
           this.remove(batch);
           return true;
         }
-        batch.baseTimestamp = records[0]!.timestamp;
-        let size = RECORD_BATCH_OVERHEAD;
-        for (let i = 0; i < records.length; i++) {
-          const r = records[i]!;
-          r.size = recordSizeInBatch(r, i, r.timestamp - batch.baseTimestamp);
-          size += r.size;
-        }
-        batch.sizeInBytes = size;
-        this.usedBytes -= before - size;
+        // Never exposed to a request: its buffer may go back at once.
+        batch.builder.release();
+        this.rebuild(batch, records);
+        this.usedBytes -= before - batch.sizeInBytes;
         this.options.onMemoryFreed?.();
         return true;
       }
     }
     return false;
+  }
+
+  /** Writes `records` into a new builder for `batch` (the rare paths: a record cancelled, a split). */
+  private rebuild(batch: ProducerBatch, records: DecodedRecord[]): void {
+    batch.builder = new RecordBatchBuilder({
+      buffers: this.buffers,
+      initialCapacity: this.options.batchSize,
+    });
+    batch.sizeInBytes = RECORD_BATCH_OVERHEAD;
+    batch.maxRecordSize = 0;
+    for (const record of records) {
+      const size = batch.builder.append(record);
+      batch.sizeInBytes += size;
+      if (size > batch.maxRecordSize) batch.maxRecordSize = size;
+    }
   }
 
   /**
@@ -306,6 +342,8 @@ export class RecordAccumulator {
     if (!batch.inFlight) return;
     batch.inFlight = false;
     this.queueFor(batch.topic, batch.partition).inFlight--;
+    // Settled while its request was out (expired, closed): its buffer is free only now that it ended.
+    if (batch.isSettled) batch.builder.release();
   }
 
   /** True while a batch of the partition is in flight, or stamped with a sequence and waiting for a retry. */
@@ -336,47 +374,54 @@ export class RecordAccumulator {
     // A batch's size is its header plus its records' exact sizes (split parts are built the same way).
     this.usedBytes -= batch.sizeInBytes - RECORD_BATCH_OVERHEAD;
     batch.markSettled();
+    // A request may still hold the bytes of a batch in flight: `release` gives its buffer back then.
+    if (!batch.inFlight) batch.builder.release();
     this.options.onMemoryFreed?.();
   }
 
   /**
-   * Replaces a batch at the head of its queue by smaller ones (after MESSAGE_TOO_LARGE), keeping order.
-   * The records are unchanged, so the pending count and the bytes held stay the same (each part's size is
-   * its header plus its records' sizes, so the parts give back exactly what the batch took).
+   * Replaces a batch at the head of its queue by smaller ones (after MESSAGE_TOO_LARGE), keeping order. The
+   * records are unchanged, so the pending count stays the same; the bytes held become the parts' exact sizes
+   * (their deltas are relative to their own first record, so they may differ slightly from the batch's).
    */
   replace(batch: ProducerBatch, parts: ProducerBatch[]): void {
     this.release(batch);
     const queue = this.queueFor(batch.topic, batch.partition);
     const index = queue.batches.indexOf(batch);
     if (index >= 0) queue.batches.splice(index, 1, ...parts);
+    let partBytes = 0;
+    for (const part of parts) partBytes += part.sizeInBytes - RECORD_BATCH_OVERHEAD;
+    this.usedBytes += partBytes - (batch.sizeInBytes - RECORD_BATCH_OVERHEAD);
+    // Its request ended and its records now live in the parts' buffers.
+    batch.builder.release();
     void Promise.all(parts.map((part) => part.whenSettled())).then(() => batch.markSettled());
   }
 
   /**
    * Splits a batch the broker found too large into two halves that take its place, in order (Java's
-   * splitAndReenqueue); no attempt is counted. With a sequence, the halves keep the original's range (first
-   * half from its base sequence), so batches drained after it stay valid, as Java does. New batches of the
-   * topic assume no compression gain again.
+   * splitAndReenqueue); no attempt is counted. Its records are read back from its bytes (compressed or not)
+   * and written into two new batches. With a sequence, the halves keep the original's range (first half from
+   * its base sequence), so batches drained after it stay valid, as Java does. New batches of the topic assume
+   * no compression gain again.
    */
   split(batch: ProducerBatch): void {
     this.resetCompressionEstimate(batch.topic);
-    const half = Math.ceil(batch.recordCount / 2);
-    const parts = [batch.records.slice(0, half), batch.records.slice(half)].map((records, i) => {
-      const part = new ProducerBatch(batch.topic, batch.partition, batch.createdMs, batch.deadlineMs);
-      part.baseTimestamp = records[0]!.timestamp;
+    const records = batch.builder.records();
+    const half = Math.ceil(records.length / 2);
+    const parts = [0, half].map((from, i) => {
+      const to = i === 0 ? half : records.length;
+      const part = this.newBatch(batch.topic, batch.partition, batch.createdMs, batch.deadlineMs);
       part.closed = true;
       if (batch.baseSequence >= 0) {
         part.producerId = batch.producerId;
         part.producerEpoch = batch.producerEpoch;
         part.baseSequence = i === 0 ? batch.baseSequence : incrementSequence(batch.baseSequence, half);
       }
-      // Sizes depend on deltas within the batch; for readiness only the fact that they are closed matters.
-      part.sizeInBytes = RECORD_BATCH_OVERHEAD + records.reduce((sum, r) => sum + r.size, 0);
-      part.maxRecordSize = records.reduce((max, r) => Math.max(max, r.size), 0);
-      part.records.push(...records);
+      this.rebuild(part, records.slice(from, to));
+      part.settlements.push(...batch.settlements.slice(from, to));
+      part.timestamps.push(...batch.timestamps.slice(from, to));
       return part;
     });
-    this.release(batch);
     this.replace(batch, parts);
   }
 
@@ -428,16 +473,4 @@ export class RecordAccumulator {
   whenAllSettled(): Promise<void> {
     return Promise.all(this.allBatches().map((batch) => batch.whenSettled())).then(() => undefined);
   }
-}
-
-/** The record's exact size in `batch` (null: as the first record of a new batch). */
-export function sizeInBatch(record: PendingRecord, batch: ProducerBatch | null): number {
-  if (batch === null) return recordSizeInBatch(record, 0, 0n);
-  const base = batch.baseTimestamp;
-  // Records of one millisecond share their timestamp bigint: skip allocating a 0n delta.
-  return recordSizeInBatch(
-    record,
-    batch.recordCount,
-    record.timestamp === base ? 0n : record.timestamp - base,
-  );
 }

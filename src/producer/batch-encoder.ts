@@ -2,16 +2,16 @@ import {
   CompressionWorkerPool,
   compressesOnEventLoop,
   type EncodeOptions,
-  encodeRecordBatch,
   stampProducerState,
 } from '../records/index.js';
 import type { CompressionType } from '../records/types.js';
 import type { RecordAccumulator } from './accumulator.js';
 import type { ProducerBatch } from './producer-batch.js';
 
-// Turns batches into RecordBatch v2 bytes, once per batch: a retry resends the same bytes, and a batch
-// encoded before it had its producer stamp (encode-ahead) or re-sequenced after an epoch bump gets its
-// header patched instead of being compressed again.
+// Finishes each batch's builder once (its records were written at append): the header and CRC in place
+// without compression, or the compressed batch. A retry resends the same bytes, and a batch finished before
+// it had its producer stamp (encode-ahead) or re-sequenced after an epoch bump gets its header patched
+// instead of being compressed again.
 //
 // @locality: event loop; compression runs on libuv's thread pool (gzip, native zstd) or in a worker.
 
@@ -146,16 +146,16 @@ export class BatchEncoder {
       producerEpoch: batch.producerEpoch,
       baseSequence: batch.baseSequence,
     };
-    const encoded = await encodeRecordBatch(
-      {
-        compression: this.compressionType,
-        ...(this.compressionLevel === undefined ? {} : { compressionLevel: this.compressionLevel }),
-        ...stamp,
-        ...(this.transactional ? { transactional: true } : {}),
-        records: batch.records,
-      },
-      this.encodeOptions,
-    );
+    const fields = {
+      compression: this.compressionType,
+      ...(this.compressionLevel === undefined ? {} : { compressionLevel: this.compressionLevel }),
+      ...stamp,
+      ...(this.transactional ? { transactional: true } : {}),
+    };
+    const encoded =
+      this.compressionType === 'none'
+        ? batch.builder.finishUncompressed(fields)
+        : await batch.builder.finish(fields, this.encodeOptions);
     this.accumulator.observeCompression(batch, encoded.length);
     state.encoded = encoded;
     state.stampedProducerId = stamp.producerId;

@@ -1,7 +1,12 @@
 // A partition's batch of records and how its records learn their outcome. The accumulator groups records
 // into these; the sender ships and settles them.
 
-import { RECORD_BATCH_OVERHEAD, type RecordHeader } from '../records/index.js';
+import {
+  type BatchBufferSource,
+  RECORD_BATCH_OVERHEAD,
+  RecordBatchBuilder,
+  type RecordHeader,
+} from '../records/index.js';
 
 /** Where a record ended up, as the broker reported it. */
 export interface RecordMetadata {
@@ -56,18 +61,29 @@ export function deliver(callback: Settlement, error: Error | null, metadata: Rec
   }
 }
 
+/** A record on its way into a batch: its bytes are written there at append, then only its settlement stays. */
 export interface PendingRecord {
   key: Uint8Array | null;
   value: Uint8Array | null;
   headers: RecordHeader[] | undefined;
   timestamp: bigint;
-  /** Exact encoded size of this record inside its batch (depends on its deltas within the batch). */
+  /**
+   * Its body size as the only record of a batch (aloneBodySize), when known: its size anywhere in a batch
+   * follows from it without sizing key, value and headers again.
+   */
+  alone?: number;
+  /** Exact encoded size of this record inside its batch, set by the append. */
   size: number;
   callback: Settlement;
 }
 
 export class ProducerBatch {
-  readonly records: PendingRecord[] = [];
+  /** Per record, in batch order: who hears its outcome. Its bytes are in `builder` already. */
+  readonly settlements: Settlement[] = [];
+  /** Per record: its timestamp (bigints are shared per millisecond), for the metadata its settlement gets. */
+  readonly timestamps: bigint[] = [];
+  /** The batch's bytes, written as records are appended. */
+  builder: RecordBatchBuilder;
   /** Exact uncompressed encoded size: header + records. */
   sizeInBytes = RECORD_BATCH_OVERHEAD;
   /** Largest record's encoded size (the record-size metrics, which Java records per batch). */
@@ -80,8 +96,6 @@ export class ProducerBatch {
   retryAtMs = 0;
   /** Set once the batch left for the broker: later appends go to a new batch. */
   closed = false;
-  /** First record's timestamp: every record's timestamp delta is relative to it. */
-  baseTimestamp = 0n;
   /** True while a request carrying this batch awaits its response. */
   inFlight = false;
   /** Its bytes may exist already (compressed ahead while it waited for an in-flight slot). */
@@ -102,13 +116,21 @@ export class ProducerBatch {
     readonly createdMs: number,
     /** delivery.timeout.ms counts from the batch's creation, as Java's does. */
     readonly deadlineMs: number,
-  ) {}
+    /** Where the builder's buffer comes from (the accumulator's pool) and the capacity to start with. */
+    buffers?: BatchBufferSource,
+    initialCapacity?: number,
+  ) {
+    this.builder = new RecordBatchBuilder({
+      ...(buffers === undefined ? {} : { buffers }),
+      ...(initialCapacity === undefined ? {} : { initialCapacity }),
+    });
+  }
 
   private settled = false;
   private settleWaiters: Array<() => void> | null = null;
 
   get recordCount(): number {
-    return this.records.length;
+    return this.settlements.length;
   }
 
   /**
@@ -143,19 +165,19 @@ export class ProducerBatch {
   /** Settles every record of the batch; each record's promise or callback fires once. */
   complete(baseOffset: bigint, logAppendTimeMs: bigint): void {
     const useAppendTime = logAppendTimeMs >= 0n;
-    const records = this.records;
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      deliver(record.callback, null, {
+    const settlements = this.settlements;
+    const timestamps = this.timestamps;
+    for (let i = 0; i < settlements.length; i++) {
+      deliver(settlements[i]!, null, {
         topic: this.topic,
         partition: this.partition,
         offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
-        timestamp: useAppendTime ? logAppendTimeMs : record.timestamp,
+        timestamp: useAppendTime ? logAppendTimeMs : timestamps[i]!,
       });
     }
   }
 
   fail(error: Error): void {
-    for (const record of this.records) deliver(record.callback, error, null);
+    for (const settlement of this.settlements) deliver(settlement, error, null);
   }
 }

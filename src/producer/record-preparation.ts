@@ -1,4 +1,5 @@
-import { RECORD_BATCH_OVERHEAD, recordSizeInBatch } from '../records/index.js';
+import { varintSize } from '../protocol/varint.js';
+import { aloneBodySize, RECORD_BATCH_OVERHEAD } from '../records/index.js';
 import { type Serializer, serializePart } from '../serializers/types.js';
 import { RECORD_GROWTH_BOUND } from './admission.js';
 import { InvalidRecordError, ProducerConfigError, RecordTooLargeError } from './errors.js';
@@ -99,11 +100,15 @@ export class RecordPreparation<K = KeyValue, V = KeyValue> {
       timestamp,
       partition: undefined,
       reserve: 0,
+      alone: 0,
       size: 0,
       callback: noCallback,
     };
+    // Sized once, here: in its batch only its delta varints differ, so the append derives its size from this.
+    const body = aloneBodySize(prepared);
+    prepared.alone = body;
     // The record alone in a batch is the smallest request it can travel in.
-    const alone = RECORD_BATCH_OVERHEAD + recordSizeInBatch(prepared, 0, 0n);
+    const alone = RECORD_BATCH_OVERHEAD + varintSize(body) + body;
     if (alone > this.maxRequestSize) {
       throw new RecordTooLargeError(
         `The record is ${alone} bytes when encoded, more than maxRequestSize (${this.maxRequestSize}). Raise maxRequestSize (and the topic's max.message.bytes) or make the record smaller.`,
@@ -141,8 +146,9 @@ export class RecordPreparation<K = KeyValue, V = KeyValue> {
   }
 }
 
-/** A validated record; once appended, the accumulator keeps this very object (its callback and size set). */
+/** A validated record; the append writes its bytes into a batch, after which it is garbage. */
 export interface PreparedRecord extends PendingRecord {
+  alone: number;
   topic: string;
   partition: number | undefined;
   /** Bytes this record may take in bufferMemory: its size alone in a batch plus RECORD_GROWTH_BOUND. */

@@ -627,17 +627,13 @@ export class Sender {
       this.accumulator.release(batch);
       this.accumulator.remove(batch);
       this.metrics?.recordsFailed(batch.topic, batch.recordCount);
-      batch.records.forEach((record, index) => {
+      batch.settlements.forEach((settlement, index) => {
         const specific = perRecord.get(index);
         const text =
           specific === undefined
             ? `Record of ${batch.topic}-${batch.partition} was not written because another record in its batch was refused: ${base}`
             : `Record ${index} of its batch was refused by ${batch.topic}-${batch.partition}: ${specific ?? base}`;
-        deliver(
-          record.callback,
-          new ProduceError(batch.topic, batch.partition, errorName, text, error),
-          null,
-        );
+        deliver(settlement, new ProduceError(batch.topic, batch.partition, errorName, text, error), null);
       });
       return;
     }

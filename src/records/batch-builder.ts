@@ -77,6 +77,10 @@ export class RecordBatchBuilder {
   private measuredDelta = 0;
   private measuredBig = 0n;
   private finished = false;
+  /** The finished batch's bytes, while the builder has them. */
+  private bytes: Uint8Array | null = null;
+  /** A compression reads the buffer: release() waits for it to end. */
+  private compressing = false;
 
   constructor(options: RecordBatchBuilderOptions = {}) {
     this.initialCapacity = options.initialCapacity ?? 0;
@@ -215,6 +219,7 @@ export class RecordBatchBuilder {
     const bytes = buffer.subarray(0, this.end);
     finishBatch(bytes, fields, this.count, this.baseTimestamp, this.maxTimestamp);
     this.finished = true;
+    this.bytes = bytes;
     return bytes;
   }
 
@@ -235,16 +240,27 @@ export class RecordBatchBuilder {
     const section = buffer.subarray(RECORD_BATCH_OVERHEAD, this.end);
     const compress = (with_: EncodeOptions) =>
       compressSection(codec, options.compressionLevel, section, fields, this.count, timestamps, with_);
-    const bytes = (await compress(encodeOptions)) ?? (await compress({}))!;
-    this.release();
+    this.compressing = true;
+    let bytes: Uint8Array;
+    try {
+      bytes = (await compress(encodeOptions)) ?? (await compress({}))!;
+    } finally {
+      this.compressing = false;
+      this.releaseBuffer();
+    }
+    this.bytes = bytes;
     return bytes;
   }
 
-  /** The records appended so far (the rare paths that rebuild a batch: cancelling a record, splitting). */
+  /**
+   * The records appended (the rare paths that rebuild a batch: cancelling a record, splitting one the broker
+   * found too large), read back from the bytes: the section so far, or the finished batch, compressed or not.
+   */
   records(): DecodedRecord[] {
     if (this.count === 0) return [];
+    if (this.bytes !== null) return decodeRecordBatchesSync(this.bytes)[0]!.records;
     if (this.finished) {
-      throw new RecordBatchEncodeError('the batch was finished: decode its bytes to read its records');
+      throw new RecordBatchEncodeError('the batch was released: its records are gone');
     }
     const bytes = this.nonEmpty().subarray(0, this.end);
     // The header region is rewritten by finish(), so filling it in to decode is harmless.
@@ -257,10 +273,16 @@ export class RecordBatchBuilder {
    * request holds them, none is being written). Idempotent; the builder takes no records after it.
    */
   release(): void {
+    this.finished = true;
+    this.bytes = null;
+    // A compression running now reads the buffer: finish() gives it back when it is done.
+    if (!this.compressing) this.releaseBuffer();
+  }
+
+  private releaseBuffer(): void {
     const buffer = this.buffer;
     if (buffer === null) return;
     this.buffer = null;
-    this.finished = true;
     this.buffers.release(buffer);
   }
 

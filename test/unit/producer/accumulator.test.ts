@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { RecordAccumulator } from '../../../src/producer/accumulator.js';
-import {
-  type DeliveryCallback,
-  ProducerBatch,
-  type RecordMetadata,
-} from '../../../src/producer/producer-batch.js';
-import { RECORD_BATCH_OVERHEAD } from '../../../src/records/index.js';
+import type { DeliveryCallback, RecordMetadata } from '../../../src/producer/producer-batch.js';
+import { recordSize } from '../../../src/records/index.js';
+
+/** A value making a keyless, header-less record exactly `size` bytes (deltas below 64). */
+function valueFor(size: number): Uint8Array {
+  for (let n = 0; n < size; n++) {
+    const value = new Uint8Array(n).fill(n % 251);
+    if (recordSize({ key: null, value, timestamp: 0n }, 0, 0n) === size) return value;
+  }
+  throw new Error(`no record is exactly ${size} bytes`);
+}
 
 function setup(
   options: {
@@ -31,15 +36,18 @@ function setup(
   const results: Array<{ error: Error | null; meta: RecordMetadata | null }> = [];
   const callback: DeliveryCallback = (error, meta) => results.push({ error, meta });
   const batchSize = options.batchSize ?? 1000;
-  // What the append did: the batch it joined, whether that batch is new, and whether it is now full.
+  // What the append did: the batch it joined, whether that batch is new, and whether it is now full. The record
+  // is real (its bytes are written into the batch): a value of the length that makes it `size` bytes.
   const append = (partition: number, size: number, timestamp = 0n) => {
     const before = acc.allBatches().length;
-    const batch = acc.append(
-      't',
-      partition,
-      { key: null, value: null, headers: undefined, timestamp, callback, size: 0 },
-      () => size,
-    );
+    const batch = acc.append('t', partition, {
+      key: null,
+      value: valueFor(size),
+      headers: undefined,
+      timestamp,
+      callback,
+      size: 0,
+    });
     return {
       batch,
       newBatchCreated: acc.allBatches().length > before,
@@ -106,7 +114,7 @@ describe('RecordAccumulator', () => {
     expect(second.batch.sizeInBytes).toBe(261);
     expect(acc.ready().ready).toHaveLength(1);
     // The next record does not fit: it opens a second batch.
-    expect(append(0, 1).newBatchCreated).toBe(true);
+    expect(append(0, 7).newBatchCreated).toBe(true);
   });
 
   it('gives a record larger than batchSize a batch of its own', () => {
@@ -114,7 +122,7 @@ describe('RecordAccumulator', () => {
     const result = append(0, 500);
     expect(result.newBatchCreated).toBe(true);
     expect(result.batch.recordCount).toBe(1);
-    expect(append(0, 1).newBatchCreated).toBe(true);
+    expect(append(0, 7).newBatchCreated).toBe(true);
   });
 
   it('keeps one batch per partition in flight, in order', () => {
@@ -213,14 +221,10 @@ describe('RecordAccumulator', () => {
     append(0, 60);
     expect(acc.bufferedBytes).toBe(150);
     acc.markInFlight(batch);
-    const parts = [batch.records.slice(0, 2), batch.records.slice(2)].map((records) => {
-      const part = new ProducerBatch('t', 0, batch.createdMs, batch.deadlineMs);
-      part.records.push(...records);
-      part.sizeInBytes = RECORD_BATCH_OVERHEAD + records.reduce((n, r) => n + r.size, 0);
-      part.closed = true;
-      return part;
-    });
-    acc.replace(batch, parts);
+    acc.split(batch);
+    const parts = acc.allBatches();
+    expect(parts.map((part) => part.recordCount)).toEqual([2, 1]);
+    // The same records, so the same sizes (deltas below 64 take one byte wherever they are).
     expect(acc.bufferedBytes).toBe(150);
     acc.remove(parts[0]!);
     expect(acc.bufferedBytes).toBe(60);

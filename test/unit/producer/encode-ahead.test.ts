@@ -6,9 +6,9 @@ import { cleanup, gate, producerFor, startCluster } from './harness.js';
 // they have a sequence; when they go, their header is stamped (and the CRC redone) without compressing again.
 // The fake broker checks CRCs and, with idempotence, that sequences follow on from each other.
 //
-// Whether a batch was encoded while it waited shows in its bytes: the producer keeps the caller's value
-// buffers (no copy), so bytes changed after a batch was encoded do not reach the broker, and bytes changed
-// before do.
+// Records are copied into their batch when appended, so a batch's bytes cannot show when it was compressed;
+// cancellation can: a record whose batch was compressed ahead is past taking back (its bytes are fixed), one
+// in a batch not yet compressed is taken back by its AbortSignal.
 
 afterEach(cleanup);
 describe('batches compressed while they wait for an in-flight slot', () => {
@@ -19,33 +19,40 @@ describe('batches compressed while they wait for an in-flight slot', () => {
     const held = gate();
     cluster.onRequest({ api: 'Produce', times: 5 }, { until: held.promise });
 
-    const values: Buffer[] = [];
-    const sends: Array<Promise<RecordMetadata>> = [];
+    const controllers: AbortController[] = [];
+    const sends: Array<Promise<RecordMetadata | Error>> = [];
     // ~40 batches of ~1 KiB for one partition: 5 go and are held, the next waits for a slot (and is
     // compressed meanwhile), the rest queue behind it.
     for (let i = 0; i < 400; i++) {
+      const controller = new AbortController();
+      controllers.push(controller);
       const value = Buffer.from(`${i}`.padEnd(100, 'x'));
-      values.push(value);
-      sends.push(producer.send({ topic: 't', partition: 0, value }));
+      sends.push(
+        producer
+          .send({ topic: 't', partition: 0, value }, { signal: controller.signal })
+          .catch((error: Error) => error),
+      );
     }
     await cluster.waitForRequests((r) => r.api === 'Produce', 1 + 5);
     // The sender's pass after the fifth request (which found the partition's slots taken) has run.
     await new Promise((resolve) => setImmediate(resolve));
-    // Mark every record: only bytes not yet encoded carry the mark to the broker.
-    for (const value of values) value.write('y', 99);
+    // Cancel every record: only those not yet in a request nor compressed ahead of one are taken back.
+    for (const controller of controllers) controller.abort();
     held.open();
-    const offsets = (await Promise.all(sends)).map((metadata) => metadata.offset);
+    const outcomes = await Promise.all(sends);
 
-    expect(offsets).toEqual(Array.from({ length: 400 }, (_, i) => BigInt(i + 1)));
     const attempts = cluster.produced('t', 0);
-    const lastChars = (attempt: number) =>
-      new Set(attempts[attempt]!.records.map((r) => Buffer.from(r.value!).toString().at(-1)));
-    // Attempt 0 is the warm-up, 1-5 were held; 6 is the batch that waited for a slot: encoded before the
-    // mark. 7 was encoded after it (it only became next in line once a slot freed).
-    expect(lastChars(6)).toEqual(new Set(['x']));
-    expect(lastChars(7)).toEqual(new Set(['y']));
+    // Attempt 0 is the warm-up, 1-5 were held; 6 is the batch that waited for a slot: compressed before the
+    // aborts, so it went. Nothing after it did.
+    expect(attempts).toHaveLength(7);
+    const sent = attempts.slice(1).reduce((n, attempt) => n + attempt.records.length, 0);
+    expect(attempts[6]!.records.length).toBeGreaterThan(0);
+    expect(outcomes.slice(0, sent).map((o) => (o instanceof Error ? o.name : o.offset))).toEqual(
+      Array.from({ length: sent }, (_, i) => BigInt(i + 1)),
+    );
+    expect(outcomes.slice(sent).every((o) => o instanceof Error && o.name === 'AbortError')).toBe(true);
     const stored = cluster.records('t', 0);
-    expect(stored.map((r) => r.sequence)).toEqual(Array.from({ length: 401 }, (_, i) => i));
+    expect(stored.map((r) => r.sequence)).toEqual(Array.from({ length: 1 + sent }, (_, i) => i));
     expect(new Set(stored.map((r) => r.producerId)).size).toBe(1);
     expect(attempts.every((attempt) => attempt.result?.errorName === 'NONE')).toBe(true);
   });

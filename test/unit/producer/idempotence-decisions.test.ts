@@ -29,12 +29,14 @@ function setup() {
   idempotence.onChange(() => changes++);
   const settled = () => new Promise((resolve) => setImmediate(resolve));
   const batch = (partition: number): ProducerBatch =>
-    accumulator.append(
-      't',
-      partition,
-      { key: null, value: null, headers: undefined, timestamp: 0n, size: 0, callback: () => undefined },
-      () => 10,
-    );
+    accumulator.append('t', partition, {
+      key: null,
+      value: null,
+      headers: undefined,
+      timestamp: 0n,
+      size: 0,
+      callback: () => undefined,
+    });
   return {
     accumulator,
     idempotence,

@@ -1,0 +1,199 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RecordMetadata } from '../../../src/index.js';
+import { RecordAccumulator } from '../../../src/producer/accumulator.js';
+import { BufferPool } from '../../../src/producer/buffer-pool.js';
+import type { ProducerBatch } from '../../../src/producer/producer-batch.js';
+import { decodeRecordBatchesSync, loadCompressionCodec } from '../../../src/records/index.js';
+import { cleanup, producerFor, startCluster } from './harness.js';
+
+// Batch buffers are pooled (Java's BufferPool): a buffer must never be handed to another batch while a
+// request holding its bytes is in flight, waiting for a retry or still being written.
+
+afterEach(cleanup);
+
+function setup(batchSize = 1_000, bufferMemory = 10_000) {
+  let now = 0;
+  const acc = new RecordAccumulator({
+    batchSize,
+    lingerMs: 0,
+    deliveryTimeoutMs: 1_000,
+    maxInFlightPerPartition: 5,
+    bufferMemory,
+    now: () => now,
+  });
+  const outcomes: Array<Error | RecordMetadata> = [];
+  const append = (partition: number, text: string) =>
+    acc.append('t', partition, {
+      key: null,
+      value: Buffer.from(text),
+      headers: undefined,
+      timestamp: 1_700_000_000_000n + BigInt(text.length),
+      size: 0,
+      callback: (error, meta) => outcomes.push(error ?? meta!),
+    });
+  return { acc, append, outcomes, advance: (ms: number) => (now += ms) };
+}
+
+/** The buffer a batch's bytes live in, once finished without compression (what a request would carry). */
+function send(acc: RecordAccumulator, batch: ProducerBatch): Uint8Array {
+  acc.markInFlight(batch);
+  return batch.builder.finishUncompressed({});
+}
+
+const values = (bytes: Uint8Array) =>
+  decodeRecordBatchesSync(bytes)[0]!.records.map((r) => Buffer.from(r.value!).toString());
+
+describe('batch buffer pool', () => {
+  it('keeps only batchSize buffers, at most bufferMemory of them, and each only once', () => {
+    const pool = new BufferPool({ capacity: 100, maxPooledBytes: 250 });
+    const [a, b, c, big] = [pool.allocate(10), pool.allocate(100), pool.allocate(1), pool.allocate(101)];
+    expect([a, b, c, big].map((buffer) => buffer.length)).toEqual([100, 100, 100, 101]);
+    for (const buffer of [a, b, c, big]) pool.release(buffer);
+    expect(pool.pooledBytes).toBe(200);
+    pool.release(a); // a second release of one buffer is ignored: two batches would share it
+    expect(pool.pooledBytes).toBe(200);
+    const again = [pool.allocate(50), pool.allocate(50), pool.allocate(50)];
+    expect(new Set(again).size).toBe(3);
+    expect(again.filter((buffer) => buffer === a || buffer === b)).toHaveLength(2);
+  });
+
+  it('does not reuse the buffer of a batch in flight, even once that batch expired and settled', () => {
+    const { acc, append, outcomes, advance } = setup();
+    const first = append(0, 'first');
+    const bytes = send(acc, first);
+    advance(1_000);
+    // Expired while its request is out: settled, its bytes counted out, but the request still holds them.
+    acc.remove(first);
+    first.fail(new Error('expired'));
+    expect(outcomes).toHaveLength(1);
+    for (let p = 1; p <= 20; p++) {
+      send(acc, append(p, `other ${p}`));
+    }
+    // Twenty batches were built since, none in that buffer: the in-flight request's bytes are intact.
+    expect(values(bytes)).toEqual(['first']);
+    expect(acc.buffers.pooledBytes).toBe(0);
+    acc.release(first); // its request ended
+    expect(acc.buffers.pooledBytes).toBe(1_000);
+    const next = append(30, 'next');
+    expect(acc.buffers.pooledBytes).toBe(0);
+    // The freed buffer went to the next batch.
+    expect(send(acc, next).buffer).toBe(bytes.buffer);
+  });
+
+  it('keeps the buffer of a batch waiting for a retry until it is delivered, then reuses it', () => {
+    const { acc, append, outcomes } = setup();
+    const batch = append(0, 'retried');
+    const bytes = send(acc, batch);
+    acc.release(batch); // a retriable error: the batch waits for its retry
+    for (let p = 1; p <= 10; p++) send(acc, append(p, `p${p}`));
+    expect(values(bytes)).toEqual(['retried']);
+    // The retry resends the same bytes.
+    acc.markInFlight(batch);
+    for (let p = 11; p <= 20; p++) send(acc, append(p, `p${p}`));
+    expect(values(bytes)).toEqual(['retried']);
+    acc.release(batch);
+    acc.remove(batch);
+    batch.complete(5n, -1n);
+    expect(outcomes).toHaveLength(1);
+    expect(acc.buffers.pooledBytes).toBe(1_000);
+    expect(send(acc, append(21, 'reused')).buffer).toBe(bytes.buffer);
+  });
+
+  it('splits a batch the broker found too large into two re-encoded halves: records, order, sequences', async () => {
+    await loadCompressionCodec('lz4');
+    for (const compression of ['none', 'lz4'] as const) {
+      const { acc, append, outcomes } = setup(100_000, 1_000_000);
+      let batch!: ProducerBatch;
+      const texts = Array.from({ length: 7 }, (_, i) => `record ${i} `.repeat(i + 1));
+      for (const text of texts) batch = append(0, text);
+      const held = acc.bufferedBytes;
+      batch.producerId = 42n;
+      batch.producerEpoch = 3;
+      batch.baseSequence = 2_147_483_645; // the second half's sequence wraps past 2^31-1 (4 later: 1)
+      acc.markInFlight(batch);
+      await batch.builder.finish({
+        compression,
+        producerId: 42n,
+        producerEpoch: 3,
+        baseSequence: 2_147_483_645,
+      });
+      acc.split(batch);
+      const parts = acc.allBatches();
+      expect(
+        parts.map((part) => [part.recordCount, part.baseSequence, part.producerId, part.closed]),
+      ).toEqual([
+        [4, 2_147_483_645, 42n, true],
+        [3, 1, 42n, true],
+      ]);
+      // Same records, same timestamps, same sizes (deltas below 64 take one byte wherever they are).
+      expect(acc.bufferedBytes).toBe(held);
+      const decoded = parts.map((part) => {
+        const bytes = part.builder.finishUncompressed({ baseSequence: part.baseSequence });
+        return decodeRecordBatchesSync(bytes)[0]!;
+      });
+      expect(decoded.flatMap((b) => b.records.map((r) => Buffer.from(r.value!).toString()))).toEqual(texts);
+      expect(decoded.flatMap((b) => b.records.map((r) => r.timestamp))).toEqual(
+        texts.map((t) => 1_700_000_000_000n + BigInt(t.length)),
+      );
+      // Settlements follow their records.
+      parts[1]!.complete(10n, -1n);
+      parts[0]!.complete(6n, -1n);
+      expect(outcomes.map((o) => (o as RecordMetadata).offset)).toEqual([10n, 11n, 12n, 6n, 7n, 8n, 9n]);
+    }
+  });
+
+  it('delivers every record with its own bytes while requests are delayed, refused and retried', async () => {
+    const cluster = await startCluster({ topics: { t: 3 } });
+    // One request per partition at a time: with five, a refused batch makes the broker refuse the ones behind
+    // it as out of order, which is another test's matter.
+    const producer = producerFor(cluster, {
+      batchSize: 1_024,
+      lingerMs: 0,
+      maxInFlightRequestsPerConnection: 1,
+    });
+    let n = 0;
+    cluster.control(
+      'Produce',
+      () => {
+        n++;
+        if (n % 7 === 0) return { error: 'NOT_ENOUGH_REPLICAS', delayMs: 5 };
+        return n % 3 === 0 ? { delayMs: 15 } : undefined;
+      },
+      { times: 60 },
+    );
+    const sends: Array<Promise<RecordMetadata>> = [];
+    for (let i = 0; i < 1_500; i++) {
+      sends.push(producer.send({ topic: 't', key: `k${i % 30}`, value: `value ${i} `.padEnd(80, '.') }));
+    }
+    const results = await Promise.all(sends);
+    for (let p = 0; p < 3; p++) {
+      const stored = cluster.records('t', p).map((r) => Buffer.from(r.value!).toString());
+      const expected = results
+        .map((meta, i) => ({ meta, i }))
+        .filter(({ meta }) => meta.partition === p)
+        .sort((a, b) => Number(a.meta.offset - b.meta.offset))
+        .map(({ i }) => `value ${i} `.padEnd(80, '.'));
+      expect(stored).toEqual(expected);
+    }
+  }, 60_000);
+
+  it('with acks=0, reuses a buffer only after its bytes were written to the socket', async () => {
+    const cluster = await startCluster({ topics: { t: 2 } });
+    const producer = producerFor(cluster, {
+      acks: 0,
+      batchSize: 1_024,
+      lingerMs: 0,
+      bufferMemory: 32 * 1024,
+    });
+    const sends: Array<Promise<RecordMetadata>> = [];
+    for (let i = 0; i < 3_000; i++) {
+      sends.push(producer.send({ topic: 't', partition: 1, value: `v${i}`.padEnd(60, '-') }));
+    }
+    await Promise.all(sends);
+    // Written is not yet handled by the broker: wait for it to have stored them all.
+    const stored = await cluster.waitForRecords('t', 1, 3_000);
+    expect(stored.map((r) => Buffer.from(r.value!).toString())).toEqual(
+      Array.from({ length: 3_000 }, (_, i) => `v${i}`.padEnd(60, '-')),
+    );
+  });
+});
