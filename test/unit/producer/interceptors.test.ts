@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   InvalidRecordError,
-  type Logger,
   ProduceError,
   ProducerConfigError,
   type ProducerInterceptor,
@@ -9,6 +8,7 @@ import {
   type RecordMetadata,
   type ResolvedProducerConfig,
 } from '../../../src/index.js';
+import { keptWarnings } from '../../fake/logger.js';
 import { cleanup, producerFor, startCluster } from './harness.js';
 
 // The interceptors option (Java's interceptor.classes): onSend sees each record before serialization and may
@@ -30,21 +30,6 @@ function recorder(): { acks: Ack[]; interceptor: ProducerInterceptor<unknown, un
   return {
     acks,
     interceptor: { onAcknowledgement: (metadata, error, record) => acks.push({ metadata, error, record }) },
-  };
-}
-
-/** A logger that keeps the warnings. */
-function warnings(): { logger: Logger; warned: Array<{ fields: Record<string, unknown>; message: string }> } {
-  const warned: Array<{ fields: Record<string, unknown>; message: string }> = [];
-  const ignore = () => {};
-  return {
-    warned,
-    logger: {
-      debug: ignore,
-      info: ignore,
-      warn: (fields, message) => warned.push({ fields, message }),
-      error: ignore,
-    },
   };
 }
 
@@ -139,7 +124,7 @@ describe('interceptors', () => {
       }
     }
     const forgetful = { onSend: () => undefined } as unknown as ProducerInterceptor<unknown, unknown>;
-    const { logger, warned } = warnings();
+    const { logger, kept: warned } = keptWarnings();
     const producer = producerFor(cluster, { logger, interceptors: [new Broken(), forgetful, interceptor] });
     const metadata = await producer.send({ topic: 't', value: 'kept' });
     expect(metadata.offset).toBe(0n);
