@@ -12,18 +12,21 @@
 //   produce-1KiB 200k keyless 1 KiB records, the same loop
 //   latency      100k keyless 100 B records at a fixed 20k records/s: send-to-ack p50/p99 when nobody is in a hurry
 //   keyed-p60    600k keyed 100 B records (10,000 keys) over 60 partitions, produce(): many open batches at once
+//   keyed-p600   300k keyed 100 B records (10,000 keys) over 600 partitions: where a batch buffer of batchSize
+//                bytes per open batch (encode at append) shows in RSS
 // Each run is its own process under bench/compare/rusage.py (CPU and peak RSS from wait4); records/s and
 // latency come from bench/compare/common.mjs's Meter, as in bench/compare. A run counts only if every record
 // was acknowledged without error; at the end each topic's end offsets must add up to the records sent to it.
 // Prints, per workload and setting, medians over the rounds and the median of the per-round ratios to the
 // first setting; writes them and every run to --out (bench/defaults.json).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildRef } from './build-ref.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -33,6 +36,7 @@ const WORKLOADS = {
   'produce-1KiB': { records: 200_000, size: 1024, keys: 0, partitions: 6, mode: 'produce' },
   latency: { records: 100_000, size: 100, keys: 0, partitions: 6, mode: 'rate', rate: 20_000 },
   'keyed-p60': { records: 600_000, size: 100, keys: 10_000, partitions: 60, mode: 'produce' },
+  'keyed-p600': { records: 300_000, size: 100, keys: 10_000, partitions: 600, mode: 'produce' },
 };
 
 const { values: args } = parseArgs({
@@ -104,32 +108,6 @@ async function worker() {
 
 function say(text) {
   process.stderr.write(`${text}\n`);
-}
-
-function run(command, commandArgs, options = {}) {
-  const result = spawnSync(command, commandArgs, { encoding: 'utf8', ...options });
-  if (result.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed:\n${result.stderr}`);
-  return result.stdout.trim();
-}
-
-/** kafka-wire as committed at `ref`, built apart from the shared working tree; returns its dist/. */
-function buildRef(ref) {
-  const commit = run('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: root });
-  const dir = join(root, '.cache', 'bench-kafka-wire', commit);
-  const dist = join(dir, 'dist');
-  if (existsSync(join(dist, 'index.js'))) return { commit, dist };
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  run(
-    'bash',
-    ['-c', `git archive ${commit} src tsconfig.json tsconfig.build.json package.json | tar -x -C '${dir}'`],
-    {
-      cwd: root,
-    },
-  );
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: dir });
-  return { commit, dist };
 }
 
 /** One run in its own process; resolves with the Meter's result plus wait4's CPU and peak RSS. */
