@@ -3,9 +3,11 @@
 // it in many chunks, and interleaved correctly with single-buffer requests.
 
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { TlsOptions } from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Connection, type ConnectionOptions } from '../../../src/net/connection.js';
 import { MetadataApi } from '../../../src/protocol/index.js';
+import { makeCertificates, type TestCertificates } from '../../fake/certificates.js';
 import {
   correlationIdOf,
   type FakeServer,
@@ -20,8 +22,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function server(onSocket?: (socket: Socket) => void): Promise<FakeServer> {
-  const s = await startServer(onSocket);
+async function server(onSocket?: (socket: Socket) => void, tls?: TlsOptions): Promise<FakeServer> {
+  const s = await startServer(onSocket, tls);
   cleanups.push(() => s.close());
   return s;
 }
@@ -64,6 +66,12 @@ function recordingServer(frames: Buffer[], chunks: number[]): (socket: Socket) =
   };
 }
 
+let certs: TestCertificates;
+beforeAll(() => {
+  certs = makeCertificates();
+});
+afterAll(() => certs.remove());
+
 describe('Connection: requests as segments', () => {
   it('a segmented request arrives byte for byte, across many socket chunks, with its id in the first segment', async () => {
     const frames: Buffer[] = [];
@@ -92,6 +100,21 @@ describe('Connection: requests as segments', () => {
     // The 3 MiB request reached the server in several chunks, and the caller's segments were only read.
     expect(chunks.length).toBeGreaterThan(2);
     expect(parts.every((p, i) => Buffer.from(p).equals(copies[i]!))).toBe(true);
+  });
+
+  it('over TLS, segmented requests arrive byte for byte', async () => {
+    const frames: Buffer[] = [];
+    const s = await server(recordingServer(frames, []), certs.broker);
+    const c = await connectTo(s, { tls: { ca: certs.ca } });
+    const bodies = [
+      [pattern(2, 1), pattern(1024 * 1024, 2), pattern(3, 3)],
+      [pattern(5000, 4), pattern(9, 5), pattern(70_000, 6)],
+    ];
+    const responses = await Promise.all(bodies.map((parts) => c.send(segmented(parts))));
+    const sent = bodies.map((parts) => Buffer.concat(parts));
+    expect(frames.map(correlationIdOf)).toEqual([0, 1]);
+    expect(frames.every((f, i) => f.subarray(8).equals(sent[i]!))).toBe(true);
+    expect(responses.every((r, i) => Buffer.from(r).subarray(4).equals(sent[i]!))).toBe(true);
   });
 
   it('segmented and single-buffer requests interleave in the order they were sent', async () => {
