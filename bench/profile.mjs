@@ -3,7 +3,8 @@
 //
 //   node bench/profile.mjs [--ref main --ref 2b89636 | --lib dist] [--workload produce,send-all]
 //                          [--rounds 1] [--bootstrap H:P] [--out .cache/profiles] [--interval-us 500] [--top 12]
-//   node bench/profile.mjs --summarize FILE.cpuprofile [FILE ...]    (a profile written earlier, or any other)
+//   node bench/profile.mjs --summarize FILE.cpuprofile [FILE ...]    (profiles written earlier, or any others;
+//                          files named <build>-<workload>-<round>.cpuprofile are summed per build and workload)
 //
 // Workloads (issue 14's two paths):
 //   produce   produce(record, callback) with `await waitForRoom()` on false: 1M keyless 100-byte values,
@@ -202,7 +203,9 @@ async function main() {
 }
 
 function median(list) {
-  return [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  const sorted = [...list].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /**
@@ -227,7 +230,7 @@ function resultOf(label, files) {
     cpuSPer1M: median(cpu),
     cpuSPer1MRange: [Math.min(...cpu), Math.max(...cpu)],
     profiledCpuSPer1M: median(stats.map((s) => s.profiledCpuSPer1M)),
-    recordsPerS: median(stats.map((s) => s.recordsPerS)),
+    recordsPerS: Math.round(median(stats.map((s) => s.recordsPerS))),
   };
 }
 
@@ -452,5 +455,11 @@ else if (args.child) await child();
 else if (args.summarize) {
   if (positionals.length === 0)
     throw new Error('bench/profile: --summarize needs one or more .cpuprofile files');
-  print([resultOf(positionals.map((file) => basename(file)).join(', '), positionals)]);
+  // Rounds of one build and workload (<build>-<workload>-<round>.cpuprofile, from any --out folder) go together.
+  const groups = new Map();
+  for (const file of positionals) {
+    const name = basename(file).replace(/-\d+\.cpuprofile$/, '');
+    groups.set(name, [...(groups.get(name) ?? []), file]);
+  }
+  print([...groups].map(([name, files]) => resultOf(name, files)));
 } else await main();
