@@ -340,10 +340,10 @@ export class Sender {
           for (const batch of batches) this.handleFailure(batch, error);
           return Promise.resolve();
         }
-        return this.settleProduce(nodeId, batches, outgoing);
+        return this.settleProduce(nodeId, batches, drainedMs, outgoing);
       }
     }
-    return this.sendRequestInTurn(nodeId, batches, drainedMs);
+    return this.settleProduce(nodeId, batches, drainedMs, undefined);
   }
 
   /** Every batch's bytes if all exist now, else undefined. */
@@ -357,13 +357,34 @@ export class Sender {
     return encoded;
   }
 
-  /** sendRequest() once the connection and the batches' bytes are ready and earlier requests were written. */
-  private async sendRequestInTurn(
+  /**
+   * Settles the batches of `written` by its answer; without `written`, first writes their request once the
+   * connection and the batches' bytes are ready and the node's earlier requests were written.
+   */
+  private async settleProduce(
     nodeId: number,
     batches: ProducerBatch[],
     drainedMs: number,
+    written: OutgoingProduce | undefined,
   ): Promise<void> {
-    let outgoing: OutgoingProduce;
+    const outgoing = written ?? (await this.writeProduceInTurn(nodeId, batches, drainedMs));
+    if (outgoing === undefined) return;
+    let response: ProduceResponse | undefined;
+    try {
+      response = await outgoing.response;
+    } catch (error) {
+      for (const batch of batches) this.handleFailure(batch, error);
+      return;
+    }
+    this.produceAnswered(nodeId, batches, outgoing, response);
+  }
+
+  /** Writes the request in its turn; undefined when it failed before being written (its batches handled). */
+  private async writeProduceInTurn(
+    nodeId: number,
+    batches: ProducerBatch[],
+    drainedMs: number,
+  ): Promise<OutgoingProduce | undefined> {
     const previousTurn = this.writeTurns.get(nodeId);
     let endTurn!: () => void;
     const turn = new Promise<void>((resolve) => {
@@ -374,24 +395,14 @@ export class Sender {
       const connection = await this.pool.get(nodeId, 'produce');
       const encoded = await Promise.all(batches.map((batch) => this.encoder.encode(batch)));
       await previousTurn;
-      outgoing = this.writeProduce(connection, batches, encoded, drainedMs);
+      return this.writeProduce(connection, batches, encoded, drainedMs);
     } catch (error) {
       for (const batch of batches) this.handleFailure(batch, error);
-      return;
+      return undefined;
     } finally {
       endTurn();
       if (this.writeTurns.get(nodeId) === turn) this.writeTurns.delete(nodeId);
     }
-    // Awaited here rather than through settleProduce(): an extra await would settle the batches a turn before
-    // this request leaves the in-flight count.
-    let response: ProduceResponse | undefined;
-    try {
-      response = await outgoing.response;
-    } catch (error) {
-      for (const batch of batches) this.handleFailure(batch, error);
-      return;
-    }
-    this.produceAnswered(nodeId, batches, outgoing, response);
   }
 
   /** Builds the request and hands it to the connection (synchronously: written in this turn). */
@@ -430,22 +441,6 @@ export class Sender {
             referenceBytesFrom: REFERENCE_BATCHES_FROM,
           });
     return { plan, sentMs, response };
-  }
-
-  /** Settles the batches of a written request by its answer. */
-  private async settleProduce(
-    nodeId: number,
-    batches: ProducerBatch[],
-    outgoing: OutgoingProduce,
-  ): Promise<void> {
-    let response: ProduceResponse | undefined;
-    try {
-      response = await outgoing.response;
-    } catch (error) {
-      for (const batch of batches) this.handleFailure(batch, error);
-      return;
-    }
-    this.produceAnswered(nodeId, batches, outgoing, response);
   }
 
   private produceAnswered(
