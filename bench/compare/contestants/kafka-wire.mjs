@@ -50,7 +50,10 @@ if (args.defaults) {
     }
     meter.sent(args.records);
     await Promise.all(sends);
-    meter.finish({ settings: { options: 'defaults (batchSize 16384, lingerMs 5, acks all, idempotent)' } });
+    const { batchSize, lingerMs } = producer.config;
+    meter.finish({
+      settings: { options: `defaults (batchSize ${batchSize}, lingerMs ${lingerMs}, acks all, idempotent)` },
+    });
   }
   await producer.close();
 } else {

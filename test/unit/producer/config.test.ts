@@ -6,13 +6,13 @@ import {
 } from '../../../src/producer/config.js';
 
 describe('producer configuration', () => {
-  it("takes Java's 4.x defaults", () => {
+  it("takes Java's 4.x defaults, except batchSize", () => {
     const c = resolveProducerConfig({ bootstrapServers: 'localhost:9092' });
     expect(c).toMatchObject({
       acks: -1,
       compressionType: 'none',
       lingerMs: 5,
-      batchSize: 16384,
+      batchSize: 131072,
       requestTimeoutMs: 30000,
       deliveryTimeoutMs: 120000,
       retries: 2147483647,
@@ -32,6 +32,22 @@ describe('producer configuration', () => {
       allowAutoCreateTopics: true,
     });
     expect(c.clientId).toMatch(/^kafka-wire-producer-\d+$/);
+  });
+
+  it('sends batches of 128 KiB by default, not 16 KiB, and a full one is a valid request', () => {
+    // The sender shares the event loop with the application, so Java's 16 KiB batches cost it far more
+    // CPU per record than they cost Java's sender thread (bench/README.md, "Choosing the defaults").
+    const c = resolveProducerConfig({ bootstrapServers: 'localhost:9092' });
+    expect(c.batchSize).toBe(128 * 1024);
+    expect(c.lingerMs).toBe(5);
+    // A batch the size of batchSize, plus its 12-byte log overhead, within the broker's default
+    // message.max.bytes (1048588) and within one request of maxRequestSize.
+    expect(c.batchSize + 12).toBeLessThanOrEqual(1_048_588);
+    expect(c.batchSize).toBeLessThan(c.maxRequestSize);
+    // Java's 16 KiB stays one option away.
+    expect(resolveProducerConfig({ bootstrapServers: 'localhost:9092', batchSize: 16384 }).batchSize).toBe(
+      16384,
+    );
   });
 
   it('parses bootstrap lists as strings or arrays, IPv6 included', () => {
