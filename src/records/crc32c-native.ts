@@ -21,7 +21,9 @@ function load(): { crc32c: NativeCrc32c | undefined; unavailable: string | undef
       return { crc32c: undefined, unavailable: '@node-rs/crc32 has no crc32c()' };
     return { crc32c: native, unavailable: undefined };
   } catch (error) {
-    return { crc32c: undefined, unavailable: `@node-rs/crc32 could not be loaded: ${String(error)}` };
+    // The first line is the reason; a require stack would follow it.
+    const reason = String(error).split('\n', 1)[0];
+    return { crc32c: undefined, unavailable: `@node-rs/crc32 could not be loaded: ${reason}` };
   }
 }
 
