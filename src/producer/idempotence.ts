@@ -102,6 +102,12 @@ export class IdempotenceState {
     return base;
   }
 
+  /** True once the broker acknowledged a batch of `key`'s partition under the epoch it counts in. */
+  hasAcknowledged(key: string): boolean {
+    const state = this.partitions.get(key);
+    return state !== undefined && state.lastAcked >= 0;
+  }
+
   /** The sequence the broker expects next for `key`: the one after the last acknowledged batch. */
   nextExpected(key: string): number {
     const state = this.partitions.get(key);
@@ -259,12 +265,18 @@ export class Idempotence {
   }
 
   /**
-   * A new batch of a partition that still counts under an older epoch waits until nothing of that partition
-   * is outstanding (in flight, or stamped and waiting for a retry); then the partition restarts at 0 under
-   * the current epoch. Batches already stamped always go, unchanged.
+   * A new batch waits until nothing of its partition is outstanding (in flight, or stamped and waiting for a
+   * retry) while the partition still counts under an older epoch (it then restarts at 0 under the current
+   * one), or while nothing of it was acknowledged under its epoch yet. The latter because a broker with no
+   * state for this producer on the partition accepts any first sequence (Kafka 2.5+, KIP-360): were the
+   * batch at sequence 0 refused (NOT_ENOUGH_REPLICAS) while 1..4 were in flight, the broker would write 1..4
+   * ahead of it, and 0 would then be out of order for good. So a partition's first batch under an epoch
+   * travels alone; once the broker acknowledged it, up to 5 go. Batches already stamped always go, unchanged.
    */
   mayStamp(batch: ProducerBatch): boolean {
-    if (batch.baseSequence >= 0 || this.sequences.isCurrent(partitionKey(batch))) return true;
+    if (batch.baseSequence >= 0) return true;
+    const key = partitionKey(batch);
+    if (this.sequences.isCurrent(key) && this.sequences.hasAcknowledged(key)) return true;
     return !this.options.accumulator.hasOutstanding(batch.topic, batch.partition);
   }
 
@@ -303,7 +315,9 @@ export class Idempotence {
    *    for): success, offset unknown.
    *  - OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID: if an earlier batch of the partition is still
    *    unresolved, this one simply came too early: retry after it. If this batch is the next one expected,
-   *    the broker lost our state (or a batch was lost): bump the epoch, restart sequences, retry.
+   *    the broker lost our state (or a batch was lost): bump the epoch, restart sequences, retry. If later
+   *    sequences were acknowledged already (a broker that had lost our state took them first), this one can
+   *    only be written under a new epoch: bump and retry, where Java retries until the delivery timeout.
    *  - INVALID_PRODUCER_EPOCH: this batch fails as any error; the epoch is bumped for the ones after it.
    * A transactional producer retries a sequence error only while an earlier batch is unresolved; otherwise the
    * batch fails (its transaction must abort, and the abort bumps the epoch), as Java's TransactionManager.
@@ -313,12 +327,17 @@ export class Idempotence {
     const local = this.options.initProducerId !== null;
     if (code === KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === KafkaErrorCode.UNKNOWN_PRODUCER_ID) {
       const key = partitionKey(batch);
-      if (
-        this.sequences.matches(key, batch.producerId, batch.producerEpoch) &&
-        batch.baseSequence === this.sequences.nextExpected(key)
-      ) {
-        if (!local) return 'other';
-        this.sequences.requestEpochBump(key);
+      if (this.sequences.matches(key, batch.producerId, batch.producerEpoch)) {
+        const expected = this.sequences.nextExpected(key);
+        // Behind the mark: the broker acknowledged later sequences, so this batch was never written (with at
+        // most 5 of a partition out, a written one is still among the 5 the broker remembers and would come
+        // back as a duplicate) and never will be under this epoch. Retrying it unchanged would go on until
+        // deliveryTimeoutMs; under a new epoch it is written, after the later ones.
+        const behind = this.sequences.hasAcknowledged(key) && isAfter(expected, batch.baseSequence);
+        if (batch.baseSequence === expected || behind) {
+          if (!local) return 'other';
+          this.sequences.requestEpochBump(key);
+        }
       }
       return 'retry';
     }
