@@ -20,6 +20,13 @@ import {
 import { BufferPool } from './buffer-pool.js';
 import { type PendingRecord, ProducerBatch } from './producer-batch.js';
 
+/**
+ * What a new batch's buffer starts at when no pooled batchSize buffer is free (a larger first record gets its
+ * size). Small, so hundreds of partitions with a few records per batch cost their records' bytes, not
+ * batchSize each; growing a batch that fills from here to batchSize copies its bytes about once more.
+ */
+const FIRST_BUFFER_SIZE = 16 * 1024;
+
 /** Java's COMPRESSION_RATE_ESTIMATION_FACTOR: the estimate errs on the large side by 5 %. */
 const COMPRESSION_ESTIMATE_FACTOR = 1.05;
 
@@ -79,9 +86,10 @@ export class RecordAccumulator {
   private pendingRecords = 0;
   /**
    * Exact encoded bytes of those records (their batches' headers are not counted): what bufferMemory bounds.
-   * Real memory follows it closely but not exactly: each batch's buffer has batchSize bytes from the start
-   * (Java's BufferPool allocates the same) and grows by doubling past it (compressed topics), and up to
-   * bufferMemory of freed batchSize buffers are kept in `buffers` for reuse.
+   * Real memory follows it but not exactly: a new batch takes a free batchSize buffer from `buffers` if one is
+   * kept, else starts at FIRST_BUFFER_SIZE and doubles up to batchSize (so an open batch with a few records
+   * holds at most twice their bytes, not batchSize), and past it (compressed topics, records larger than
+   * batchSize). Buffers out and buffers kept for reuse together stay within bufferMemory, as in Java.
    */
   private usedBytes = 0;
   /** Batch buffers, reused once no request holds them. */
@@ -185,8 +193,9 @@ export class RecordAccumulator {
         this.add(last, record);
         return last;
       }
-      // Does not fit: the old batch is done growing.
+      // Does not fit: the old batch is done growing, and must not keep the record alive.
       last.closed = true;
+      last.builder.forgetMeasured();
     }
     const batch = this.newBatch(topic, partition, this.options.now());
     batch.builder.measure(record, record.alone ?? -1);
@@ -203,7 +212,7 @@ export class RecordAccumulator {
       createdMs,
       deadlineMs ?? createdMs + this.options.deliveryTimeoutMs,
       this.buffers,
-      this.options.batchSize,
+      Math.min(FIRST_BUFFER_SIZE, this.options.batchSize),
     );
     if (this.options.compressed) batch.compressionRatio = this.compressionRatios.get(topic) ?? 1;
     return batch;
@@ -263,7 +272,7 @@ export class RecordAccumulator {
   private rebuild(batch: ProducerBatch, records: DecodedRecord[]): void {
     batch.builder = new RecordBatchBuilder({
       buffers: this.buffers,
-      initialCapacity: this.options.batchSize,
+      initialCapacity: Math.min(FIRST_BUFFER_SIZE, this.options.batchSize),
     });
     batch.sizeInBytes = RECORD_BATCH_OVERHEAD;
     batch.maxRecordSize = 0;

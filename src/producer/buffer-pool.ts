@@ -1,10 +1,13 @@
 import type { BatchBufferSource } from '../records/index.js';
 
-// Batch buffers for reuse (the role of Java's BufferPool, minus the accounting, which admission does on
-// exact record bytes). Buffers of the common capacity (batchSize) come back here once nothing reads them and
-// are handed out again, so a steady stream of batches allocates nothing; any other size (a batch grown past
-// batchSize, a record larger than it) is left to the garbage collector. The pool never holds more than
-// `maxPooledBytes`.
+// Batch buffers for reuse (the role of Java's BufferPool, minus the accounting of records, which admission
+// does on exact record bytes). Buffers of the common capacity (batchSize) come back here once nothing reads
+// them and are handed out again, so a steady stream of full batches allocates nothing. When none is free a
+// batch gets a buffer of the size it asks for (the builder starts small and doubles), so hundreds of
+// partitions with a few records per batch do not each hold batchSize bytes; any size but the capacity is left
+// to the garbage collector. As in Java, the buffers out and the free ones kept together stay within
+// `maxPooledBytes` (bufferMemory): a buffer given back beyond that is dropped, so real memory is not
+// bufferMemory in use plus as much again kept idle.
 //
 // Giving a buffer back is the caller's promise that no request holds its bytes any more: not in flight, not
 // waiting for a retry, not queued on a socket (the accumulator releases a batch's buffer only once the batch
@@ -15,20 +18,21 @@ import type { BatchBufferSource } from '../records/index.js';
 export interface BufferPoolOptions {
   /** The capacity pooled (batchSize). */
   capacity: number;
-  /** The most bytes the pool keeps for reuse (bufferMemory). */
+  /** The most bytes of buffers out and kept for reuse together (bufferMemory). */
   maxPooledBytes: number;
 }
 
 export class BufferPool implements BatchBufferSource {
   readonly capacity: number;
-  private readonly maxPooled: number;
+  private readonly maxBytes: number;
   private readonly free: Uint8Array[] = [];
   /** Buffers handed out and not given back, for the invariant checks of tests. */
   private readonly lent = new WeakSet<Uint8Array>();
+  private lentTotal = 0;
 
   constructor(options: BufferPoolOptions) {
     this.capacity = options.capacity;
-    this.maxPooled = Math.floor(options.maxPooledBytes / options.capacity);
+    this.maxBytes = options.maxPooledBytes;
   }
 
   /** Bytes held for reuse right now. */
@@ -36,12 +40,16 @@ export class BufferPool implements BatchBufferSource {
     return this.free.length * this.capacity;
   }
 
-  /** A buffer of at least `size` bytes: a pooled one when `size` fits the pool's capacity. */
+  /** Bytes of the buffers handed out and not given back. */
+  get lentBytes(): number {
+    return this.lentTotal;
+  }
+
+  /** A buffer of at least `size` bytes: a free pooled one when `size` fits the capacity, else a new one of `size`. */
   allocate(size: number): Uint8Array {
-    let buffer: Uint8Array | undefined;
-    if (size <= this.capacity) buffer = this.free.pop() ?? Buffer.allocUnsafeSlow(this.capacity);
-    else buffer = Buffer.allocUnsafeSlow(size);
+    const buffer = (size <= this.capacity ? this.free.pop() : undefined) ?? Buffer.allocUnsafeSlow(size);
     this.lent.add(buffer);
+    this.lentTotal += buffer.length;
     return buffer;
   }
 
@@ -53,6 +61,12 @@ export class BufferPool implements BatchBufferSource {
   release(buffer: Uint8Array): void {
     // A second release of one buffer would let two batches share it.
     if (!this.lent.delete(buffer)) return;
-    if (buffer.length === this.capacity && this.free.length < this.maxPooled) this.free.push(buffer);
+    this.lentTotal -= buffer.length;
+    if (
+      buffer.length === this.capacity &&
+      this.lentTotal + this.pooledBytes + this.capacity <= this.maxBytes
+    ) {
+      this.free.push(buffer);
+    }
   }
 }

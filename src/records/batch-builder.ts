@@ -39,6 +39,8 @@ export interface BatchBufferSource {
   allocate(size: number): Uint8Array;
   /** The buffer is no longer read by anyone: it may be handed out again. */
   release(buffer: Uint8Array): void;
+  /** The size the source reuses, if any: growth stops there while the records fit, so the buffer can be reused. */
+  readonly capacity?: number;
 }
 
 const unpooled: BatchBufferSource = {
@@ -183,6 +185,14 @@ export class RecordBatchBuilder {
     return size;
   }
 
+  /**
+   * Forgets the record last measured without appending it (it went to another batch): a builder kept until
+   * its batch is acknowledged would otherwise keep that record's key and value alive.
+   */
+  forgetMeasured(): void {
+    this.measuredRecord = null;
+  }
+
   /** Writes the record into the batch now; returns its exact encoded size. */
   append(record: RecordInput, alone: AloneBodySize = -1): number {
     this.measure(record, alone);
@@ -194,7 +204,9 @@ export class RecordBatchBuilder {
     const needed = this.end + size;
     const current = this.buffer;
     if (current !== null && needed <= current.length) return current;
-    const capacity = Math.max(needed, current === null ? this.initialCapacity : current.length * 2);
+    let capacity = Math.max(needed, current === null ? this.initialCapacity : current.length * 2);
+    const reused = this.buffers.capacity;
+    if (reused !== undefined && needed <= reused && capacity > reused) capacity = reused;
     const grown = this.buffers.allocate(Math.min(capacity, INT32_MAX));
     if (current !== null) {
       grown.set(current.subarray(RECORD_BATCH_OVERHEAD, this.end), RECORD_BATCH_OVERHEAD);
@@ -219,6 +231,7 @@ export class RecordBatchBuilder {
     const bytes = buffer.subarray(0, this.end);
     finishBatch(bytes, fields, this.count, this.baseTimestamp, this.maxTimestamp);
     this.finished = true;
+    this.measuredRecord = null;
     this.bytes = bytes;
     return bytes;
   }
@@ -234,6 +247,7 @@ export class RecordBatchBuilder {
     const fields = headerFields(options, codec);
     const buffer = this.nonEmpty();
     this.finished = true;
+    this.measuredRecord = null;
     const timestamps = { baseTimestamp: this.baseTimestamp, maxTimestamp: this.maxTimestamp };
     // A view that starts past the header never owns its whole ArrayBuffer, so a worker gets a copy and the
     // section is still here whatever happens to the worker.
@@ -274,6 +288,7 @@ export class RecordBatchBuilder {
    */
   release(): void {
     this.finished = true;
+    this.measuredRecord = null;
     this.bytes = null;
     // A compression running now reads the buffer: finish() gives it back when it is done.
     if (!this.compressing) this.releaseBuffer();

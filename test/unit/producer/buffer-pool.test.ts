@@ -11,7 +11,9 @@ import { cleanup, producerFor, startCluster } from './harness.js';
 
 afterEach(cleanup);
 
-function setup(batchSize = 1_000, bufferMemory = 10_000) {
+// bufferMemory leaves room for every buffer these tests hold out at once, so the pool's bound (buffers out and
+// kept together) never decides what is reused unless a test says so.
+function setup(batchSize = 1_000, bufferMemory = 100_000) {
   let now = 0;
   const acc = new RecordAccumulator({
     batchSize,
@@ -44,17 +46,71 @@ const values = (bytes: Uint8Array) =>
   decodeRecordBatchesSync(bytes)[0]!.records.map((r) => Buffer.from(r.value!).toString());
 
 describe('batch buffer pool', () => {
-  it('keeps only batchSize buffers, at most bufferMemory of them, and each only once', () => {
+  it('keeps only batchSize buffers, out and kept together within bufferMemory, and each only once', () => {
     const pool = new BufferPool({ capacity: 100, maxPooledBytes: 250 });
-    const [a, b, c, big] = [pool.allocate(10), pool.allocate(100), pool.allocate(1), pool.allocate(101)];
+    const [a, b, c, big] = [pool.allocate(100), pool.allocate(100), pool.allocate(100), pool.allocate(101)];
     expect([a, b, c, big].map((buffer) => buffer.length)).toEqual([100, 100, 100, 101]);
-    for (const buffer of [a, b, c, big]) pool.release(buffer);
-    expect(pool.pooledBytes).toBe(200);
+    expect(pool.lentBytes).toBe(401);
+    pool.release(big); // not batchSize: left to the garbage collector
+    expect(pool.pooledBytes).toBe(0);
+    pool.release(c); // 200 still out + 100 kept would pass 250: dropped
+    expect(pool.pooledBytes).toBe(0);
+    pool.release(b);
+    pool.release(a);
+    expect([pool.lentBytes, pool.pooledBytes]).toEqual([0, 200]);
     pool.release(a); // a second release of one buffer is ignored: two batches would share it
-    expect(pool.pooledBytes).toBe(200);
+    expect([pool.lentBytes, pool.pooledBytes]).toEqual([0, 200]);
     const again = [pool.allocate(50), pool.allocate(50), pool.allocate(50)];
     expect(new Set(again).size).toBe(3);
     expect(again.filter((buffer) => buffer === a || buffer === b)).toHaveLength(2);
+    // With none free, a buffer of the size asked for: small batches do not each take batchSize.
+    expect(again.map((buffer) => buffer.length).sort()).toEqual([100, 100, 50]);
+  });
+
+  it('starts a batch small when no buffer is free, grows it by doubling to batchSize, and reuses it', () => {
+    const batchSize = 128 * 1024;
+    const { acc, append } = setup(batchSize, 32 * 1024 * 1024);
+    // 600 partitions with one small record each: their records' bytes, not 600 x batchSize.
+    const open = Array.from({ length: 600 }, (_, p) => append(p, `record of partition ${p}`));
+    expect(acc.buffers.lentBytes).toBeLessThanOrEqual(600 * 16 * 1024);
+    // One partition fills a batch: the buffer doubles up to exactly batchSize, so it can be pooled.
+    const value = 'x'.repeat(1_000);
+    let batch = append(600, value);
+    while (append(600, value) === batch) {
+      expect(acc.buffers.lentBytes).toBeLessThanOrEqual(600 * 16 * 1024 + batchSize);
+    }
+    const full = send(acc, batch);
+    expect(full.buffer.byteLength).toBe(batchSize);
+    expect(values(full)).toHaveLength(batch.recordCount);
+    acc.release(batch);
+    acc.remove(batch);
+    batch.complete(0n, -1n);
+    expect(acc.buffers.pooledBytes).toBe(batchSize);
+    // The next new batch takes the free batchSize buffer rather than a small one.
+    batch = append(601, 'next');
+    expect(acc.buffers.pooledBytes).toBe(0);
+    expect(send(acc, batch).buffer).toBe(full.buffer);
+    for (const b of open) expect(values(send(acc, b))).toHaveLength(1);
+  });
+
+  it('a batch closed by a record that does not fit keeps no reference to that record', () => {
+    const { acc, append } = setup(200);
+    const first = append(0, 'a'.repeat(100));
+    const record = {
+      key: null,
+      value: Buffer.from('b'.repeat(100)),
+      headers: undefined,
+      timestamp: 1_700_000_000_000n,
+      size: 0,
+      callback: () => undefined,
+    };
+    const second = acc.append('t', 0, record);
+    expect(second).not.toBe(first);
+    expect(first.closed).toBe(true);
+    // The closed batch's builder was measured against the record, then forgot it: it cannot append it.
+    expect(() => first.builder.appendMeasured(record)).toThrow(
+      /takes the record measure\(\) was last called with/,
+    );
   });
 
   it('does not reuse the buffer of a batch in flight, even once that batch expired and settled', () => {
@@ -190,8 +246,15 @@ describe('batch buffer pool', () => {
       sends.push(producer.send({ topic: 't', partition: 1, value: `v${i}`.padEnd(60, '-') }));
     }
     await Promise.all(sends);
-    // Written is not yet handled by the broker: wait for it to have stored them all.
-    const stored = await cluster.waitForRecords('t', 1, 3_000);
+    // Written is not yet handled by the broker: wait for it to have stored them all, or to have refused a batch
+    // (bytes reused before they were written arrive as a batch that does not decode), which then fails here
+    // by name instead of leaving the wait to time out.
+    const refused = () => cluster.produced('t', 1).filter((entry) => entry.refusedWith !== undefined);
+    await cluster.waitUntil(() =>
+      refused().length > 0 || cluster.records('t', 1).length >= 3_000 ? true : undefined,
+    );
+    expect(refused().map((entry) => entry.refusedWith)).toEqual([]);
+    const stored = cluster.records('t', 1);
     expect(stored.map((r) => Buffer.from(r.value!).toString())).toEqual(
       Array.from({ length: 3_000 }, (_, i) => `v${i}`.padEnd(60, '-')),
     );
