@@ -89,7 +89,7 @@ export class RecordAccumulator {
    * Real memory follows it but not exactly: a new batch takes a free batchSize buffer from `buffers` if one is
    * kept, else starts at FIRST_BUFFER_SIZE and doubles up to batchSize (so an open batch with a few records
    * holds at most twice their bytes, not batchSize), and past it (compressed topics, records larger than
-   * batchSize). Buffers out and buffers kept for reuse together stay within bufferMemory, as in Java.
+   * batchSize). These bytes and the buffers kept for reuse together stay within bufferMemory, as in Java.
    */
   private usedBytes = 0;
   /** Batch buffers, reused once no request holds them. */
@@ -104,7 +104,11 @@ export class RecordAccumulator {
 
   constructor(options: AccumulatorOptions) {
     this.options = options;
-    this.buffers = new BufferPool({ capacity: options.batchSize, maxPooledBytes: options.bufferMemory ?? 0 });
+    this.buffers = new BufferPool({
+      capacity: options.batchSize,
+      maxPooledBytes: options.bufferMemory ?? 0,
+      inUse: () => this.usedBytes,
+    });
   }
 
   get recordsPending(): number {
