@@ -210,7 +210,7 @@ async function orchestrate() {
       await deleteTopic(bootstrap, topics[id]).catch(() => {});
     }
   } finally {
-    await cluster?.stop();
+    await cluster?.destroy();
   }
   const rows = [];
   for (const id of workloadIds) {
