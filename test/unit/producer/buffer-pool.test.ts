@@ -67,6 +67,22 @@ describe('batch buffer pool', () => {
     expect(again.map((buffer) => buffer.length).sort()).toEqual([100, 100, 50]);
   });
 
+  it("counts what its owner says is in use against the bound: the accumulator's record bytes", () => {
+    let held = 0;
+    const pool = new BufferPool({ capacity: 100, maxPooledBytes: 250, inUse: () => held });
+    const [a, b, c] = [pool.allocate(100), pool.allocate(100), pool.allocate(100)];
+    // 300 bytes of buffers out, 150 of records in them: a freed buffer is kept for the next batch.
+    held = 150;
+    pool.release(a);
+    expect(pool.pooledBytes).toBe(100);
+    held = 100;
+    pool.release(b); // 100 in use + 100 kept + 100 more passes 250: dropped
+    expect(pool.pooledBytes).toBe(100);
+    held = 0;
+    pool.release(c);
+    expect(pool.pooledBytes).toBe(200);
+  });
+
   it('starts a batch small when no buffer is free, grows it by doubling to batchSize, and reuses it', () => {
     const batchSize = 128 * 1024;
     const { acc, append } = setup(batchSize, 32 * 1024 * 1024);
