@@ -1,11 +1,13 @@
 import type { BatchBufferSource } from '../records/index.js';
 
 // Batch buffers for reuse (the role of Java's BufferPool, minus the accounting of records, which admission
-// does on exact record bytes). Buffers of the common capacity (batchSize) come back here once nothing reads
-// them and are handed out again, so a steady stream of full batches allocates nothing. When none is free a
-// batch gets a buffer of the size it asks for (the builder starts small and doubles), so hundreds of
-// partitions with a few records per batch do not each hold batchSize bytes; any size but the capacity is left
-// to the garbage collector. As in Java, what is in use and the free buffers kept together stay within
+// does on exact record bytes). Buffers come back here once nothing reads them and are handed out again, so a
+// steady stream of batches allocates nothing. A batch asks for a small buffer and doubles it as it fills (so
+// hundreds of partitions with a few records per batch do not each hold batchSize bytes): the pool keeps one
+// free list per size, batchSize and the powers of two below it (the sizes doubling goes through), and hands
+// out the size asked for, else a free batchSize buffer, else a new one. Other sizes (a first record larger
+// than the start, a batch grown past batchSize) are left to the garbage collector: freed small buffers left
+// to it instead were what raised RSS over 600 partitions. As in Java, what is in use and the free buffers kept together stay within
 // `maxPooledBytes` (bufferMemory): a buffer given back beyond that is dropped, so real memory is not
 // bufferMemory in use plus as much again kept idle. What is in use is `inUse()`: the accumulator counts its
 // records' bytes (what admission lets in up to bufferMemory, and what is resident of a batch's buffer: pages
@@ -30,7 +32,9 @@ export interface BufferPoolOptions {
 export class BufferPool implements BatchBufferSource {
   readonly capacity: number;
   private readonly maxBytes: number;
-  private readonly free: Uint8Array[] = [];
+  /** Free buffers by length. */
+  private readonly free = new Map<number, Uint8Array[]>();
+  private freeTotal = 0;
   /** Buffers handed out and not given back, for the invariant checks of tests. */
   private readonly lent = new WeakSet<Uint8Array>();
   private lentTotal = 0;
@@ -44,7 +48,7 @@ export class BufferPool implements BatchBufferSource {
 
   /** Bytes held for reuse right now. */
   get pooledBytes(): number {
-    return this.free.length * this.capacity;
+    return this.freeTotal;
   }
 
   /** Bytes of the buffers handed out and not given back. */
@@ -52,9 +56,11 @@ export class BufferPool implements BatchBufferSource {
     return this.lentTotal;
   }
 
-  /** A buffer of at least `size` bytes: a free pooled one when `size` fits the capacity, else a new one of `size`. */
+  /** A buffer of at least `size` bytes: a free one of that size, else a free batchSize one, else a new one. */
   allocate(size: number): Uint8Array {
-    const buffer = (size <= this.capacity ? this.free.pop() : undefined) ?? Buffer.allocUnsafeSlow(size);
+    let buffer = this.take(size);
+    if (buffer === undefined && size < this.capacity) buffer = this.take(this.capacity);
+    buffer ??= Buffer.allocUnsafeSlow(size);
     this.lent.add(buffer);
     this.lentTotal += buffer.length;
     return buffer;
@@ -69,8 +75,18 @@ export class BufferPool implements BatchBufferSource {
     // A second release of one buffer would let two batches share it.
     if (!this.lent.delete(buffer)) return;
     this.lentTotal -= buffer.length;
-    if (buffer.length === this.capacity && this.inUse() + this.pooledBytes + this.capacity <= this.maxBytes) {
-      this.free.push(buffer);
-    }
+    const length = buffer.length;
+    const pooled = length === this.capacity || (length < this.capacity && (length & (length - 1)) === 0);
+    if (!pooled || this.inUse() + this.freeTotal + length > this.maxBytes) return;
+    const list = this.free.get(length);
+    if (list === undefined) this.free.set(length, [buffer]);
+    else list.push(buffer);
+    this.freeTotal += length;
+  }
+
+  private take(length: number): Uint8Array | undefined {
+    const buffer = this.free.get(length)?.pop();
+    if (buffer !== undefined) this.freeTotal -= length;
+    return buffer;
   }
 }
