@@ -7,9 +7,9 @@ import type { BatchBufferSource } from '../records/index.js';
 // free list per size, batchSize and the powers of two below it (the sizes doubling goes through), and hands
 // out the size asked for, else a free batchSize buffer, else a new one. Other sizes (a first record larger
 // than the start, a batch grown past batchSize) are left to the garbage collector: freed small buffers left
-// to it instead were what raised RSS over 600 partitions. As in Java, what is in use and the free buffers kept together stay within
-// `maxPooledBytes` (bufferMemory): a buffer given back beyond that is dropped, so real memory is not
-// bufferMemory in use plus as much again kept idle. What is in use is `inUse()`: the accumulator counts its
+// to it instead were what raised RSS over 600 partitions. As in Java, what is in use and the free buffers
+// kept together stay within `maxPooledBytes` (bufferMemory): a buffer given back beyond that is dropped, so
+// real memory is not bufferMemory in use plus as much again kept idle. What is in use is `inUse()`: the accumulator counts its
 // records' bytes (what admission lets in up to bufferMemory, and what is resident of a batch's buffer: pages
 // not yet written are not), so a batch freed while records wait for room leaves its buffer to the next batch
 // instead of to the garbage collector.
