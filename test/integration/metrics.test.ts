@@ -28,7 +28,12 @@ describe('metrics against a real broker', () => {
     const channel = tracingChannel<unknown, RequestContext>('kafka-wire:request');
     channel.subscribe(handlers);
     try {
-      const producer = new Producer({ bootstrapServers: kafkaBootstrap(), clientId: 'metrics-it' });
+      // Java's 16 KiB batches (the default is 128 KiB): the bounds below count what full batches of that size hold.
+      const producer = new Producer({
+        bootstrapServers: kafkaBootstrap(),
+        clientId: 'metrics-it',
+        batchSize: 16384,
+      });
       producers.push(producer);
       const count = 3000;
       const value = new Uint8Array(100).fill(1);
