@@ -9,6 +9,8 @@
 // Workloads (issue 14's two paths):
 //   produce   produce(record, callback) with `await waitForRoom()` on false: 1M keyless 100-byte values,
 //             6 partitions, acks=all, idempotent, lingerMs 10, batchSize 256 KiB (bench/compare's settings).
+//   produce-lz4, produce-zstd           the same compressed.
+//   produce-none-1k, produce-lz4-1k, produce-zstd-1k   200,000 keyless 1 KiB values, otherwise the same.
 //   send-all  what most users write: default options, send() per record and one Promise.all over 300,000
 //             keyed 100-byte records (string keys key-0..key-999).
 // Each (build, workload, round) runs in a fresh Node process (no JIT state shared between builds): it creates
@@ -22,6 +24,9 @@
 // --ref builds that commit apart from the working tree (bench/build-ref.mjs, as bench/compare.mjs --ref);
 // --lib takes a built dist/ folder (default: this checkout's dist/, `npm run build` first). Without --bootstrap
 // a one-broker KRaft Kafka is started in .kafka/bench-profile-<pid> and stopped at the end.
+//
+// --thread-profiles also starts each child with --cpu-prof (one profile per thread, the compression worker's
+// included, from process start) into <out>/<build>-<workload>-<round>.threads/; summarise them with --summarize.
 //
 // The summary: self time per function (each sample's node charged the time until the next sample), grouped
 // into buckets by source file and function name (BUCKETS below; the first rule that matches wins), printed as
@@ -52,6 +57,11 @@ const HELP = readFileSync(fileURLToPath(import.meta.url), 'utf8')
 
 const WORKLOADS = {
   produce: { records: 1_000_000, keys: 0, partitions: 6 },
+  'produce-lz4': { records: 1_000_000, keys: 0, partitions: 6, compression: 'lz4' },
+  'produce-zstd': { records: 1_000_000, keys: 0, partitions: 6, compression: 'zstd' },
+  'produce-none-1k': { records: 200_000, keys: 0, partitions: 6, valueSize: 1024 },
+  'produce-lz4-1k': { records: 200_000, keys: 0, partitions: 6, valueSize: 1024, compression: 'lz4' },
+  'produce-zstd-1k': { records: 200_000, keys: 0, partitions: 6, valueSize: 1024, compression: 'zstd' },
   'send-all': { records: 300_000, keys: 1000, partitions: 6 },
 };
 const VALUE_SIZE = 100;
@@ -64,6 +74,12 @@ const BUCKETS = [
   { name: 'GC', fn: /^\(garbage collector\)$/ },
   { name: 'VM, unattributed (program)', fn: /^\(program\)$/ },
   { name: 'CRC', url: /\/records\/crc32c\.js$/ },
+  { name: 'compression (codec)', url: /\/records\/compression\/(?!worker)|zstd-wasm|^wasm:/ },
+  {
+    name: 'compression worker hop',
+    url: /\/records\/compression\/worker(-pool)?\.js$|^node:internal\/worker/,
+  },
+  { name: 'compression worker hop', fn: /^postMessage$/ },
   {
     name: 'copying, byte-buffer allocation',
     fn: /^(copyBytes|writeBytesField|bytes|set|copy|_copy|_copyActual|concat|allocUnsafe|fill|slice)$/,
@@ -125,6 +141,7 @@ const { values: args, positionals } = parseArgs({
     // Internal: one profiled run in this process (the parent's child).
     child: { type: 'boolean', default: false },
     label: { type: 'string' },
+    'thread-profiles': { type: 'boolean', default: false },
   },
 });
 
@@ -166,9 +183,13 @@ async function main() {
         for (const run of runs) {
           const file = join(args.out, `${run.build.id}-${workload}-${round}.cpuprofile`);
           const load = loadavg()[0].toFixed(1);
+          const threads = args['thread-profiles']
+            ? ['--cpu-prof', `--cpu-prof-dir=${file.replace(/\.cpuprofile$/, '.threads')}`]
+            : [];
           const childRun = spawnSync(
             process.execPath,
             [
+              ...threads,
               '--allow-natives-syntax',
               fileURLToPath(import.meta.url),
               ...['--child', '--lib', run.build.dist, '--workload', workload, '--bootstrap', bootstrap],
@@ -242,15 +263,20 @@ async function child() {
   const workload = WORKLOADS[args.workload];
   const topic = `bench-profile-${args.workload}-${process.pid}-${Date.now()}`;
   await createTopic(args.bootstrap, { topic, partitions: workload.partitions, replicationFactor: 1 });
-  const value = new Uint8Array(payload(VALUE_SIZE, PATTERN));
-  const producer =
-    args.workload === 'produce'
-      ? new Producer({ bootstrapServers: args.bootstrap, acks: 'all', lingerMs: 10, batchSize: 262_144 })
-      : new Producer({ bootstrapServers: args.bootstrap });
-  const runOnce =
-    args.workload === 'produce'
-      ? (count) => produceAll(producer, { topic, value }, count)
-      : (count) => sendAll(producer, topic, value, keyStrings(workload.keys), count);
+  const value = new Uint8Array(payload(workload.valueSize ?? VALUE_SIZE, PATTERN));
+  const produces = args.workload.startsWith('produce');
+  const producer = produces
+    ? new Producer({
+        bootstrapServers: args.bootstrap,
+        acks: 'all',
+        lingerMs: 10,
+        batchSize: 262_144,
+        compressionType: workload.compression ?? 'none',
+      })
+    : new Producer({ bootstrapServers: args.bootstrap });
+  const runOnce = produces
+    ? (count) => produceAll(producer, { topic, value }, count)
+    : (count) => sendAll(producer, topic, value, keyStrings(workload.keys), count);
   // The loops stay unoptimised, so V8 inlines no producer code into them: send()'s and produce()'s own cost is
   // charged to the producer's functions, not to this script.
   for (const loop of [runOnce, produceAll, sendAll]) neverOptimize(loop);
