@@ -89,7 +89,8 @@ export class RecordAccumulator {
    * Real memory follows it but not exactly: a new batch takes a free batchSize buffer from `buffers` if one is
    * kept, else starts at FIRST_BUFFER_SIZE and doubles up to batchSize (so an open batch with a few records
    * holds at most twice their bytes, not batchSize), and past it (compressed topics, records larger than
-   * batchSize). These bytes and the buffers kept for reuse together stay within bufferMemory, as in Java.
+   * batchSize). These bytes and the buffers kept for reuse together stay within bufferMemory plus one batchSize
+   * buffer (the one a settled batch leaves to the records waiting for its room).
    */
   private usedBytes = 0;
   /** Batch buffers, reused once no request holds them. */

@@ -46,8 +46,9 @@ const values = (bytes: Uint8Array) =>
   decodeRecordBatchesSync(bytes)[0]!.records.map((r) => Buffer.from(r.value!).toString());
 
 describe('batch buffer pool', () => {
-  it('keeps only batchSize buffers, out and kept together within bufferMemory, and each only once', () => {
-    const pool = new BufferPool({ capacity: 100, maxPooledBytes: 250 });
+  it('keeps only batchSize buffers, out and kept together within bufferMemory + batchSize, each only once', () => {
+    // Out and kept together: at most 150 + one 100-byte buffer.
+    const pool = new BufferPool({ capacity: 100, maxPooledBytes: 150 });
     const [a, b, c, big] = [pool.allocate(100), pool.allocate(100), pool.allocate(100), pool.allocate(101)];
     expect([a, b, c, big].map((buffer) => buffer.length)).toEqual([100, 100, 100, 101]);
     expect(pool.lentBytes).toBe(401);
@@ -69,14 +70,14 @@ describe('batch buffer pool', () => {
 
   it("counts what its owner says is in use against the bound: the accumulator's record bytes", () => {
     let held = 0;
-    const pool = new BufferPool({ capacity: 100, maxPooledBytes: 250, inUse: () => held });
+    const pool = new BufferPool({ capacity: 100, maxPooledBytes: 150, inUse: () => held });
     const [a, b, c] = [pool.allocate(100), pool.allocate(100), pool.allocate(100)];
     // 300 bytes of buffers out, 150 of records in them: a freed buffer is kept for the next batch.
     held = 150;
     pool.release(a);
     expect(pool.pooledBytes).toBe(100);
     held = 100;
-    pool.release(b); // 100 in use + 100 kept + 100 more passes 250: dropped
+    pool.release(b); // 100 in use + 100 kept + 100 more passes 150 + 100: dropped
     expect(pool.pooledBytes).toBe(100);
     held = 0;
     pool.release(c);
@@ -111,6 +112,33 @@ describe('batch buffer pool', () => {
     expect(total()).toBeLessThanOrEqual(before + 16 * 1024);
     expect(send(acc, batch).buffer).toBe(full.buffer);
     for (const b of open) expect(values(send(acc, b))).toHaveLength(1);
+  });
+
+  it('with bufferMemory full, a freed batch buffer goes to the batch the waiting records open next', () => {
+    const batchSize = 64 * 1024;
+    const bufferMemory = 8 * batchSize;
+    const { acc, append } = setup(batchSize, bufferMemory);
+    const value = 'x'.repeat(1_000);
+    // What admission does: a record goes in only while its bytes fit in bufferMemory (1 KiB records leave up
+    // to a record's worth of each batch's buffer empty, so records and buffers never add up exactly).
+    const fill = () => {
+      while (acc.hasRoom(1_100)) append(0, value);
+    };
+    fill();
+    const buffersSeen = new Set<ArrayBufferLike>();
+    for (let round = 0; round < 40; round++) {
+      const oldest = acc.allBatches()[0]!;
+      const bytes = send(acc, oldest);
+      if (round >= 8) buffersSeen.add(bytes.buffer);
+      acc.release(oldest);
+      acc.remove(oldest);
+      oldest.complete(0n, -1n);
+      fill();
+      expect(acc.buffers.lentBytes + acc.buffers.pooledBytes).toBeLessThanOrEqual(bufferMemory + batchSize);
+    }
+    // Past the first bufferMemory's worth of batches, 32 batches went through the same few buffers: none was
+    // dropped for a new one grown again from 16 KiB.
+    expect(buffersSeen.size).toBeLessThanOrEqual(bufferMemory / batchSize + 1);
   });
 
   it('a batch closed by a record that does not fit keeps no reference to that record', () => {
