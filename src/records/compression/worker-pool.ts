@@ -4,12 +4,8 @@
 //
 // Only large sections are worth the hop: posting a job and its answer costs tens of microseconds, which
 // is what lz4 needs for ~16 KiB, so small sections stay on the loop (CompressionWorkerPool.accepts).
-// An input that owns its whole ArrayBuffer is transferred. Any other (a view of a batch buffer, which stays
-// its builder's) is copied into a SharedArrayBuffer the pool reuses and the worker reads in place: posting
-// the view itself structured-clones its whole ArrayBuffer (a serialized copy, then a fresh buffer and a
-// second copy in the worker, both in fresh memory), which measured 15-27 % of the event loop's time on
-// compressed produce() workloads. The answer comes back in a buffer with room for the batch header,
-// transferred.
+// Input buffers are transferred, not copied; the answer comes back in a buffer with room for the batch
+// header, also transferred.
 //
 // Workers never keep the process alive when idle (unref'd; ref'd only while a job is out, so an awaited
 // compression is not cut short by the process exiting). A worker that dies fails its pending jobs with a
@@ -24,11 +20,6 @@ import { hasNativeZstd } from './zstd.js';
 /** Sections smaller than this are compressed on the loop by default (the hop would cost more). */
 export const DEFAULT_OFFLOAD_MIN_BYTES = 64 * 1024;
 const MAX_CRASHES = 3;
-/** Shared input buffers kept for reuse, in bytes: room for a few jobs of the multi-MiB sections that
- *  well-compressing batches grow to, without holding much more than that idle. */
-const MAX_RETAINED_INPUT_BYTES = 16 * 1024 * 1024;
-/** Shared input buffers are sized in powers of two from this, so one fits the sizes near it. */
-const MIN_INPUT_BYTES = 64 * 1024;
 
 /** A compression worker died or the pool was closed before it answered. Compressing again (on the
  *  loop, or in a new worker) may succeed. */
@@ -73,9 +64,6 @@ export class CompressionWorkerPool {
   #nextId = 0;
   #crashes = 0;
   #closed = false;
-  /** Free shared input buffers, and their total size. */
-  readonly #inputs: SharedArrayBuffer[] = [];
-  #inputBytes = 0;
 
   constructor(options: CompressionWorkerPoolOptions = {}) {
     const threads = options.threads ?? 1;
@@ -106,8 +94,7 @@ export class CompressionWorkerPool {
   /**
    * Compresses `data` in a worker. Returns a buffer whose first `headroom` bytes are left for the caller
    * and whose rest is the compressed data, exactly sized. `data` is transferred when it owns its whole
-   * ArrayBuffer (it is then detached: do not use it afterwards), otherwise copied into shared memory (and not
-   * touched again, whatever the worker does). Rejects with
+   * ArrayBuffer (it is then detached: do not use it afterwards), copied otherwise. Rejects with
    * CompressionWorkerError if the worker dies or the pool closes first, and with a CompressionError-like
    * Error carrying the codec's message if the codec fails.
    */
@@ -122,81 +109,22 @@ export class CompressionWorkerPool {
     const id = this.#nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref();
+      slot.pending.set(id, { resolve, reject });
       const buffer = data.buffer;
       const transferable =
         buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength;
-      const input = transferable ? data : this.#sharedCopy(data);
-      const shared = transferable ? null : (input.buffer as SharedArrayBuffer);
-      const done = () => {
-        if (shared !== null) this.#keepInput(shared);
-      };
-      slot.pending.set(id, {
-        resolve: (out) => {
-          done();
-          resolve(out);
-        },
-        reject: (error) => {
-          done();
-          reject(error);
-        },
-      });
       try {
-        slot.worker.postMessage(
-          { id, codec, level, data: input, headroom },
-          transferable ? [buffer as ArrayBuffer] : [],
-        );
+        slot.worker.postMessage({ id, codec, level, data, headroom }, transferable ? [buffer] : []);
       } catch (error) {
-        this.#settle(slot, id)?.reject(
-          new CompressionWorkerError('could not hand the section to a compression worker', error),
-        );
+        this.#settle(slot, id);
+        reject(new CompressionWorkerError('could not hand the section to a compression worker', error));
       }
     });
-  }
-
-  /** `data` copied into a free shared input buffer (or a new one), as a view of its first bytes. */
-  #sharedCopy(data: Uint8Array): Uint8Array {
-    const length = data.length;
-    // Few buffers are kept (about as many as jobs out at once): a scan finds the smallest that fits.
-    let best = -1;
-    for (let i = 0; i < this.#inputs.length; i++) {
-      const size = this.#inputs[i]!.byteLength;
-      if (size >= length && (best < 0 || size < this.#inputs[best]!.byteLength)) best = i;
-    }
-    let shared: SharedArrayBuffer;
-    if (best >= 0) {
-      shared = this.#inputs[best]!;
-      this.#inputs[best] = this.#inputs[this.#inputs.length - 1]!;
-      this.#inputs.pop();
-      this.#inputBytes -= shared.byteLength;
-    } else {
-      let size = MIN_INPUT_BYTES;
-      while (size < length) size *= 2;
-      shared = new SharedArrayBuffer(size);
-    }
-    const view = new Uint8Array(shared, 0, length);
-    view.set(data);
-    return view;
-  }
-
-  /** A job is over: its shared input buffer is kept for the next one while the bound allows. */
-  #keepInput(shared: SharedArrayBuffer): void {
-    if (this.#closed) return;
-    // Smaller buffers make room first: a large one is what costs most to allocate and fault in again.
-    this.#inputs.sort((a, b) => a.byteLength - b.byteLength);
-    while (this.#inputBytes + shared.byteLength > MAX_RETAINED_INPUT_BYTES && this.#inputs.length > 0) {
-      if (this.#inputs[0]!.byteLength > shared.byteLength) return;
-      this.#inputBytes -= this.#inputs.shift()!.byteLength;
-    }
-    if (this.#inputBytes + shared.byteLength > MAX_RETAINED_INPUT_BYTES) return;
-    this.#inputs.push(shared);
-    this.#inputBytes += shared.byteLength;
   }
 
   /** Terminates every worker; jobs still out reject with CompressionWorkerError. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#inputs.length = 0;
-    this.#inputBytes = 0;
     const slots = this.#slots.splice(0);
     await Promise.all(
       slots.map(async (slot) => {
