@@ -162,18 +162,33 @@ export class ProducerBatch {
     if (waiters !== null) for (const resolve of waiters) resolve();
   }
 
-  /** Settles every record of the batch; each record's promise or callback fires once. */
+  /**
+   * Settles every record of the batch; each record's promise or callback fires once. Runs once per record
+   * acknowledged, and with send() + Promise.all every metadata object lives until the caller's last record
+   * is in: so one object and one BigInt per record, nothing else (`base + BigInt(i)` made two).
+   */
   complete(baseOffset: bigint, logAppendTimeMs: bigint): void {
-    const useAppendTime = logAppendTimeMs >= 0n;
+    const topic = this.topic;
+    const partition = this.partition;
     const settlements = this.settlements;
     const timestamps = this.timestamps;
-    for (let i = 0; i < settlements.length; i++) {
-      deliver(settlements[i]!, null, {
-        topic: this.topic,
-        partition: this.partition,
-        offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
-        timestamp: useAppendTime ? logAppendTimeMs : timestamps[i]!,
-      });
+    const count = settlements.length;
+    const appendTime = logAppendTimeMs >= 0n ? logAppendTimeMs : null;
+    const acknowledged = baseOffset >= 0n;
+    // Offsets counted in doubles while base + count is exact there (always, short of 2^53 records).
+    const base = Number(baseOffset);
+    const exact = acknowledged && Number.isSafeInteger(base + count);
+    for (let i = 0; i < count; i++) {
+      const metadata: RecordMetadata = {
+        topic,
+        partition,
+        offset: !acknowledged ? -1n : exact ? BigInt(base + i) : baseOffset + BigInt(i),
+        timestamp: appendTime ?? timestamps[i]!,
+      };
+      const settlement = settlements[i]!;
+      // A promise's resolve never throws: only callbacks need deliver's guard.
+      if (typeof settlement === 'function') deliver(settlement, null, metadata);
+      else settlement.resolve(metadata);
     }
   }
 
