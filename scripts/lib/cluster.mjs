@@ -359,7 +359,23 @@ function removeClusterFiles(dir, { keepLogs }) {
 }
 
 /**
- * Starts a fresh cluster (any broker JVM left in `dir` by an earlier run is killed, its data wiped).
+ * How many port ranges an 'auto' start tries: another process (a parallel test file, another cluster) can bind
+ * a port between our check and the broker's bind, and then only fresh ports help.
+ */
+const AUTO_PORT_ATTEMPTS = 4;
+
+/** A broker exited before it was ready because a port it listens on was taken. */
+class PortTakenError extends Error {
+  constructor(message, { port, cause }) {
+    super(message, { cause });
+    this.port = port;
+  }
+}
+
+/**
+ * Starts a fresh cluster (any broker JVM left in `dir` by an earlier run is killed, its data wiped). With
+ * basePort 'auto', a start whose broker finds a port taken at bind time is stopped, wiped and made again on
+ * new ports; with a caller-given port it fails, naming the port.
  * @param {import('./index.mjs').StartClusterOptions} [options]
  * @returns {Promise<KafkaCluster>}
  */
@@ -377,10 +393,37 @@ export async function startCluster(options = {}) {
   const log = options.log ?? (() => {});
 
   const libs = await kafkaLibs(version);
-  const { BROKER_JVM_FLAGS, brokerProperties } = await loadBrokerSetup();
+  const setup = await loadBrokerSetup();
   await killJvms(findHarnessJvms({ dir }));
   removeClusterFiles(dir, { keepLogs: false });
 
+  const start = { options, brokers, secure, dir, version, log, libs, setup };
+  if (options.basePort !== 'auto') return startOnce(start, 1);
+  // A retry must be visible even to a caller that asked for no progress messages: it explains a slow start.
+  const warn = options.log ?? ((message) => process.stderr.write(`${message}\n`));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(start, attempt);
+    } catch (error) {
+      if (!(error instanceof PortTakenError)) throw error;
+      if (attempt === AUTO_PORT_ATTEMPTS)
+        throw new Error(
+          `Cannot start Kafka in ${dir}: ${AUTO_PORT_ATTEMPTS} times in a row another process took a port the ` +
+            `harness had found free before the broker bound it (last: ${error.port}). Something on this machine ` +
+            'is binding ports in 20000-40000 at a high rate; find it (ss -ltnp) or run fewer tests at once.',
+          { cause: error },
+        );
+      warn(
+        `Kafka in ${dir}: port ${error.port} was taken before the broker bound it (attempt ${attempt} of ` +
+          `${AUTO_PORT_ATTEMPTS}); starting again on new ports`,
+      );
+    }
+  }
+}
+
+/** One start on one set of ports; whatever fails leaves no JVM, token endpoint or data behind. */
+async function startOnce({ options, brokers, secure, dir, version, log, libs, setup }, attempt) {
+  const { BROKER_JVM_FLAGS, brokerProperties } = setup;
   const auto = options.basePort === 'auto';
   // A secured broker listens on one port per listener, from the base port on.
   const span = secure ? Object.keys(SECURE_LISTENERS).length : brokers;
@@ -398,7 +441,8 @@ export async function startCluster(options = {}) {
     });
   }
   const extraPorts = secure ? Object.values(SECURE_LISTENERS).map((offset) => basePort + offset) : [];
-  await ensurePortsFree(nodes, dir, extraPorts);
+  const ports = await ensurePortsFree(nodes, dir, extraPorts);
+  await options.portsChecked?.({ attempt, basePort, ports });
 
   for (const sub of ['config', 'logs', 'data']) mkdirSync(join(dir, sub), { recursive: true });
   writeLoggingConfig(join(dir, 'config'), {
@@ -480,17 +524,52 @@ export async function startCluster(options = {}) {
     const late = security ? lateScramCredentials(security) : [];
     if (late.length > 0) await setScramCredentials(cluster.bootstrapServers, late, { version });
   } catch (error) {
+    const taken = takenPort(cluster);
+    // Wipes this attempt's data and config; the logs stay for whoever reads the error.
     await cluster.destroy();
-    throw error;
+    if (!taken) throw error;
+    const where = `See ${cluster.logFile(taken.id)}:\n${tail(cluster.logFile(taken.id))}`;
+    if (auto)
+      throw new PortTakenError(`Port ${taken.port} was taken before broker ${taken.id} bound it. ${where}`, {
+        port: taken.port,
+        cause: error,
+      });
+    throw new Error(
+      `Cannot start Kafka in ${dir}: broker ${taken.id} could not bind port ${taken.port} on 127.0.0.1 ` +
+        `(Address already in use): another process took it after the harness found it free. ` +
+        `${portInUseHint(dir)} Or let the harness choose free ports (basePort 'auto'). ${where}`,
+      { cause: error },
+    );
   }
   log(`Kafka is up after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return cluster;
 }
 
 /**
+ * The broker that exited because one of its ports was in use, and that port (as Kafka's "Socket server
+ * failed to bind to host:port: Address already in use" names it; else the broker's own port), or null when
+ * no broker exited for that reason.
+ */
+function takenPort(cluster) {
+  for (const node of cluster.nodes) {
+    if (node.exited === null) continue;
+    let text;
+    try {
+      text = readFileSync(cluster.logFile(node.id), 'utf8');
+    } catch {
+      continue;
+    }
+    if (!/Address already in use|BindException/.test(text)) continue;
+    const named = text.match(/failed to bind to [^\s]*:(\d+)/);
+    return { id: node.id, port: named ? Number(named[1]) : node.port };
+  }
+  return null;
+}
+
+/**
  * A base port P in 20000-39999 with P..P+n-1 and P+100..P+100+n-1 free, so that test runs in several
- * checkouts (or several runs in one) never fight over ports. A race with another process that binds the
- * same port right after remains possible; the broker then fails to start with a clear log line.
+ * checkouts (or several runs in one) never fight over ports. Another process can still bind one of them before
+ * the broker does; startCluster then starts again on new ones.
  */
 export async function findFreeBasePort(n) {
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -528,16 +607,24 @@ export async function processClusterDir(name) {
   return join(kafkaHome, `${name}-${process.pid}`);
 }
 
+/** The ports the nodes will listen on, after checking that each is free now. */
 async function ensurePortsFree(nodes, dir, extraPorts) {
-  const ports = [...nodes.flatMap((n) => [n.port, n.controllerPort]), ...extraPorts];
-  for (const port of new Set(ports)) {
+  const ports = [...new Set([...nodes.flatMap((n) => [n.port, n.controllerPort]), ...extraPorts])];
+  for (const port of ports) {
     if (await portIsFree(port)) continue;
-    const other = findHarnessJvms().find((p) => p.dir !== dir);
-    const hint = other
-      ? `A kafka-wire broker of ${other.dir} may hold it: stop it with \`npm run kafka:down\` or kill pid ${other.pid}.`
-      : 'Stop whatever listens there, or choose other ports.';
-    throw new Error(`Cannot start Kafka in ${dir}: port ${port} on 127.0.0.1 is in use. ${hint}`);
+    throw new Error(
+      `Cannot start Kafka in ${dir}: port ${port} on 127.0.0.1 is in use. ${portInUseHint(dir)}`,
+    );
   }
+  return ports;
+}
+
+/** What to do about a port in use: another harness cluster is the likely holder, else someone else. */
+function portInUseHint(dir) {
+  const other = findHarnessJvms().find((p) => p.dir !== dir);
+  return other
+    ? `A kafka-wire broker of ${other.dir} may hold it: stop it with \`npm run kafka:down\` or kill pid ${other.pid}.`
+    : 'Stop whatever listens there, or choose other ports.';
 }
 
 /**

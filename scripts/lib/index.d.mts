@@ -22,7 +22,10 @@ export declare function brokerClassArchive(
 export interface StartClusterOptions {
   /** Number of combined broker+controller nodes (node ids 1..N). Default 1. */
   brokers?: number;
-  /** Broker i listens on basePort + i - 1. Default 9092. 'auto': a random free range in 20000-39999. */
+  /**
+   * Broker i listens on basePort + i - 1. Default 9092. 'auto': a random free range in 20000-39999, chosen
+   * again (a few times) when another process binds one of its ports before the broker does.
+   */
   basePort?: number | 'auto';
   /** Controller i listens on controllerBasePort + i - 1. Default basePort + 100. */
   controllerBasePort?: number;
@@ -38,8 +41,13 @@ export interface StartClusterOptions {
   classArchive?: boolean;
   /** true: brokers outlive this process (the CLI). false (default): killed when this process exits. */
   detached?: boolean;
-  /** Progress messages. */
+  /** Progress messages. A start again on new ports is said here, else on stderr. */
   log?: (message: string) => void;
+  /**
+   * For tests of the harness: called once per attempt after the ports were found free and before any broker
+   * binds them, so a test can take one in between. `ports`: every port the brokers will listen on.
+   */
+  portsChecked?: (check: { attempt: number; basePort: number; ports: number[] }) => void | Promise<void>;
   /**
    * A secured broker (brokers must be 1): listeners PLAINTEXT (admin; principal ANONYMOUS is a super user),
    * SSL (client certificate required), SASL_SSL and SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256/512, OAUTHBEARER),
