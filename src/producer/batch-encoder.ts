@@ -1,9 +1,5 @@
-import {
-  CompressionWorkerPool,
-  compressesOnEventLoop,
-  type EncodeOptions,
-  stampProducerState,
-} from '../records/index.js';
+import { offloadsCompression } from '../records/compression/worker-pool.js';
+import { CompressionWorkerPool, type EncodeOptions, stampProducerState } from '../records/index.js';
 import type { CompressionType } from '../records/types.js';
 import type { RecordAccumulator } from './accumulator.js';
 import type { ProducerBatch } from './producer-batch.js';
@@ -40,8 +36,9 @@ export class BatchEncoder {
   private readonly compressionLevel: number | undefined;
   private readonly accumulator: RecordAccumulator;
   private readonly transactional: boolean;
-  // lz4, snappy and WASM zstd compress large batches in a worker thread (started on first use) rather
-  // than on the event loop; gzip and native zstd use libuv's thread pool already.
+  // snappy, WASM zstd and lz4 above its fast default level compress large batches in a worker thread
+  // (started on first use) rather than on the event loop; gzip and native zstd use libuv's thread pool
+  // already, and lz4's fast compressor costs less on the loop than the hop to a worker.
   private readonly encodeOptions: EncodeOptions;
 
   constructor(options: BatchEncoderOptions) {
@@ -49,7 +46,7 @@ export class BatchEncoder {
     this.compressionLevel = options.compressionLevel;
     this.accumulator = options.accumulator;
     this.transactional = options.transactional ?? false;
-    this.encodeOptions = compressesOnEventLoop(this.compressionType)
+    this.encodeOptions = offloadsCompression(this.compressionType, this.compressionLevel)
       ? { compressionPool: new CompressionWorkerPool() }
       : {};
   }

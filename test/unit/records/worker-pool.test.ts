@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { offloadsCompression } from '../../../src/records/compression/worker-pool.js';
 import {
   type CompressionType,
   CompressionWorkerError,
@@ -202,6 +203,17 @@ describe('CompressionWorkerPool', () => {
     expect(compressesOnEventLoop('none')).toBe(false);
     const nativeZstd = 'zstdCompress' in zlib;
     expect(compressesOnEventLoop('zstd')).toBe(!nativeZstd);
+  });
+
+  it("a producer hands a worker every codec that would hold the loop, but not lz4's fast default level", () => {
+    expect(offloadsCompression('lz4', undefined)).toBe(false);
+    expect(offloadsCompression('lz4', 9)).toBe(false);
+    expect(offloadsCompression('lz4', 1)).toBe(true);
+    expect(offloadsCompression('lz4', 17)).toBe(true);
+    expect(offloadsCompression('snappy', undefined)).toBe(true);
+    expect(offloadsCompression('gzip', 6)).toBe(false);
+    expect(offloadsCompression('none', undefined)).toBe(false);
+    expect(offloadsCompression('zstd', 3)).toBe(!('zstdCompress' in zlib));
   });
 
   it('rejects bad options with a message that says what is allowed', () => {
