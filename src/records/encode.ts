@@ -13,7 +13,7 @@ import { varintSize } from '../protocol/varint.js';
 import {
   CODEC_IDS,
   compress,
-  compressSync,
+  compressSyncTransient,
   isCompressionCodecReady,
   loadCompressionCodec,
   resolveLevel,
@@ -296,7 +296,12 @@ export function encodeRecordBatchSync(batch: RecordBatchInput): Uint8Array {
     return out;
   }
   const section = writeRecordsToScratch(records, plan);
-  return assemble(compressSync(codec, section, batch.compressionLevel), fields, records.length, plan);
+  return assemble(
+    compressSyncTransient(codec, section, batch.compressionLevel),
+    fields,
+    records.length,
+    plan,
+  );
 }
 
 export interface EncodeOptions {
@@ -335,7 +340,7 @@ export async function encodeRecordBatch(
       : null;
   if (section === null) {
     return assemble(
-      compressSync(codec, writeRecordsToScratch(records, plan), batch.compressionLevel),
+      compressSyncTransient(codec, writeRecordsToScratch(records, plan), batch.compressionLevel),
       fields,
       records.length,
       plan,
@@ -396,7 +401,7 @@ export async function compressSection(
     }
   }
   if (compressesInline(codec, options)) {
-    return assemble(compressSync(codec, section, level), fields, count, timestamps);
+    return assemble(compressSyncTransient(codec, section, level), fields, count, timestamps);
   }
   if (!isCompressionCodecReady(codec)) await loadCompressionCodec(codec);
   return assemble(await compress(codec, section, level), fields, count, timestamps);

@@ -16,6 +16,7 @@ import {
   LZ4_MAX_LEVEL,
   LZ4_MIN_LEVEL,
   lz4CompressFrame,
+  lz4CompressFrameTransient,
   lz4DecompressFrame,
 } from './lz4.js';
 import { snappyCompressXerial, snappyDecompress } from './snappy.js';
@@ -100,6 +101,16 @@ export function compressSync(codec: CompressionType, data: Uint8Array, level?: n
     case 'zstd':
       return zstdCompressSync(data, resolved);
   }
+}
+
+/**
+ * compressSync for a caller that copies the result at once (into a batch, or a worker's answer): lz4 then
+ * writes into a scratch it reuses, so the view is valid only until the next compression on this thread.
+ */
+export function compressSyncTransient(codec: CompressionType, data: Uint8Array, level?: number): Uint8Array {
+  return codec === 'lz4'
+    ? lz4CompressFrameTransient(data, resolveLevel(codec, level))
+    : compressSync(codec, data, level);
 }
 
 /** Compresses a record section; gzip and (Node >= 22.15) zstd run on the libuv thread pool. */

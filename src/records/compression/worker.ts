@@ -7,7 +7,7 @@
 //              into the headroom, so the main thread copies nothing), or { id, error: string }.
 import { parentPort } from 'node:worker_threads';
 import type { CompressionType } from '../types.js';
-import { compressSync, isCompressionCodecReady, loadCompressionCodec } from './index.js';
+import { compressSyncTransient, isCompressionCodecReady, loadCompressionCodec } from './index.js';
 
 interface Job {
   id: number;
@@ -21,9 +21,9 @@ async function run(job: Job): Promise<void> {
   const port = parentPort!;
   try {
     if (!isCompressionCodecReady(job.codec)) await loadCompressionCodec(job.codec);
-    const compressed = compressSync(job.codec, job.data, job.level);
-    // Codecs may return a view of a larger (or pooled) buffer, which must not be transferred: copy into
-    // an exact buffer here, off the event loop.
+    const compressed = compressSyncTransient(job.codec, job.data, job.level);
+    // Codecs may return a view of a larger, pooled or reused buffer, which must not be transferred: copy
+    // into an exact buffer here, off the event loop.
     const out = new Uint8Array(job.headroom + compressed.length);
     out.set(compressed, job.headroom);
     port.postMessage({ id: job.id, data: out }, [out.buffer]);

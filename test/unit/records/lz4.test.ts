@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lz4CompressFrame, lz4DecompressFrame } from '../../../src/records/compression/lz4.js';
+import {
+  lz4CompressFrame,
+  lz4CompressFrameTransient,
+  lz4DecompressFrame,
+} from '../../../src/records/compression/lz4.js';
 import { CompressionError, xxhash32 } from '../../../src/records/index.js';
 
 const LIMIT = 64 * 1024 * 1024;
@@ -70,6 +74,27 @@ describe('LZ4 frame as Kafka writes it', () => {
     expect(Math.max(...sizes)).toBeLessThan(data.length / 2);
     // Deeper search never does worse than the default fast compressor at the top levels.
     expect(sizes[16]!).toBeLessThanOrEqual(sizes[8]!);
+  });
+
+  it('frames written into the reused scratch equal owned ones, and an owned frame outlives later compressions', () => {
+    const random = new Uint8Array(300_000);
+    let x = 11;
+    for (let i = 0; i < random.length; i++) {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      random[i] = i % 3 === 0 ? 97 : x >>> 24; // partly compressible: some blocks raw, some not
+    }
+    // Growing and shrinking inputs, so the scratch is outgrown, reused for less, and holds leftovers.
+    const inputs = [text(1_000), random, text(3_000_000), random.subarray(5, 70_000), text(200_000)];
+    const owned = inputs.map((data) => lz4CompressFrame(data));
+    const copies = owned.map(hex);
+    for (const [i, data] of inputs.entries()) {
+      expect(hex(lz4CompressFrameTransient(data)), `input ${i}`).toBe(copies[i]);
+      expect(hex(lz4CompressFrameTransient(data, 3)), `input ${i} level 3`).toBe(
+        hex(lz4CompressFrame(data, 3)),
+      );
+      expect(Buffer.compare(lz4DecompressFrame(owned[i]!, LIMIT), data), `input ${i}`).toBe(0);
+    }
+    expect(owned.map(hex)).toEqual(copies);
   });
 
   it('round-trips arbitrary data at any level', () => {
