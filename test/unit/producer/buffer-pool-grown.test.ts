@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { BufferPool } from '../../../src/producer/buffer-pool.js';
+
+// Compressed batches double past batchSize (batchSize bounds their estimated compressed size): those buffers
+// come back for reuse like the smaller ones, within the same bound.
+
+describe('BufferPool: buffers grown past batchSize', () => {
+  it('keeps batchSize x 2^k and hands the same buffer out again for that size', () => {
+    const pool = new BufferPool({ capacity: 1_000, maxPooledBytes: 100_000 });
+    const grown = [2_000, 4_000, 8_000].map((size) => pool.allocate(size));
+    for (const buffer of grown) pool.release(buffer);
+    expect(pool.pooledBytes).toBe(14_000);
+    expect(pool.allocate(4_000)).toBe(grown[1]);
+    expect(pool.allocate(8_000)).toBe(grown[2]);
+    expect(pool.allocate(2_000)).toBe(grown[0]);
+    expect(pool.pooledBytes).toBe(0);
+  });
+
+  it('leaves other sizes past batchSize to the garbage collector', () => {
+    const pool = new BufferPool({ capacity: 1_000, maxPooledBytes: 100_000 });
+    const odd = [1_500, 3_000, 2_048].map((size) => pool.allocate(size));
+    for (const buffer of odd) pool.release(buffer);
+    expect(pool.pooledBytes).toBe(0);
+    expect(pool.allocate(3_000)).not.toBe(odd[1]);
+  });
+
+  it('keeps a grown buffer only within the bound (bufferMemory plus one batchSize)', () => {
+    const pool = new BufferPool({ capacity: 1_000, maxPooledBytes: 5_000 });
+    const small = pool.allocate(4_000);
+    const large = pool.allocate(8_000);
+    pool.release(large); // 4,000 out + 8,000 kept > 5,000 + 1,000
+    expect(pool.pooledBytes).toBe(0);
+    pool.release(small);
+    expect(pool.pooledBytes).toBe(4_000);
+  });
+});
