@@ -2,11 +2,12 @@
 // tests, from Maven Central jars and the user's Java; no Docker, no Kafka download to unpack.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { bindFailure } from './bind-failure.js';
 import { BROKER_JVM_FLAGS, type BrokerNode, brokerProperties, loggingConfigs } from './broker-config.js';
 import { registeredBrokers } from './broker-probe.js';
 import { checkJava, javaCommand } from './java-runtime.js';
@@ -41,10 +42,22 @@ export interface StartKafkaOptions {
   java?: string;
   /** More JVM flags for every broker, after kafka-wire's own (a later `-Xmx1g` wins over its `-Xmx512m`). */
   jvmArgs?: readonly string[];
+  /**
+   * Client port of broker 1; broker i listens on port + i - 1 (default: ports the OS finds free, chosen again,
+   * a few times, when another process takes one before the broker binds it). A given port that is in use, or
+   * taken before the broker binds it, fails the start. Controller ports are always chosen by startKafka.
+   */
+  port?: number;
   /** How long to wait for the brokers to accept clients (default 90000 ms). */
   startTimeoutMs?: number;
-  /** Progress messages (jar downloads, start), e.g. `console.error`. Silent by default. */
+  /** Progress messages (jar downloads, start, a start again on new ports), e.g. `console.error`. Silent by default. */
   log?: (message: string) => void;
+  /**
+   * For tests of startKafka itself: called once per start attempt after the ports were found free and before
+   * any broker binds them, so a test can take one in between. `ports`: every port the brokers will listen on,
+   * each broker's client port followed by its controller port.
+   */
+  portsChecked?: (check: { attempt: number; ports: readonly number[] }) => void | Promise<void>;
 }
 
 export interface KafkaBroker {
@@ -106,16 +119,40 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** A port on 127.0.0.1 that was free a moment ago (the OS picks it). */
-function freePort(): Promise<number> {
+/**
+ * Listens on `port` of 127.0.0.1 (0: one the OS picks) and closes again: the port, free a moment ago. Rejects
+ * with the listen error (EADDRINUSE) when it is not free.
+ */
+function freePort(port = 0): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
       const address = server.address();
       server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject()));
     });
   });
+}
+
+/**
+ * How many sets of ports a start on ports it chose itself tries: another process (a parallel test, another
+ * broker) can bind one between our check and the broker's bind, and only fresh ports help then.
+ */
+const CHOSEN_PORT_ATTEMPTS = 4;
+
+/** An attempt's broker exited before it was ready because a port it was to listen on was in use. */
+class PortTakenError extends Error {
+  constructor(
+    readonly port: number,
+    readonly nodeId: number,
+    /** true when startKafka chose the port, false when the caller gave it. */
+    readonly chosen: boolean,
+    /** Where the broker's log says so, quoted. */
+    readonly evidence: string,
+    cause: unknown,
+  ) {
+    super(`port ${port} was taken before broker ${nodeId} bound it`, { cause });
+  }
 }
 
 /** Kafka's Uuid.toString(): URL-safe base64 of 16 random bytes; one starting with '-' reads like a flag. */
@@ -184,11 +221,92 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Runni
     throw new StartKafkaError((error as Error).message, { cause: error });
   }
 
+  if (options.port !== undefined) {
+    if (!Number.isInteger(options.port) || options.port < 1 || options.port + count - 1 > 65535)
+      throw new StartKafkaError(
+        `startKafka: port must be an integer from 1 to ${65536 - count} (with ${count} broker(s)), got ` +
+          String(options.port),
+      );
+    await checkGivenPorts(options.port, count);
+  }
+
   const ownDir = options.dir === undefined;
   const dir = ownDir ? await mkdtemp(join(tmpdir(), 'kafka-wire-')) : resolve(options.dir!);
+  const start: StartContext = { options, count, version, java, libs, dir, ownDir, log };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAttempt(start, attempt);
+    } catch (error) {
+      if (!(error instanceof PortTakenError)) throw error;
+      if (!error.chosen)
+        throw new StartKafkaError(
+          `startKafka: broker ${error.nodeId} could not bind port ${error.port} on 127.0.0.1 (Address already ` +
+            'in use): another process took it after startKafka found it free. Stop whatever listens there ' +
+            `(\`ss -ltnp\` or \`lsof -i :${error.port}\` shows it), or leave out \`port\` so that startKafka ` +
+            `chooses free ports. ${error.evidence}`,
+          { cause: error },
+        );
+      if (attempt === CHOSEN_PORT_ATTEMPTS)
+        throw new StartKafkaError(
+          `startKafka: ${CHOSEN_PORT_ATTEMPTS} times in a row another process took a port startKafka had found ` +
+            `free before the broker bound it (last: ${error.port}). Something on this machine binds ports at a ` +
+            `high rate; find it (\`ss -ltnp\`) or start fewer brokers and servers at once. ${error.evidence}`,
+          { cause: error },
+        );
+      log(
+        `startKafka: port ${error.port} was taken before broker ${error.nodeId} bound it (attempt ${attempt} ` +
+          `of ${CHOSEN_PORT_ATTEMPTS}); starting again on new ports`,
+      );
+    }
+  }
+}
+
+/** What every start attempt of one startKafka call shares. */
+interface StartContext {
+  options: StartKafkaOptions;
+  count: number;
+  version: string;
+  java: string;
+  libs: string;
+  dir: string;
+  ownDir: boolean;
+  log: (message: string) => void;
+}
+
+/** Fails, saying what to do, unless every client port the caller gave is free now. */
+async function checkGivenPorts(first: number, count: number): Promise<void> {
+  for (let id = 1; id <= count; id++) {
+    const port = first + id - 1;
+    await freePort(port).catch((error: Error) => {
+      throw new StartKafkaError(
+        `startKafka: port ${port} on 127.0.0.1 (broker ${id}'s) is not free (${error.message}). Stop ` +
+          `whatever listens there (\`ss -ltnp\` or \`lsof -i :${port}\` shows it), or leave out \`port\` so ` +
+          'that startKafka chooses free ports.',
+      );
+    });
+  }
+}
+
+/** Each broker's client port (the caller's, else a free one) and a free controller port. */
+async function choosePorts(given: number | undefined, count: number): Promise<BrokerNode[]> {
   const nodes: BrokerNode[] = [];
   for (let id = 1; id <= count; id++)
-    nodes.push({ id, port: await freePort(), controllerPort: await freePort() });
+    nodes.push({
+      id,
+      port: given === undefined ? await freePort() : given + id - 1,
+      controllerPort: await freePort(),
+    });
+  return nodes;
+}
+
+/**
+ * One start on one set of ports. Whatever fails leaves no JVM and no data behind (the logs stay for a look);
+ * a broker that exited because a port was taken rejects with a PortTakenError.
+ */
+async function startAttempt(start: StartContext, attempt: number): Promise<RunningKafka> {
+  const { options, count, version, java, libs, dir, ownDir, log } = start;
+  const nodes = await choosePorts(options.port, count);
+  await options.portsChecked?.({ attempt, ports: nodes.flatMap((n) => [n.port, n.controllerPort]) });
   const configDir = join(dir, 'config');
   const logDir = join(dir, 'logs');
   await mkdir(configDir, { recursive: true });
@@ -206,6 +324,9 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Runni
 
   const jvms: ChildProcess[] = [];
   const exits = new Map<number, string>();
+  // Where this attempt's output starts in each log: a log is appended to, and an earlier attempt's or run's
+  // bind failure must not be read as this one's.
+  const logStarts = new Map<number, number>();
   let stopped = false;
   const kill = () =>
     Promise.all(
@@ -245,6 +366,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Runni
     for (const node of nodes) {
       const out = openSync(logFile(node.id), 'a');
       try {
+        logStarts.set(node.id, fstatSync(out).size);
         const child = spawn(
           java,
           [
@@ -275,6 +397,14 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Runni
     stopped = true;
     await kill();
     await rm(join(dir, 'data'), { recursive: true, force: true });
+    for (const node of nodes) {
+      if (!exits.has(node.id)) continue;
+      const failure = bindFailure(logSince(logFile(node.id), logStarts.get(node.id) ?? 0), node.port);
+      if (failure === undefined) continue;
+      const { port, line } = failure;
+      const chosen = options.port === undefined || port < options.port || port >= options.port + count;
+      throw new PortTakenError(port, node.id, chosen, `Its log ${logFile(node.id)} says: ${line}`, error);
+    }
     throw error instanceof StartKafkaError
       ? error
       : new StartKafkaError((error as Error).message, { cause: error });
@@ -293,6 +423,15 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Runni
     dir,
     stop,
   };
+}
+
+/** What `file` holds from byte `start` on ('' when it cannot be read). */
+function logSince(file: string, start: number): string {
+  try {
+    return readFileSync(file).subarray(start).toString('utf8');
+  } catch {
+    return '';
+  }
 }
 
 async function waitUntilReady(
