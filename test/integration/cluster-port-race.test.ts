@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   findFreeBasePort,
@@ -8,26 +7,13 @@ import {
   processClusterDir,
   startCluster,
 } from '../harness/index.js';
+import { releasePorts, takePort } from '../harness/port-squatter.js';
 
 // Between the harness finding a port free and the broker binding it, another process (a parallel test file,
 // another cluster) can take it. These tests take it in exactly that gap, through startCluster's portsChecked
 // hook, and hold it with a listener of their own.
 
-const squatters: Server[] = [];
-
-function takePort(port: number): Promise<void> {
-  // Whoever connects (the harness asking the broker it expects there) is hung up on, so close() can finish.
-  const squatter = createServer((socket) => socket.destroy());
-  squatters.push(squatter);
-  return new Promise((resolve, reject) => {
-    squatter.once('error', reject);
-    squatter.listen({ port, host: '127.0.0.1', exclusive: true }, resolve);
-  });
-}
-
-afterEach(async () => {
-  await Promise.all(squatters.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
-});
+afterEach(releasePorts);
 
 describe('startCluster when a port is taken after the check', () => {
   it("with basePort 'auto' starts again on new ports, says so once, and the broker answers", async () => {

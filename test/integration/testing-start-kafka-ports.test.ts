@@ -2,7 +2,6 @@
 // another process (a parallel test, another broker) can do that at any time. These tests take the port in
 // exactly that gap, through startKafka's portsChecked hook, and hold it with a listener of their own.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,33 +9,21 @@ import { CLUSTER_MARK, findHarnessJvms, kafkaLibs } from '../../scripts/lib/inde
 import { Producer } from '../../src/index.js';
 import { type RunningKafka, StartKafkaError, startKafka } from '../../src/testing/start-kafka.js';
 import { findFreeBasePort, kafkaVersion, uniqueTopic } from '../harness/index.js';
+import { releasePorts, takePort } from '../harness/port-squatter.js';
 
 let scratch: string;
 let libs: string;
-const squatters: Server[] = [];
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'kafka-wire-start-kafka-ports-'));
   libs = await kafkaLibs(kafkaVersion()); // the harness's jars: no download
 });
 
-afterEach(async () => {
-  await Promise.all(squatters.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
-});
+afterEach(releasePorts);
 
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
-
-function takePort(port: number): Promise<void> {
-  // Whoever connects (startKafka asking the broker it expects there) is hung up on, so close() can finish.
-  const squatter = createServer((socket) => socket.destroy());
-  squatters.push(squatter);
-  return new Promise((resolve, reject) => {
-    squatter.once('error', reject);
-    squatter.listen({ port, host: '127.0.0.1', exclusive: true }, resolve);
-  });
-}
 
 /** startKafka's options for a broker in `dir` that findHarnessJvms can find (and so tell that it is gone). */
 function inDir(name: string) {
