@@ -395,10 +395,12 @@ async function startAttempt(start: StartContext, attempt: number): Promise<Runni
   } catch (error) {
     // The logs stay for a look; the data goes.
     stopped = true;
+    // Only a broker that exited by itself can have failed to bind; kill() makes every one exit.
+    const exited = new Set(exits.keys());
     await kill();
     await rm(join(dir, 'data'), { recursive: true, force: true });
     for (const node of nodes) {
-      if (!exits.has(node.id)) continue;
+      if (!exited.has(node.id)) continue;
       const failure = bindFailure(logSince(logFile(node.id), logStarts.get(node.id) ?? 0), node.port);
       if (failure === undefined) continue;
       const { port, line } = failure;
