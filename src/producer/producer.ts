@@ -104,6 +104,11 @@ export class Producer<K = KeyValue, V = KeyValue> {
   private readonly idempotence: Idempotence | undefined;
   private readonly transactions: TransactionManager | undefined;
   private readonly preparation: RecordPreparation<K, V>;
+  /**
+   * Whether send() may prepare a string value in the preparation's scratch buffer: not when a custom
+   * partitioner is given the value's bytes (it may keep them).
+   */
+  private readonly borrowValues: boolean;
   private readonly interceptors: Interceptors<unknown, unknown> | undefined;
   /** The last record still being serialized asynchronously; later records wait behind it. */
   private serializing: Promise<void> | null = null;
@@ -136,6 +141,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
     this.interceptors =
       interceptors === undefined ? undefined : new Interceptors(interceptors, config.logger);
     this.interceptors?.configure(config);
+    this.borrowValues = typeof config.partitioner !== 'function';
     this.preparation = new RecordPreparation<K, V>({
       maxRequestSize: config.maxRequestSize,
       bufferMemory: config.bufferMemory,
@@ -525,13 +531,15 @@ export class Producer<K = KeyValue, V = KeyValue> {
     if (previous === null) {
       let prepared: PreparedRecord | Promise<PreparedRecord>;
       try {
-        prepared = this.preparation.prepare(record);
+        prepared = this.preparation.prepare(record, this.borrowValues);
       } catch (error) {
         failSoon(done, asError(error));
         return this.mayGoOn();
       }
       if (!(prepared instanceof Promise)) {
         this.route(prepared, done, abort);
+        // Not appended (it waits for metadata or room, or failed): its value's bytes must outlive the scratch.
+        if (prepared.size === 0) this.preparation.keep(prepared);
         return this.mayGoOn();
       }
       this.trackSerializing(

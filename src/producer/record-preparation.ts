@@ -19,6 +19,13 @@ import { StringKeyCache } from './string-key-cache.js';
 // serialized (possibly asynchronously, by a schema registry serializer), timestamped, and checked against
 // maxRequestSize and bufferMemory. Runs once per record, so it allocates only the record itself.
 
+/**
+ * Value strings up to this many UTF-16 units are written into the scratch buffer by prepare(record, true):
+ * at most 3 UTF-8 bytes a unit, they always fit its 4 KiB.
+ */
+const BORROWED_VALUE_MAX_LENGTH = 1365;
+const SCRATCH_BYTES = 4096;
+
 export interface RecordPreparationOptions<K, V> {
   maxRequestSize: number;
   bufferMemory: number;
@@ -36,6 +43,14 @@ export class RecordPreparation<K = KeyValue, V = KeyValue> {
   private lastNowMs = -1;
   private lastNow = 0n;
   private readonly keys = new StringKeyCache(utf8Bytes);
+  /**
+   * Where a string value's bytes go when the caller appends the record before preparing another: the batch
+   * copies them at append, so a Buffer per value (~100-190 bytes of heap, garbage at once) is not needed.
+   * Its own ArrayBuffer (not Node's shared pool), so a borrowed value is recognisable by its buffer.
+   */
+  private readonly scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  /** A view of the scratch per byte length, made once: a record's value must be exactly its bytes. */
+  private readonly scratchViews: Array<Uint8Array | undefined> = [];
 
   /** Throws ProducerConfigError for a serializer without a serialize method. */
   constructor(options: RecordPreparationOptions<K, V>) {
@@ -45,8 +60,12 @@ export class RecordPreparation<K = KeyValue, V = KeyValue> {
     this.valueSerializer = checkSerializer(options.valueSerializer, 'valueSerializer');
   }
 
-  /** The prepared record; a promise while a serializer works asynchronously. Throws for bad input. */
-  prepare(record: ProducerRecord<K, V>): PreparedRecord | Promise<PreparedRecord> {
+  /**
+   * The prepared record; a promise while a serializer works asynchronously. Throws for bad input.
+   * With `borrow`, a string value's bytes may live in a scratch buffer that the next prepare() overwrites:
+   * the caller then either appends the record before preparing another, or calls keep() on it.
+   */
+  prepare(record: ProducerRecord<K, V>, borrow = false): PreparedRecord | Promise<PreparedRecord> {
     if (record === null || typeof record !== 'object') {
       throw new InvalidRecordError(
         `send() takes a record object like { topic, key, value }, got ${String(record)}.`,
@@ -58,7 +77,11 @@ export class RecordPreparation<K = KeyValue, V = KeyValue> {
     const headers = toHeaders(record.headers as ProducerRecord['headers']);
     if (this.keySerializer === undefined && this.valueSerializer === undefined) {
       const key = typeof record.key === 'string' ? this.keys.bytes(record.key) : toBytes(record.key, 'key');
-      const value = toBytes(record.value, 'value');
+      const text = record.value;
+      const value =
+        borrow && typeof text === 'string' && text.length <= BORROWED_VALUE_MAX_LENGTH
+          ? this.borrowed(text)
+          : toBytes(text, 'value');
       return this.finishPrepare(record, topic, key, value, headers);
     }
     // Serializers may add headers (a content type, a schema id): they get the list to push onto.
@@ -134,6 +157,26 @@ export class RecordPreparation<K = KeyValue, V = KeyValue> {
     prepared.partition = record.partition ?? undefined;
     prepared.reserve = reserve;
     return prepared;
+  }
+
+  /**
+   * Gives a record prepared with `borrow` bytes of its own, if they were borrowed: for a record that waits
+   * (for metadata, for room) instead of being appended at once.
+   */
+  keep(prepared: PreparedRecord): void {
+    const value = prepared.value;
+    if (value !== null && value.buffer === this.scratch.buffer) prepared.value = Buffer.from(value);
+  }
+
+  /** `text`'s UTF-8 bytes in the scratch buffer (the same bytes Buffer.from writes, U+FFFD for lone surrogates). */
+  private borrowed(text: string): Uint8Array {
+    const length = this.scratch.write(text);
+    let view = this.scratchViews[length];
+    if (view === undefined) {
+      view = new Uint8Array(this.scratch.buffer, this.scratch.byteOffset, length);
+      this.scratchViews[length] = view;
+    }
+    return view;
   }
 
   private nowTimestamp(): bigint {
