@@ -241,9 +241,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Runni
       if (!error.chosen)
         throw new StartKafkaError(
           `startKafka: broker ${error.nodeId} could not bind port ${error.port} on 127.0.0.1 (Address already ` +
-            'in use): another process took it after startKafka found it free. Stop whatever listens there ' +
-            `(\`ss -ltnp\` or \`lsof -i :${error.port}\` shows it), or leave out \`port\` so that startKafka ` +
-            `chooses free ports. ${error.evidence}`,
+            `in use): another process took it after startKafka found it free. ${givenPortAdvice(error.port)} ` +
+            error.evidence,
           { cause: error },
         );
       if (attempt === CHOSEN_PORT_ATTEMPTS)
@@ -273,15 +272,22 @@ interface StartContext {
   log: (message: string) => void;
 }
 
+/** What to do about a port the caller gave that another process holds. */
+function givenPortAdvice(port: number): string {
+  return (
+    `Stop whatever listens there (\`ss -ltnp\` or \`lsof -i :${port}\` shows it), or leave out \`port\` so ` +
+    'that startKafka chooses free ports.'
+  );
+}
+
 /** Fails, saying what to do, unless every client port the caller gave is free now. */
 async function checkGivenPorts(first: number, count: number): Promise<void> {
   for (let id = 1; id <= count; id++) {
     const port = first + id - 1;
     await freePort(port).catch((error: Error) => {
       throw new StartKafkaError(
-        `startKafka: port ${port} on 127.0.0.1 (broker ${id}'s) is not free (${error.message}). Stop ` +
-          `whatever listens there (\`ss -ltnp\` or \`lsof -i :${port}\` shows it), or leave out \`port\` so ` +
-          'that startKafka chooses free ports.',
+        `startKafka: port ${port} on 127.0.0.1 (broker ${id}'s) is not free (${error.message}). ` +
+          givenPortAdvice(port),
       );
     });
   }
