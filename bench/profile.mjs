@@ -300,6 +300,8 @@ async function child() {
     cpuSeconds: plain.cpuSeconds,
     cpuSPer1M: Number(((plain.cpuSeconds * 1e6) / workload.records).toFixed(2)),
     profiledCpuSPer1M: Number(((profiled.cpuSeconds * 1e6) / workload.records).toFixed(2)),
+    // The whole child's peak (warm-up, both runs and the profiler included).
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   writeFileSync(`${args.out}.json`, `${JSON.stringify(stats)}\n`);
   console.log(JSON.stringify(stats));
