@@ -539,7 +539,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
       if (!(prepared instanceof Promise)) {
         this.route(prepared, done, abort);
         // Not appended (it waits for metadata or room, or failed): its value's bytes must outlive the scratch.
+        // Appended, it is referred to by nothing (a record with a signal is, by its RecordAbort).
         if (prepared.size === 0) this.preparation.keep(prepared);
+        else if (abort === undefined) this.preparation.recycle(prepared);
         return this.mayGoOn();
       }
       this.trackSerializing(

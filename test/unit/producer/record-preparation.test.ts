@@ -47,6 +47,30 @@ describe('RecordPreparation with a borrowed value', () => {
   });
 });
 
+describe('RecordPreparation.recycle', () => {
+  it('lets go of the record and fills the same object with the next record, nothing left over', () => {
+    const prep = preparation();
+    const first = prep.prepare(
+      { topic: 'a', key: 'k', value: 'one', partition: 2, timestamp: 5, headers: { h: 'x' } },
+      true,
+    );
+    if (first instanceof Promise) throw new Error('expected a synchronous preparation');
+    first.size = 40; // as the append sets it
+    prep.recycle(first);
+    expect([first.key, first.value, first.headers]).toEqual([null, null, undefined]);
+    const second = prep.prepare({ topic: 'b', value: 'two' }, true);
+    if (second instanceof Promise) throw new Error('expected a synchronous preparation');
+    const fresh = preparation().prepare({ topic: 'b', value: 'two' });
+    if (fresh instanceof Promise) throw new Error('expected a synchronous preparation');
+    expect(second).toBe(first);
+    expect({ ...second, timestamp: 0n, value: Buffer.from(second.value!) }).toEqual({
+      ...fresh,
+      timestamp: 0n,
+      value: Buffer.from(fresh.value!),
+    });
+  });
+});
+
 describe('send() with string values', () => {
   const values = (n: number) =>
     Array.from({ length: n }, (_, i) => `${TEXTS[i % TEXTS.length]}#${i}`.repeat(1 + (i % 3)));
@@ -70,6 +94,47 @@ describe('send() with string values', () => {
     const sent = values(120);
     await Promise.all(sent.map((value) => producer.send({ topic: 'tight', value })));
     expect(cluster.values('tight', 0)).toEqual(readBack(['warm-up', ...sent]));
+  });
+
+  it('delivers each record exactly when records of every shape follow one another', async () => {
+    const cluster = await startCluster({ topics: { mixed: 3 } });
+    const producer = producerFor(cluster);
+    await producer.send({ topic: 'mixed', value: 'warm-up', partition: 0 });
+    const sent = values(90).map((value, i) => ({
+      topic: 'mixed',
+      value,
+      partition: 1 + (i % 2),
+      ...(i % 3 === 0 ? { key: `key-${i}` } : {}),
+      ...(i % 4 === 0 ? { headers: { n: String(i) } } : {}),
+      ...(i % 5 === 0 ? { timestamp: 1_000 + i } : {}),
+    }));
+    const controller = new AbortController();
+    // Every seventh with a signal (its prepared record is its RecordAbort's, never reused).
+    await Promise.all(
+      sent.map((record, i) => producer.send(record, i % 7 === 0 ? { signal: controller.signal } : {})),
+    );
+    const stored = [...cluster.records('mixed', 1), ...cluster.records('mixed', 2)];
+    const expected = [1, 2].flatMap((p) => sent.filter((r) => r.partition === p));
+    expect(
+      stored.map((r) => ({
+        value: Buffer.from(r.value!).toString(),
+        key: r.key === null ? undefined : Buffer.from(r.key).toString(),
+        headers: r.headers.map((h) => `${h.key}=${Buffer.from(h.value!).toString()}`),
+        partition: r.partition,
+      })),
+    ).toEqual(
+      expected.map((r) => ({
+        value: Buffer.from(r.value, 'utf8').toString(),
+        key: r.key,
+        headers: r.headers === undefined ? [] : [`n=${r.headers.n}`],
+        partition: r.partition,
+      })),
+    );
+    for (const [i, r] of stored.entries()) {
+      const given = expected[i]!.timestamp;
+      if (given !== undefined) expect(r.timestamp).toBe(BigInt(given));
+      else expect(r.timestamp).toBeGreaterThan(1_000_000n);
+    }
   });
 
   it('gives a custom partitioner value bytes it may keep', async () => {
