@@ -812,7 +812,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
     try {
       partition = this.partitioning.choose(record, meta);
     } catch (error) {
-      deliver(callback, asError(error), null);
+      // A custom partitioner that throws (or picks a partition that does not exist) is found here, which can
+      // be inside produce() itself: the callback hears of it later, as produce() promises.
+      failSoon(callback, asError(error));
       return;
     }
     // The prepared record is what the batch keeps: no copy per record.

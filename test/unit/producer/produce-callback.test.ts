@@ -59,6 +59,24 @@ describe('produce()', () => {
     expect(results[0]!.metadata).toBeNull();
   });
 
+  it("reports a custom partitioner's failure to the callback, never from inside produce() itself", async () => {
+    const cluster = await startCluster({ topics: { t: 2 } });
+    const producer = producerFor(cluster, {
+      partitioner: () => {
+        throw new Error('no partition for this record');
+      },
+    });
+    // Metadata first, so the record reaches the partitioner inside produce().
+    await producer.send({ topic: 't', partition: 0, value: 'warm-up' });
+    const { results, callback } = collector();
+    producer.produce({ topic: 't', value: 'x' }, callback);
+    expect(results).toHaveLength(0);
+    await producer.flush();
+    expect(results).toHaveLength(1);
+    expect(results[0]!.error?.message).toContain('no partition for this record');
+    expect(results[0]!.metadata).toBeNull();
+  });
+
   it('reports a broker refusal to the callback as send() would reject', async () => {
     const cluster = await startCluster({ topics: { t: 1 } });
     cluster.onProduce({ topic: 't', partition: 0 }, { error: 'INVALID_RECORD' });
