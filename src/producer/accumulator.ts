@@ -35,6 +35,8 @@ interface PartitionQueue {
   readonly batches: ProducerBatch[];
   /** How many of `batches` are at the broker right now. */
   inFlight: number;
+  /** Uncompressed size of the partition's last batch that left (0 before the first): a new batch's size hint. */
+  lastSentBytes: number;
 }
 
 export interface AccumulatorOptions {
@@ -89,10 +91,17 @@ export class RecordAccumulator {
    * Real memory follows it but not exactly: a new batch takes a free batchSize buffer from `buffers` if one is
    * kept, else starts at FIRST_BUFFER_SIZE and doubles up to batchSize (so an open batch with a few records
    * holds at most twice their bytes, not batchSize), and past it (compressed topics, records larger than
-   * batchSize). These bytes and the buffers kept for reuse together stay within bufferMemory plus one batchSize
-   * buffer (the one a settled batch leaves to the records waiting for its room).
+   * batchSize; a compressed topic's batch starts at its size hint, `startSize`). These bytes (`heldBytes`: a
+   * compressed batch's as its compressed bytes) and the buffers kept for reuse together stay within
+   * bufferMemory plus one batchSize buffer (the one a settled batch leaves to the records waiting for its room).
    */
   private usedBytes = 0;
+  /**
+   * What `usedBytes` counts beyond what is held, for the pool's bound: per compressed batch whose uncompressed
+   * buffer went back, its records' bytes less its compressed batch's (which it holds until it settles).
+   * Admission still counts uncompressed record bytes.
+   */
+  private compressedSavings = 0;
   /** Batch buffers, reused once no request holds them. */
   readonly buffers: BufferPool;
   /** Per topic: the estimated compressed / uncompressed ratio for new batches (Java's, per topic and codec). */
@@ -108,7 +117,10 @@ export class RecordAccumulator {
     this.buffers = new BufferPool({
       capacity: options.batchSize,
       maxPooledBytes: options.bufferMemory ?? 0,
-      inUse: () => this.usedBytes,
+      inUse: () => this.heldBytes,
+      onCompressed: (sectionBytes, compressedBytes) => {
+        this.compressedSavings += sectionBytes - compressedBytes;
+      },
     });
   }
 
@@ -119,6 +131,11 @@ export class RecordAccumulator {
   /** Exact encoded bytes of every record held (queued or in flight) and not yet settled. */
   get bufferedBytes(): number {
     return this.usedBytes;
+  }
+
+  /** Bytes the records held take now: uncompressed, and a compressed batch's bytes once its buffer went back. */
+  get heldBytes(): number {
+    return this.usedBytes - this.compressedSavings;
   }
 
   get bufferMemory(): number {
@@ -138,7 +155,7 @@ export class RecordAccumulator {
     }
     let queue = byPartition.get(partition);
     if (queue === undefined) {
-      queue = { batches: [], inFlight: 0 };
+      queue = { batches: [], inFlight: 0, lastSentBytes: 0 };
       byPartition.set(partition, queue);
     }
     return queue;
@@ -217,10 +234,26 @@ export class RecordAccumulator {
       createdMs,
       deadlineMs ?? createdMs + this.options.deliveryTimeoutMs,
       this.buffers,
-      Math.min(FIRST_BUFFER_SIZE, this.options.batchSize),
+      this.startSize(topic, partition),
     );
     if (this.options.compressed) batch.compressionRatio = this.compressionRatios.get(topic) ?? 1;
     return batch;
+  }
+
+  /**
+   * The buffer a new batch starts with. A compressed topic's batches grow past batchSize (it bounds their
+   * estimated compressed size), doubling from FIRST_BUFFER_SIZE and copying their records each time (9 % of
+   * the event loop with lz4 over 1 KiB records), so they start at the pool's size for what the partition's
+   * last batch reached, at most what the topic's compression estimate lets a batch hold.
+   */
+  private startSize(topic: string, partition: number): number {
+    const first = Math.min(FIRST_BUFFER_SIZE, this.options.batchSize);
+    if (!this.options.compressed) return first;
+    const last = this.queues.get(topic)?.get(partition)?.lastSentBytes ?? 0;
+    const ratio = (this.compressionRatios.get(topic) ?? 1) * COMPRESSION_ESTIMATE_FACTOR;
+    const fits = RECORD_BATCH_OVERHEAD + Math.ceil((this.options.batchSize - RECORD_BATCH_OVERHEAD) / ratio);
+    const expected = Math.min(last, fits);
+    return expected <= first ? first : this.buffers.sizeFor(expected);
   }
 
   /** Appends the record last measured by the batch's builder. */
@@ -233,6 +266,12 @@ export class RecordAccumulator {
     if (size > batch.maxRecordSize) batch.maxRecordSize = size;
     this.pendingRecords++;
     this.usedBytes += size;
+  }
+
+  /** What a batch's records count for less than their bytes once they are held compressed (0 before). */
+  private savingOf(batch: ProducerBatch): number {
+    const compressed = batch.builder.compressedSize;
+    return compressed === 0 ? 0 : batch.sizeInBytes - RECORD_BATCH_OVERHEAD - compressed;
   }
 
   /**
@@ -348,7 +387,9 @@ export class RecordAccumulator {
     if (batch.inFlight) return;
     batch.closed = true;
     batch.inFlight = true;
-    this.queueFor(batch.topic, batch.partition).inFlight++;
+    const queue = this.queueFor(batch.topic, batch.partition);
+    queue.inFlight++;
+    queue.lastSentBytes = batch.sizeInBytes;
   }
 
   /** The batch's request finished (either way). Idempotent. */
@@ -387,6 +428,8 @@ export class RecordAccumulator {
     this.pendingRecords -= batch.recordCount;
     // A batch's size is its header plus its records' exact sizes (split parts are built the same way).
     this.usedBytes -= batch.sizeInBytes - RECORD_BATCH_OVERHEAD;
+    this.compressedSavings -= this.savingOf(batch);
+    batch.builder.countOut();
     batch.markSettled();
     // A request may still hold the bytes of a batch in flight: `release` gives its buffer back then.
     if (!batch.inFlight) batch.builder.release();
@@ -406,6 +449,7 @@ export class RecordAccumulator {
     let partBytes = 0;
     for (const part of parts) partBytes += part.sizeInBytes - RECORD_BATCH_OVERHEAD;
     this.usedBytes += partBytes - (batch.sizeInBytes - RECORD_BATCH_OVERHEAD);
+    this.compressedSavings -= this.savingOf(batch);
     // Its request ended and its records now live in the parts' buffers.
     batch.builder.release();
     void Promise.all(parts.map((part) => part.whenSettled())).then(() => batch.markSettled());

@@ -41,6 +41,12 @@ export interface BatchBufferSource {
   release(buffer: Uint8Array): void;
   /** The size the source reuses, if any: growth stops there while the records fit, so the buffer can be reused. */
   readonly capacity?: number;
+  /**
+   * A batch's records (`sectionBytes` past its header) are held from now as its `compressedBytes` compressed
+   * batch: called just before the section's buffer is released, so a source that bounds what is held counts
+   * the compressed bytes when it decides whether to keep that buffer.
+   */
+  compressed?(sectionBytes: number, compressedBytes: number): void;
 }
 
 const unpooled: BatchBufferSource = {
@@ -49,7 +55,10 @@ const unpooled: BatchBufferSource = {
 };
 
 export interface RecordBatchBuilderOptions {
-  /** Capacity to start with (default: what the first record needs); the buffer doubles when a record does not fit. */
+  /**
+   * Capacity to start with (default: what the first record needs); the buffer doubles when a record does not
+   * fit. It may exceed the source's capacity: a batch expected to grow past it then starts there.
+   */
   initialCapacity?: number;
   buffers?: BatchBufferSource;
 }
@@ -83,6 +92,9 @@ export class RecordBatchBuilder {
   private bytes: Uint8Array | null = null;
   /** A compression reads the buffer: release() waits for it to end. */
   private compressing = false;
+  /** Released, or its records counted out of the source's accounting: a compression ending tells nothing. */
+  private countedOut = false;
+  private compressedLength = 0;
 
   constructor(options: RecordBatchBuilderOptions = {}) {
     this.initialCapacity = options.initialCapacity ?? 0;
@@ -97,6 +109,14 @@ export class RecordBatchBuilder {
   /** Uncompressed size of the batch so far: header + records. */
   get sizeInBytes(): number {
     return this.end;
+  }
+
+  /**
+   * The compressed batch's length once its records are held only compressed (told to the buffer source),
+   * else 0: what the records count for in memory from then on, also after release().
+   */
+  get compressedSize(): number {
+    return this.compressedLength;
   }
 
   /** The first record's timestamp (every delta is relative to it); 0n while empty. */
@@ -206,7 +226,8 @@ export class RecordBatchBuilder {
     if (current !== null && needed <= current.length) return current;
     let capacity = Math.max(needed, current === null ? this.initialCapacity : current.length * 2);
     const reused = this.buffers.capacity;
-    if (reused !== undefined && needed <= reused && capacity > reused) capacity = reused;
+    // Only doubling stops at the reused size: a start above it is the caller's hint of the size it will reach.
+    if (current !== null && reused !== undefined && needed <= reused && capacity > reused) capacity = reused;
     const grown = this.buffers.allocate(Math.min(capacity, INT32_MAX));
     if (current !== null) {
       grown.set(current.subarray(RECORD_BATCH_OVERHEAD, this.end), RECORD_BATCH_OVERHEAD);
@@ -255,11 +276,16 @@ export class RecordBatchBuilder {
     const compress = (with_: EncodeOptions) =>
       compressSection(codec, options.compressionLevel, section, fields, this.count, timestamps, with_);
     this.compressing = true;
-    let bytes: Uint8Array;
+    let bytes: Uint8Array | undefined;
     try {
       bytes = (await compress(encodeOptions)) ?? (await compress({}))!;
     } finally {
       this.compressing = false;
+      // Settled while compressing: its records are counted out already.
+      if (bytes !== undefined && !this.countedOut) {
+        this.compressedLength = bytes.length;
+        this.buffers.compressed?.(this.end - RECORD_BATCH_OVERHEAD, bytes.length);
+      }
       this.releaseBuffer();
     }
     this.bytes = bytes;
@@ -288,10 +314,19 @@ export class RecordBatchBuilder {
    */
   release(): void {
     this.finished = true;
+    this.countedOut = true;
     this.measuredRecord = null;
     this.bytes = null;
     // A compression running now reads the buffer: finish() gives it back when it is done.
     if (!this.compressing) this.releaseBuffer();
+  }
+
+  /**
+   * The batch settled while a request may still read its buffer (so no release() yet): a compression still
+   * running must not tell the source its records are held compressed, as they are counted out already.
+   */
+  countOut(): void {
+    this.countedOut = true;
   }
 
   private releaseBuffer(): void {

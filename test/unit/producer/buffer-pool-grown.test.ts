@@ -33,4 +33,11 @@ describe('BufferPool: buffers grown past batchSize', () => {
     pool.release(small);
     expect(pool.pooledBytes).toBe(4_000);
   });
+
+  it('gives the smallest kept size that holds a size hint', () => {
+    const pool = new BufferPool({ capacity: 1_000, maxPooledBytes: 100_000 });
+    expect([1, 300, 512, 513, 999, 1_000, 1_001, 2_000, 2_001, 7_999].map((n) => pool.sizeFor(n))).toEqual([
+      1, 512, 512, 1_000, 1_000, 1_000, 2_000, 2_000, 4_000, 8_000,
+    ]);
+  });
 });

@@ -159,6 +159,55 @@ describe('RecordBatchBuilder', () => {
     expect([...source.out].map((b) => b.length)).toEqual([builder.sizeInBytes]);
   });
 
+  it("starts at an initial capacity above the source's reused size (a size hint), and only doubling stops there", () => {
+    const source = { ...countingSource(), capacity: 1_000 };
+    const hinted = new RecordBatchBuilder({ initialCapacity: 4_000, buffers: source });
+    const value = new Uint8Array(300);
+    hinted.append({ key: null, value, timestamp: 1n });
+    expect([...source.out].map((b) => b.length)).toEqual([4_000]);
+    hinted.release();
+    const doubling = new RecordBatchBuilder({ initialCapacity: 400, buffers: source });
+    doubling.append({ key: null, value, timestamp: 1n });
+    doubling.append({ key: null, value, timestamp: 1n });
+    // 61 + 2 x 309 = 679 bytes: 400 -> 800.
+    expect([...source.out].map((b) => b.length)).toEqual([800]);
+    doubling.append({ key: null, value, timestamp: 1n });
+    // 988 bytes: 1,000, not 1,600, as the records fit the reused size.
+    expect([...source.out].map((b) => b.length)).toEqual([1_000]);
+  });
+
+  it("tells its source the records are held compressed before it gives the section's buffer back", async () => {
+    const calls: string[] = [];
+    const counting = countingSource();
+    const source: BatchBufferSource = {
+      allocate: (size) => counting.allocate(size),
+      release: (buffer) => {
+        calls.push(`release ${buffer.length}`);
+        counting.release(buffer);
+      },
+      compressed: (sectionBytes, compressedBytes) =>
+        calls.push(`compressed ${sectionBytes} ${compressedBytes}`),
+    };
+    const value = new Uint8Array(300).fill(7);
+    const builder = new RecordBatchBuilder({ initialCapacity: 4_096, buffers: source });
+    for (let i = 0; i < 10; i++) builder.append({ key: null, value, timestamp: 1n });
+    expect(builder.compressedSize).toBe(0);
+    const bytes = await builder.finish({ compression: 'lz4' });
+    expect(bytes.length).toBeLessThan(300);
+    expect(builder.compressedSize).toBe(bytes.length);
+    expect(calls).toEqual([`compressed ${10 * 309} ${bytes.length}`, 'release 4096']);
+
+    // Counted out (its batch settled) while compressing: the source hears nothing of it, the buffer still goes back.
+    calls.length = 0;
+    const settled = new RecordBatchBuilder({ initialCapacity: 4_096, buffers: source });
+    for (let i = 0; i < 10; i++) settled.append({ key: null, value, timestamp: 1n });
+    const finishing = settled.finish({ compression: 'lz4' });
+    settled.countOut();
+    await finishing;
+    expect(calls).toEqual(['release 4096']);
+    expect(settled.compressedSize).toBe(0);
+  });
+
   it('refuses appends after finish, a record it did not measure, and an empty batch', () => {
     const builder = new RecordBatchBuilder();
     expect(() => builder.finishUncompressed({})).toThrow(RecordBatchEncodeError);
