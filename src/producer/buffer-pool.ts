@@ -16,7 +16,8 @@ import type { BatchBufferSource } from '../records/index.js';
 // `inUse()`: the accumulator counts its records' bytes (what admission lets in up to bufferMemory, and what
 // is resident of a batch's buffer: pages not yet written are not), a compressed batch's records as its
 // compressed bytes once their buffer is given back (`compressed`, told just before that release; counted
-// uncompressed, 440k x 1 KiB lz4 records dropped 67-77 grown buffers). The one buffer more is for a full
+// uncompressed, 440k x 1 KiB lz4 records dropped 67-77 grown buffers). When a buffer given back does not fit,
+// kept sizes asked for less recently than its own make room (`evictStale`). The one buffer more is for a full
 // bufferMemory: a batch's records never fill its buffer exactly (up to a record's worth stays empty), so with
 // records waiting for room the freed batchSize buffer would not fit beside them, be dropped, and the batch
 // their bytes go into next would grow a fresh one from 16 KiB: every batch's buffers then went to the garbage
@@ -49,6 +50,9 @@ export class BufferPool implements BatchBufferSource {
   /** Buffers handed out and not given back, for the invariant checks of tests. */
   private readonly lent = new WeakSet<Uint8Array>();
   private lentTotal = 0;
+  /** Per size asked for: when it was last asked for (a count of allocations), to know which kept sizes are stale. */
+  private readonly lastAsked = new Map<number, number>();
+  private allocations = 0;
   private readonly inUse: () => number;
   private readonly onCompressed: ((sectionBytes: number, compressedBytes: number) => void) | undefined;
 
@@ -85,8 +89,13 @@ export class BufferPool implements BatchBufferSource {
 
   /** A buffer of at least `size` bytes: a free one of that size, else a free batchSize one, else a new one. */
   allocate(size: number): Uint8Array {
+    // Only sizes kept: a record larger than the start asks for its own size, one entry per such size otherwise.
+    if (this.keeps(size)) this.lastAsked.set(size, ++this.allocations);
     let buffer = this.take(size);
-    if (buffer === undefined && size < this.capacity) buffer = this.take(this.capacity);
+    if (buffer === undefined && size < this.capacity) {
+      buffer = this.take(this.capacity);
+      if (buffer !== undefined) this.lastAsked.set(this.capacity, this.allocations);
+    }
     buffer ??= Buffer.allocUnsafeSlow(size);
     this.lent.add(buffer);
     this.lentTotal += buffer.length;
@@ -104,7 +113,8 @@ export class BufferPool implements BatchBufferSource {
     this.lentTotal -= buffer.length;
     const length = buffer.length;
     if (!this.keeps(length)) return;
-    if (this.inUse() + this.freeTotal + length > this.maxBytes + this.capacity) return;
+    const room = this.maxBytes + this.capacity - this.inUse() - length;
+    if (this.freeTotal > room && !this.evictStale(length, room)) return;
     const list = this.free.get(length);
     if (list === undefined) this.free.set(length, [buffer]);
     else list.push(buffer);
@@ -116,6 +126,36 @@ export class BufferPool implements BatchBufferSource {
     return length < this.capacity
       ? isPowerOfTwo(length)
       : length % this.capacity === 0 && isPowerOfTwo(length / this.capacity);
+  }
+
+  /**
+   * Drops kept buffers of sizes asked for less recently than `length` until what is kept fits `room`; false
+   * (nothing dropped) if it cannot. A compressed topic's batches grow as its compression estimate improves,
+   * so the smaller sizes of its first batches stayed kept (9 MiB of them over lz4 1 KiB records) while the
+   * sizes now asked for were dropped and made fresh every batch.
+   */
+  private evictStale(length: number, room: number): boolean {
+    const asked = this.lastAsked.get(length) ?? 0;
+    const stale: number[] = [];
+    let staleBytes = 0;
+    for (const [size, list] of this.free) {
+      if (size !== length && list.length > 0 && (this.lastAsked.get(size) ?? 0) < asked) {
+        stale.push(size);
+        staleBytes += size * list.length;
+      }
+    }
+    if (this.freeTotal - staleBytes > room) return false;
+    // Least recently asked for first.
+    stale.sort((a, b) => (this.lastAsked.get(a) ?? 0) - (this.lastAsked.get(b) ?? 0));
+    for (const size of stale) {
+      const list = this.free.get(size)!;
+      while (list.length > 0 && this.freeTotal > room) {
+        list.pop();
+        this.freeTotal -= size;
+      }
+      if (this.freeTotal <= room) break;
+    }
+    return true;
   }
 
   private take(length: number): Uint8Array | undefined {

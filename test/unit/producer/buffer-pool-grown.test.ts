@@ -40,4 +40,26 @@ describe('BufferPool: buffers grown past batchSize', () => {
       1, 512, 512, 1_000, 1_000, 1_000, 2_000, 2_000, 4_000, 8_000,
     ]);
   });
+
+  it('makes room for a buffer given back by dropping kept sizes asked for less recently, never more recent ones', () => {
+    // Counted in use: nothing, so only what is kept meets the bound (10,000 + 1,000).
+    const pool = new BufferPool({ capacity: 1_000, maxPooledBytes: 10_000, inUse: () => 0 });
+    const early = [pool.allocate(2_000), pool.allocate(2_000), pool.allocate(2_000)];
+    const old = pool.allocate(4_000);
+    for (const buffer of early) pool.release(buffer);
+    expect(pool.pooledBytes).toBe(6_000);
+    // A batch of a compressed topic grew past the sizes its first batches took: 6,000 + 8,000 > 11,000, so
+    // two of the 2,000s (asked for earlier) go, and the 8,000 is kept.
+    const recent = pool.allocate(8_000);
+    pool.release(recent);
+    expect(pool.pooledBytes).toBe(10_000);
+    expect(pool.allocate(8_000)).toBe(recent);
+    pool.release(recent);
+    // The 4,000 was asked for before the 8,000: dropping the last 2,000 would not make room, and the 8,000
+    // is more recent, so the 4,000 is the one dropped and nothing kept goes.
+    pool.release(old);
+    expect(pool.pooledBytes).toBe(10_000);
+    expect(pool.allocate(8_000)).toBe(recent);
+    expect(pool.allocate(2_000)).toBe(early[0]);
+  });
 });
