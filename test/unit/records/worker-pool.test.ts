@@ -21,6 +21,8 @@ import { inputOf } from './reencode.js';
 const WORKER_URL = new URL('../../../dist/records/compression/worker.js', import.meta.url);
 // A worker that dies at once, like a thread that crashed (out of memory, a bug in a codec).
 const DYING_WORKER_URL = new URL('./dying-worker.mjs', import.meta.url);
+// The built worker, except that it dies in the middle of a job at level -999.
+const CRASH_ON_LEVEL_WORKER_URL = new URL('./crash-on-level-worker.mjs', import.meta.url);
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -107,6 +109,82 @@ describe('CompressionWorkerPool', () => {
     );
     expect(results.map((r) => hex(r.subarray(61)))).toEqual(expected);
     expect(workers.threadCount).toBe(2);
+  });
+
+  /** `size` bytes of text at `offset` of a larger buffer: a view that does not own its ArrayBuffer. */
+  function sectionView(size: number, seed: number, offset = 61): Uint8Array {
+    const host = new Uint8Array(offset + size + 1000);
+    const text = utf8(`section ${seed} ${'x'.repeat(seed % 13)} `.repeat(Math.ceil(size / 12)));
+    host.set(text.subarray(0, size), offset);
+    return host.subarray(offset, offset + size);
+  }
+  const sizes = [70_000, 300_000, 1_200_000, 200_000, 3_000_000, 90_000, 3_000_000, 10_000, 700_000];
+
+  it.each(['zstd', 'snappy'] as const)(
+    '%s: views of larger buffers, many at once and one by one over growing and shrinking sizes, give the codec bytes and stay intact',
+    async (codec) => {
+      await loadCompressionCodec(codec);
+      const workers = pool({ threads: 2 });
+      const sections = sizes.map((size, i) => sectionView(size, i));
+      const before = sections.map(hex);
+      const expected = sections.map((s) => hex(compressSync(codec, s, undefined)));
+      for (let round = 0; round < 3; round++) {
+        const atOnce = await Promise.all(sections.map((s) => workers.compress(codec, s, undefined, 61)));
+        expect(atOnce.map((r) => hex(r.subarray(61)))).toEqual(expected);
+        for (const [i, s] of sections.entries()) {
+          expect(hex((await workers.compress(codec, s, undefined, 61)).subarray(61)), `${sizes[i]} B`).toBe(
+            expected[i],
+          );
+        }
+      }
+      expect(sections.map(hex)).toEqual(before);
+      expect(workers.spareBytes).toBeGreaterThan(0);
+      expect(workers.spareBytes).toBeLessThanOrEqual(32 * 1024 * 1024);
+    },
+  );
+
+  it('lends a spare buffer to one job at a time and takes it back for the next job', async () => {
+    await loadCompressionCodec('zstd');
+    const workers = pool();
+    const section = sectionView(300_000, 1);
+    const expected = hex(compressSync('zstd', section, undefined));
+    await workers.compress('zstd', section, undefined);
+    const spare = workers.spareBytes;
+    expect(spare).toBe(512 * 1024); // 300,000 B rounded up to a power of two
+    // In sequence the same spare serves every job: the pool holds no more after ten.
+    for (let i = 0; i < 10; i++) await workers.compress('zstd', section, undefined);
+    expect(workers.spareBytes).toBe(spare);
+    // While a job holds the spare it is not the pool's: a second job at once gets a buffer of its own.
+    const first = workers.compress('zstd', section, undefined);
+    expect(workers.spareBytes).toBe(0);
+    const second = workers.compress('zstd', sectionView(300_000, 1), undefined);
+    expect(workers.spareBytes).toBe(0);
+    expect([hex(await first), hex(await second)]).toEqual([expected, expected]);
+    expect(workers.spareBytes).toBe(2 * spare);
+    await workers.close();
+    expect(workers.spareBytes).toBe(0);
+  });
+
+  it('a worker that dies mid-job fails that job (retriable); the spare it held is never used again', async () => {
+    const workers = pool({ workerUrl: CRASH_ON_LEVEL_WORKER_URL });
+    const section = sectionView(300_000, 2);
+    const before = hex(section);
+    const expected = hex(compressSync('snappy', section, undefined));
+    expect(hex(await workers.compress('snappy', section, undefined))).toBe(expected);
+    expect(workers.spareBytes).toBe(512 * 1024);
+    const error = await workers.compress('snappy', section, -999).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CompressionWorkerError);
+    expect((error as CompressionWorkerError).retriable).toBe(true);
+    expect(workers.threadCount).toBe(0);
+    // The dead worker's spare is gone with it, the caller's section untouched; a new worker and buffer follow.
+    expect(workers.spareBytes).toBe(0);
+    expect(hex(section)).toBe(before);
+    expect(hex(await workers.compress('snappy', section, undefined))).toBe(expected);
+    expect(workers.spareBytes).toBe(512 * 1024);
+    expect(workers.threadCount).toBe(1);
   });
 
   it('keeps sections below minBytes on the event loop: no worker is started for them', async () => {
