@@ -68,6 +68,8 @@ export interface CompressionWorkerPoolOptions {
   minBytes?: number;
   /** The worker module. Default: worker.js next to this module (tests point it at a build). */
   workerUrl?: URL;
+  /** Spare input buffers are dropped once no job has been out for this long (ms). Default 5000. */
+  spareIdleMs?: number;
 }
 
 interface Pending {
@@ -105,6 +107,8 @@ export class CompressionWorkerPool {
   #nextId = 0;
   #crashes = 0;
   #closed = false;
+  readonly #spareIdleMs: number;
+  #idleTimer: NodeJS.Timeout | undefined;
 
   constructor(options: CompressionWorkerPoolOptions = {}) {
     const threads = options.threads ?? 1;
@@ -120,6 +124,11 @@ export class CompressionWorkerPool {
     this.#threads = threads;
     this.minBytes = minBytes;
     this.#workerUrl = options.workerUrl ?? new URL('./worker.js', import.meta.url);
+    const spareIdleMs = options.spareIdleMs ?? 5000;
+    if (!Number.isFinite(spareIdleMs) || spareIdleMs < 0) {
+      throw new RangeError(`spareIdleMs must be a non-negative number of milliseconds, got ${spareIdleMs}`);
+    }
+    this.#spareIdleMs = spareIdleMs;
   }
 
   /** Live worker threads (they start on first use). */
@@ -155,6 +164,8 @@ export class CompressionWorkerPool {
     if (this.#closed) return Promise.reject(new CompressionWorkerError('the compression pool is closed'));
     const slot = this.#pick();
     const id = this.#nextId++;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     return new Promise<Uint8Array>((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(id, { resolve, reject });
@@ -175,6 +186,7 @@ export class CompressionWorkerPool {
   /** Terminates every worker; jobs still out reject with CompressionWorkerError. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#idleTimer);
     this.#spares.length = 0;
     const slots = this.#slots.splice(0);
     await Promise.all(
@@ -263,8 +275,23 @@ export class CompressionWorkerPool {
     const pending = slot.pending.get(id);
     if (pending === undefined) return undefined;
     slot.pending.delete(id);
-    if (slot.pending.size === 0) slot.worker.unref();
+    if (slot.pending.size === 0) {
+      slot.worker.unref();
+      this.#dropSparesWhenIdle();
+    }
     return pending;
+  }
+
+  /** Spares are for a stream of jobs: a producer that stops compressing should not keep up to
+   *  MAX_SPARE_BYTES for good, so they go once no job has been out for spareIdleMs. */
+  #dropSparesWhenIdle(): void {
+    if (this.#idleTimer !== undefined || this.#spares.length === 0) return;
+    if (this.#slots.some((slot) => slot.pending.size > 0)) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      this.#spares.length = 0;
+    }, this.#spareIdleMs);
+    this.#idleTimer.unref();
   }
 
   #failAll(slot: Slot, error: Error): void {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { offloadsCompression } from '../../../src/records/compression/worker-pool.js';
 import {
   type CompressionType,
@@ -165,6 +165,19 @@ describe('CompressionWorkerPool', () => {
     expect(workers.spareBytes).toBe(0);
   });
 
+  it('drops its spares once no job has been out for spareIdleMs', async () => {
+    const workers = pool({ spareIdleMs: 20 });
+    const section = sectionView(300_000, 3);
+    await workers.compress('snappy', section, undefined);
+    expect(workers.spareBytes).toBe(512 * 1024);
+    await vi.waitFor(() => expect(workers.spareBytes).toBe(0));
+    // Spares come back with the next jobs.
+    expect(hex(await workers.compress('snappy', section, undefined))).toBe(
+      hex(compressSync('snappy', section, undefined)),
+    );
+    expect(workers.spareBytes).toBe(512 * 1024);
+  });
+
   it('a worker that dies mid-job fails that job (retriable); the spare it held is never used again', async () => {
     const workers = pool({ workerUrl: CRASH_ON_LEVEL_WORKER_URL });
     const section = sectionView(300_000, 2);
@@ -297,5 +310,6 @@ describe('CompressionWorkerPool', () => {
   it('rejects bad options with a message that says what is allowed', () => {
     expect(() => new CompressionWorkerPool({ threads: 0 })).toThrow(/threads must be an integer/);
     expect(() => new CompressionWorkerPool({ minBytes: -1 })).toThrow(/minBytes must be/);
+    expect(() => new CompressionWorkerPool({ spareIdleMs: -1 })).toThrow(/spareIdleMs must be/);
   });
 });
