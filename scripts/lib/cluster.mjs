@@ -43,23 +43,32 @@ import {
 const STATE_FILE = 'cluster.json';
 
 /**
- * The broker JVM flags and server.properties are kafka-wire/testing's (src/testing/broker-config.ts), the one
- * definition startKafka uses too: from the source where TypeScript is compiled on the fly (vitest), else from
- * the build (plain Node: scripts/kafka.mjs, benchmarks), which then must exist.
- * @returns {Promise<typeof import('../../src/testing/broker-config.ts')>}
+ * The broker JVM flags and server.properties (src/testing/broker-config.ts) and the reading of a bind failure
+ * (src/testing/bind-failure.ts) are kafka-wire/testing's, the one definition startKafka uses too: from the
+ * source where TypeScript is compiled on the fly (vitest), else from the build (plain Node: scripts/kafka.mjs,
+ * benchmarks), which then must exist.
  */
-let brokerSetup;
-function loadBrokerSetup() {
-  brokerSetup ??= import('../../src/testing/broker-config.ts').catch(() =>
-    import('../../dist/testing/broker-config.js').catch((error) => {
-      brokerSetup = undefined;
-      throw new Error(
-        `Starting a broker needs kafka-wire built (dist/testing/broker-config.js): run \`npm run build\` first (${error.message})`,
-      );
-    }),
-  );
-  return brokerSetup;
+const testingModules = new Map();
+function loadTesting(name) {
+  let loading = testingModules.get(name);
+  if (loading === undefined) {
+    loading = import(`../../src/testing/${name}.ts`).catch(() =>
+      import(`../../dist/testing/${name}.js`).catch((error) => {
+        testingModules.delete(name);
+        throw new Error(
+          `Starting a broker needs kafka-wire built (dist/testing/${name}.js): run \`npm run build\` first (${error.message})`,
+        );
+      }),
+    );
+    testingModules.set(name, loading);
+  }
+  return loading;
 }
+
+/** @returns {Promise<typeof import('../../src/testing/broker-config.ts')>} */
+const loadBrokerSetup = () => loadTesting('broker-config');
+/** @returns {Promise<typeof import('../../src/testing/bind-failure.ts')>} */
+const loadBindFailure = () => loadTesting('bind-failure');
 
 /** Clusters this process started and must not outlive it (see the exit hook below). */
 const owned = new Set();
@@ -524,7 +533,7 @@ async function startOnce({ options, brokers, secure, dir, version, log, libs, se
     const late = security ? lateScramCredentials(security) : [];
     if (late.length > 0) await setScramCredentials(cluster.bootstrapServers, late, { version });
   } catch (error) {
-    const taken = takenPort(cluster);
+    const taken = await takenPort(cluster);
     // Wipes this attempt's data and config; the logs stay for whoever reads the error.
     await cluster.destroy();
     if (!taken) throw error;
@@ -550,7 +559,8 @@ async function startOnce({ options, brokers, secure, dir, version, log, libs, se
  * failed to bind to host:port: Address already in use" names it; else the broker's own port), or null when
  * no broker exited for that reason.
  */
-function takenPort(cluster) {
+async function takenPort(cluster) {
+  const { bindFailure } = await loadBindFailure();
   for (const node of cluster.nodes) {
     if (node.exited === null) continue;
     let text;
@@ -559,9 +569,8 @@ function takenPort(cluster) {
     } catch {
       continue;
     }
-    if (!/Address already in use|BindException/.test(text)) continue;
-    const named = text.match(/failed to bind to [^\s]*:(\d+)/);
-    return { id: node.id, port: named ? Number(named[1]) : node.port };
+    const failure = bindFailure(text, node.port);
+    if (failure) return { id: node.id, port: failure.port };
   }
   return null;
 }
