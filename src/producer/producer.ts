@@ -817,7 +817,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
       failSoon(callback, asError(error));
       return;
     }
-    // The prepared record is what the batch keeps: no copy per record.
+    // The batch writes the record's bytes now and keeps only its settlement (and timestamp) from it.
     record.callback = callback;
     this.accumulator.append(record.topic, partition, record);
     this.partitioning.onAppend(record, partition, meta, this.accumulator);
