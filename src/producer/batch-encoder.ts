@@ -9,7 +9,8 @@ import type { ProducerBatch } from './producer-batch.js';
 // it had its producer stamp (encode-ahead) or re-sequenced after an epoch bump gets its header patched
 // instead of being compressed again.
 //
-// @locality: event loop; compression runs on libuv's thread pool (gzip, native zstd) or in a worker.
+// @locality: event loop; compression runs on libuv's thread pool (gzip, zlib's zstd), in a worker, or inline
+// (lz4 and zstd-napi at their fast levels).
 
 interface EncodingState {
   encoded: Uint8Array | null;
@@ -36,9 +37,9 @@ export class BatchEncoder {
   private readonly compressionLevel: number | undefined;
   private readonly accumulator: RecordAccumulator;
   private readonly transactional: boolean;
-  // snappy, WASM zstd and lz4 above its fast default level compress large batches in a worker thread
-  // (started on first use) rather than on the event loop; gzip and native zstd use libuv's thread pool
-  // already, and lz4's fast compressor costs less on the loop than the hop to a worker.
+  // snappy, WASM zstd, and lz4 and zstd-napi above their fast default levels compress large batches in a
+  // worker thread (started on first use) rather than on the event loop; gzip and zlib's zstd use libuv's
+  // thread pool already, and the fast compressors cost less on the loop than the hop to a worker.
   private readonly encodeOptions: EncodeOptions;
 
   constructor(options: BatchEncoderOptions) {

@@ -19,6 +19,7 @@ import {
   resolveLevel,
 } from './compression/index.js';
 import { type CompressionWorkerPool, compressesOnEventLoop } from './compression/worker-pool.js';
+import { zstdCompressesInline } from './compression/zstd.js';
 import { crc32c } from './crc32c.js';
 import { RecordBatchEncodeError } from './errors.js';
 import {
@@ -333,7 +334,7 @@ export async function encodeRecordBatch(
   // The section must outlive this call (a worker or libuv's thread pool reads it later), so not the shared
   // scratch; for a worker, its own buffer, whole, so that it is transferred rather than copied.
   const section =
-    toWorker || !compressesInline(codec, options)
+    toWorker || !compressesInline(codec, batch.compressionLevel, options)
       ? toWorker
         ? Buffer.allocUnsafeSlow(plan.size)
         : Buffer.allocUnsafe(plan.size)
@@ -361,8 +362,13 @@ export async function encodeRecordBatch(
 }
 
 /** True when `codec` compresses on the event loop right now (no await needed before compressSync). */
-function compressesInline(codec: CompressionType, options: EncodeOptions): boolean {
+function compressesInline(
+  codec: CompressionType,
+  level: number | undefined,
+  options: EncodeOptions,
+): boolean {
   if (codec === 'snappy' || codec === 'lz4') return true;
+  if (codec === 'zstd' && zstdCompressesInline(level)) return true;
   return (
     options.compressionPool !== undefined && compressesOnEventLoop(codec) && isCompressionCodecReady(codec)
   );
@@ -400,7 +406,7 @@ export async function compressSection(
       if (section.buffer.byteLength === 0) return null;
     }
   }
-  if (compressesInline(codec, options)) {
+  if (compressesInline(codec, level, options)) {
     return assemble(compressSyncTransient(codec, section, level), fields, count, timestamps);
   }
   if (!isCompressionCodecReady(codec)) await loadCompressionCodec(codec);

@@ -21,12 +21,14 @@ import {
 } from './lz4.js';
 import { snappyCompressXerial, snappyDecompress } from './snappy.js';
 import {
+  hasNapiZstd,
   loadZstd,
   ZSTD_DEFAULT_LEVEL,
   ZSTD_MAX_LEVEL,
   ZSTD_MIN_LEVEL,
   zstdCompress,
   zstdCompressSync,
+  zstdCompressTransient,
   zstdDecompress,
   zstdDecompressSync,
   zstdReadySync,
@@ -104,13 +106,13 @@ export function compressSync(codec: CompressionType, data: Uint8Array, level?: n
 }
 
 /**
- * compressSync for a caller that copies the result at once (into a batch, or a worker's answer): lz4 then
- * writes into a scratch it reuses, so the view is valid only until the next compression on this thread.
+ * compressSync for a caller that copies the result at once (into a batch, or a worker's answer): lz4 and
+ * zstd-napi then write into a scratch they reuse, so the view is valid only until the next compression on this thread.
  */
 export function compressSyncTransient(codec: CompressionType, data: Uint8Array, level?: number): Uint8Array {
-  return codec === 'lz4'
-    ? lz4CompressFrameTransient(data, resolveLevel(codec, level))
-    : compressSync(codec, data, level);
+  if (codec === 'lz4') return lz4CompressFrameTransient(data, resolveLevel(codec, level));
+  if (codec === 'zstd' && hasNapiZstd()) return zstdCompressTransient(data, resolveLevel(codec, level));
+  return compressSync(codec, data, level);
 }
 
 /** Compresses a record section; gzip and (Node >= 22.15) zstd run on the libuv thread pool. */

@@ -1,6 +1,6 @@
 // A small pool of worker threads that compress record sections, for the codecs that would otherwise run
-// on the event loop: lz4 and snappy (our TypeScript codecs) and zstd on Node < 22.15 (WASM). gzip and
-// native zstd already run on libuv's thread pool.
+// on the event loop: lz4 and snappy (our TypeScript codecs) and zstd when it is synchronous here (the
+// zstd-napi addon, or WASM on Node < 22.15 without it). gzip and zlib's zstd already run on libuv's thread pool.
 //
 // Only large sections are worth the hop: posting a job and its answer costs tens of microseconds, which
 // is what lz4 needs for ~16 KiB, so small sections stay on the loop (CompressionWorkerPool.accepts).
@@ -22,7 +22,7 @@ import { Worker } from 'node:worker_threads';
 import { KafkaWireError } from '../../errors.js';
 import type { CompressionType } from '../types.js';
 import { LZ4_DEFAULT_LEVEL } from './lz4.js';
-import { hasNativeZstd } from './zstd.js';
+import { hasNapiZstd, hasNativeZstd, ZSTD_DEFAULT_LEVEL } from './zstd.js';
 
 /** Sections smaller than this are compressed on the loop by default (the hop would cost more). */
 export const DEFAULT_OFFLOAD_MIN_BYTES = 64 * 1024;
@@ -43,7 +43,7 @@ export class CompressionWorkerError extends KafkaWireError {
 
 /** Whether `codec` compresses on the event loop on this runtime (so a worker pool can take it off). */
 export function compressesOnEventLoop(codec: CompressionType): boolean {
-  return codec === 'lz4' || codec === 'snappy' || (codec === 'zstd' && !hasNativeZstd);
+  return codec === 'lz4' || codec === 'snappy' || (codec === 'zstd' && (hasNapiZstd() || !hasNativeZstd));
 }
 
 /**
@@ -58,6 +58,8 @@ export function compressesOnEventLoop(codec: CompressionType): boolean {
  */
 export function offloadsCompression(codec: CompressionType, level: number | undefined): boolean {
   if (codec === 'lz4') return level !== undefined && level !== LZ4_DEFAULT_LEVEL;
+  // The same holds for zstd-napi at its default level and below (~1-3 GB/s on batches of records).
+  if (codec === 'zstd' && hasNapiZstd() && (level === undefined || level <= ZSTD_DEFAULT_LEVEL)) return false;
   return compressesOnEventLoop(codec);
 }
 

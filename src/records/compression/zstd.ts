@@ -1,9 +1,13 @@
-// zstd: Node's own zlib bindings where they exist (Node >= 22.15 / 23.8), otherwise a WASM compressor
-// (@bokuweb/zstd-wasm, libzstd compiled to WASM, MIT) and a pure-JS decompressor (fzstd, MIT). Nothing
-// here compiles on the user's machine.
+// zstd, fastest first: the zstd-napi addon (libzstd compiled for this machine: an optional dependency,
+// prebuilt where npm can fetch its binaries, built from its bundled sources otherwise, skipped if neither
+// works), then Node's own zlib bindings where they exist (Node >= 22.15 / 23.8), then a WASM compressor
+// (@bokuweb/zstd-wasm, libzstd compiled to WASM, MIT) and a pure-JS decompressor (fzstd, MIT).
 //
 // Measured (bench/codecs.mjs, 1,000-record section, level 3, MB/s compress / decompress): zlib on Node 24
-// 467 / 1,205; on Node 20 zstd-wasm 253 and fzstd 302. zstd-wasm's own decompressor is faster (~600) but
+// 467 / 1,205; on Node 20 zstd-wasm 253 and fzstd 302; zstd-napi ~800 on 200 KB of JSON. In the producer
+// (bench/README.md "Native zstd"), zstd-napi on the event loop against zstd-wasm in a worker on Node 20 and
+// against zlib on libuv's thread pool on Node 24: less CPU per record, more records/s and ~50-150 MiB less
+// peak RSS on both. zstd-wasm's own decompressor is faster than fzstd (~600) but
 // sizes its output from the frame header, or 1 MiB when the header has no content size (Java's
 // streaming zstd frames have none), so larger batches would fail. The fallbacks are loaded only when a
 // zstd batch is first seen, because instantiating the WASM takes ~35 ms and growing WASM memory detaches
@@ -11,9 +15,10 @@
 // zstd-wasm starts with 16 MiB of memory, enough for level 3 on 4 MiB inputs; high levels (19+) grow it.
 //
 // fzstd allocates its window from the frame header, so frames are checked first (zstdFrameBound) against
-// the caller's output limit: a tiny bogus frame cannot make us allocate gigabytes.
+// the caller's output limit: a tiny bogus frame cannot make us allocate gigabytes. Decompression stays with
+// zlib or fzstd (the producer only compresses; decoding is for tests and tools).
 import { createRequire } from 'node:module';
-import { promisify } from 'node:util';
+import { debuglog, promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { CompressionCodecUnavailableError, CompressionError } from '../errors.js';
 
@@ -45,6 +50,15 @@ const nodeZstd: ZlibWithZstd | undefined =
 /** True when this Node has zstd built into node:zlib (no fallback needed). */
 export const hasNativeZstd = nodeZstd !== undefined;
 
+/**
+ * What kafka-wire uses of zstd-napi: its documented low-level binding (`zstd-napi/binding`), which compresses
+ * into a buffer the caller provides, so frames go into one reused scratch like lz4's.
+ */
+interface ZstdNapiBinding {
+  CCtx: new () => { compress(dst: Uint8Array, src: Uint8Array, level: number): number };
+  compressBound(size: number): number;
+}
+
 interface ZstdWasm {
   init(): Promise<void>;
   compress(data: Uint8Array, level?: number): Uint8Array;
@@ -58,6 +72,72 @@ const require = createRequire(import.meta.url);
 let wasm: ZstdWasm | undefined;
 let wasmLoading: Promise<ZstdWasm> | undefined;
 let fzstd: Fzstd | undefined;
+/** zstd-napi's compression context once loaded (one per thread, reused); null when it could not be loaded. */
+let napiContext: InstanceType<ZstdNapiBinding['CCtx']> | null | undefined;
+let napi: ZstdNapiBinding | undefined;
+// Frames are written into this scratch and copied out at their size (as lz4's are, and for the same reason:
+// a fresh worst-case buffer per batch is external memory that drives V8's garbage collections).
+let napiScratch: Uint8Array = new Uint8Array(0);
+/** Scratches larger than this are not kept between calls. */
+const MAX_RETAINED_SCRATCH = 8 * 1024 * 1024;
+
+/**
+ * True when the zstd-napi addon loads here (tried on first call, synchronously: a few ms, and only for a
+ * producer or batch that uses zstd). Without it, zstd falls back to zlib or WASM; Kafka decodes any of
+ * their frames the same.
+ */
+export function hasNapiZstd(): boolean {
+  if (napiContext === undefined) {
+    try {
+      napi = require('zstd-napi/binding') as ZstdNapiBinding;
+      napiContext = new napi.CCtx();
+    } catch (error) {
+      napiContext = null;
+      // Falling back is nothing to fix (no binary for this platform, a runtime that cannot load Node-API,
+      // `--omit=optional`), so the reason is said only through NODE_DEBUG=kafka-wire. The first line is it.
+      const fallback = nodeZstd === undefined ? 'WASM in a worker' : "Node's zlib";
+      debuglog('kafka-wire')(
+        'zstd compresses with %s: zstd-napi could not be loaded: %s',
+        fallback,
+        String(error).split('\n', 1)[0],
+      );
+    }
+  }
+  return napiContext !== null;
+}
+
+/**
+ * Whether zstd at `level` compresses synchronously on the calling thread: with zstd-napi at the default
+ * level or faster (it keeps up with lz4's fast compressor, so a hop to another thread would cost more than
+ * it saves), and at any level when zlib has no zstd (a producer's worker has taken slow levels by then).
+ */
+export function zstdCompressesInline(level: number | undefined): boolean {
+  return hasNapiZstd() && (level === undefined || level <= ZSTD_DEFAULT_LEVEL || nodeZstd === undefined);
+}
+
+/**
+ * Compresses with zstd-napi into the reused scratch: the view is valid until the next zstd compression on
+ * this thread (copy it to keep it). Call hasNapiZstd() first.
+ */
+export function zstdCompressTransient(data: Uint8Array, level: number): Uint8Array {
+  const bound = napi!.compressBound(data.length);
+  let out = napiScratch;
+  if (out.length < bound) {
+    out = Buffer.allocUnsafeSlow(Math.max(bound, Math.min(out.length * 2, MAX_RETAINED_SCRATCH)));
+    if (out.length <= MAX_RETAINED_SCRATCH) napiScratch = out;
+  }
+  let length: number;
+  try {
+    length = napiContext!.compress(out, data, level);
+  } catch (error) {
+    throw new CompressionError('zstd', error instanceof Error ? error.message : String(error), -1, error);
+  }
+  return out.subarray(0, length);
+}
+
+function compressNapi(data: Uint8Array, level: number): Uint8Array {
+  return Buffer.from(zstdCompressTransient(data, level));
+}
 
 function loadWasm(): Promise<ZstdWasm> {
   wasmLoading ??= (async () => {
@@ -98,7 +178,7 @@ function loadFzstd(): Fzstd {
 
 /** Makes the synchronous zstd functions usable on runtimes without built-in zstd. */
 export async function loadZstd(): Promise<void> {
-  if (nodeZstd === undefined) {
+  if (nodeZstd === undefined && !hasNapiZstd()) {
     await loadWasm();
     loadFzstd();
   }
@@ -106,7 +186,7 @@ export async function loadZstd(): Promise<void> {
 
 /** Whether zstdCompressSync works right now without loadZstd(). */
 export function zstdReadySync(): boolean {
-  return nodeZstd !== undefined || wasm !== undefined;
+  return nodeZstd !== undefined || wasm !== undefined || hasNapiZstd();
 }
 
 function nodeOptions(level: number): object {
@@ -114,6 +194,7 @@ function nodeOptions(level: number): object {
 }
 
 export function zstdCompressSync(data: Uint8Array, level: number): Uint8Array {
+  if (hasNapiZstd()) return compressNapi(data, level);
   if (nodeZstd !== undefined) return nodeZstd.zstdCompressSync(data, nodeOptions(level));
   if (wasm === undefined) {
     throw new CompressionCodecUnavailableError(
@@ -133,7 +214,9 @@ function compressWasm(module: ZstdWasm, data: Uint8Array, level: number): Uint8A
   }
 }
 
+/** Off the event loop where it can be (zlib on libuv's thread pool) unless zstdCompressesInline(level). */
 export async function zstdCompress(data: Uint8Array, level: number): Promise<Uint8Array> {
+  if (zstdCompressesInline(level)) return compressNapi(data, level);
   if (nodeZstd !== undefined) {
     return promisify(nodeZstd.zstdCompress.bind(nodeZstd))(data, nodeOptions(level));
   }

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  hasNapiZstd,
   hasNativeZstd,
+  zstdCompressesInline,
   zstdCompressFallback,
   zstdDecompressFallback,
   zstdFrameBound,
@@ -77,6 +79,31 @@ describe('zstd', () => {
     expect(Buffer.compare(decompressSync('zstd', fromFallback, LIMIT), data)).toBe(0);
     const fromDefault = await compress('zstd', data, 3);
     expect(Buffer.compare(zstdDecompressFallback(fromDefault, LIMIT), data)).toBe(0);
+  });
+
+  it('uses the zstd-napi addon where it loads (npm builds the optional dependency on this machine)', async () => {
+    // Bun and Deno load Node-API addons on their own terms; on Node a missing addon means the optional
+    // dependency did not build (npm skips it silently), and every zstd producer falls back to WASM or zlib.
+    const onNode = process.versions.bun === undefined && !('Deno' in globalThis);
+    if (onNode) expect(hasNapiZstd()).toBe(true);
+    if (!hasNapiZstd()) return;
+    expect(zstdCompressesInline(undefined)).toBe(true);
+    expect(zstdCompressesInline(3)).toBe(true);
+    expect(zstdCompressesInline(-7)).toBe(true);
+    // Slow levels leave the event loop where zlib can take them (libuv's thread pool).
+    expect(zstdCompressesInline(19)).toBe(!hasNativeZstd);
+    const data = text(300_000);
+    for (const level of [-5, 1, 3, 9]) {
+      const out = compressSync('zstd', data, level);
+      expect([...out.subarray(0, 4)]).toEqual([0x28, 0xb5, 0x2f, 0xfd]);
+      // Decoded by the other implementations: fzstd (pure JS) and, where it exists, zlib.
+      expect(Buffer.compare(zstdDecompressFallback(out, LIMIT), data)).toBe(0);
+      expect(Buffer.compare(decompressSync('zstd', out, LIMIT), data)).toBe(0);
+    }
+    // One compressor per level, reused: the same input gives the same frame again, levels do not leak.
+    expect(Buffer.compare(compressSync('zstd', data, 1), compressSync('zstd', data, 1))).toBe(0);
+    expect(compressSync('zstd', data, 9).length).toBeLessThan(compressSync('zstd', data, -5).length);
+    expect(Buffer.compare(await compress('zstd', data, 3), compressSync('zstd', data, 3))).toBe(0);
   });
 
   it('zstdFrameBound bounds the output before fzstd allocates anything', async () => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { offloadsCompression } from '../../../src/records/compression/worker-pool.js';
+import { hasNapiZstd } from '../../../src/records/compression/zstd.js';
 import {
   type CompressionType,
   CompressionWorkerError,
@@ -295,8 +296,9 @@ describe('CompressionWorkerPool', () => {
     expect(compressesOnEventLoop('snappy')).toBe(true);
     expect(compressesOnEventLoop('gzip')).toBe(false);
     expect(compressesOnEventLoop('none')).toBe(false);
+    // zstd-napi compresses synchronously; without it, zstd is on the loop only where zlib has none (WASM).
     const nativeZstd = 'zstdCompress' in zlib;
-    expect(compressesOnEventLoop('zstd')).toBe(!nativeZstd);
+    expect(compressesOnEventLoop('zstd')).toBe(hasNapiZstd() || !nativeZstd);
   });
 
   it("a producer hands a worker every codec that would hold the loop, but not lz4's fast default level", () => {
@@ -307,7 +309,12 @@ describe('CompressionWorkerPool', () => {
     expect(offloadsCompression('snappy', undefined)).toBe(true);
     expect(offloadsCompression('gzip', 6)).toBe(false);
     expect(offloadsCompression('none', undefined)).toBe(false);
-    expect(offloadsCompression('zstd', 3)).toBe(!('zstdCompress' in zlib));
+    // zstd-napi at the default level and below stays on the loop like lz4's fast level; higher levels go.
+    const zlibZstd = 'zstdCompress' in zlib;
+    expect(offloadsCompression('zstd', 3)).toBe(!hasNapiZstd() && !zlibZstd);
+    expect(offloadsCompression('zstd', undefined)).toBe(!hasNapiZstd() && !zlibZstd);
+    expect(offloadsCompression('zstd', -5)).toBe(!hasNapiZstd() && !zlibZstd);
+    expect(offloadsCompression('zstd', 19)).toBe(hasNapiZstd() || !zlibZstd);
   });
 
   it('rejects bad options with a message that says what is allowed', () => {
