@@ -44,6 +44,17 @@ export class StickyPartitioner {
   }
 
   /**
+   * Whether onAppend(partition, appendedBytes, ...) would read its `allBatchesFull`: only when the bytes
+   * reach the sticky batch size without passing twice it. The caller can skip looking the batches up.
+   */
+  readsBatchFullness(partition: number, appendedBytes: number): boolean {
+    const current = this.current;
+    if (current === null || current.partition !== partition) return false;
+    const produced = current.producedBytes + appendedBytes;
+    return produced >= this.stickyBatchSize && produced < this.stickyBatchSize * 2;
+  }
+
+  /**
    * Reports that `appendedBytes` went to `partition`. `allBatchesFull` is true when the partition's last
    * queued batch is full (or none is queued): only then may a switch at batchSize happen.
    */

@@ -82,6 +82,9 @@ export interface ReadyCheck {
 
 export class RecordAccumulator {
   private readonly queues = new Map<string, Map<number, PartitionQueue>>();
+  private lastTopic: string | undefined;
+  private lastPartition = -1;
+  private lastQueue: PartitionQueue | undefined;
   private readonly options: AccumulatorOptions;
   private flushes = 0;
   /** Records appended and not yet settled. */
@@ -148,6 +151,9 @@ export class RecordAccumulator {
   }
 
   queueFor(topic: string, partition: number): PartitionQueue {
+    // Records come in runs for one partition (the sticky partitioner's, a key's): queues are never removed,
+    // so the last one found stays valid.
+    if (partition === this.lastPartition && topic === this.lastTopic) return this.lastQueue!;
     let byPartition = this.queues.get(topic);
     if (byPartition === undefined) {
       byPartition = new Map();
@@ -158,6 +164,9 @@ export class RecordAccumulator {
       queue = { batches: [], inFlight: 0, lastSentBytes: 0 };
       byPartition.set(partition, queue);
     }
+    this.lastTopic = topic;
+    this.lastPartition = partition;
+    this.lastQueue = queue;
     return queue;
   }
 
@@ -166,8 +175,8 @@ export class RecordAccumulator {
    * partition then, so it never leaves a half-filled batch behind.
    */
   allBatchesFull(topic: string, partition: number): boolean {
-    const batches = this.queues.get(topic)?.get(partition)?.batches;
-    const last = batches?.[batches.length - 1];
+    const batches = this.queueFor(topic, partition).batches;
+    const last = batches[batches.length - 1];
     return last === undefined || last.closed || this.estimatedSize(last) >= this.options.batchSize;
   }
 

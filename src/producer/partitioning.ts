@@ -79,12 +79,11 @@ export class Partitioning {
    */
   onAppend(record: PartitionedRecord, partition: number, meta: TopicMetadata, batches: BatchFullness): void {
     if (record.partition !== undefined || !this.usesSticky(record)) return;
-    this.stickyFor(record.topic).onAppend(
-      partition,
-      record.size,
-      batches.allBatchesFull(record.topic, partition),
-      meta,
-    );
+    const sticky = this.stickyFor(record.topic);
+    // Looked up only when it can matter: once per batch's worth of bytes, not per record.
+    const full =
+      sticky.readsBatchFullness(partition, record.size) && batches.allBatchesFull(record.topic, partition);
+    sticky.onAppend(partition, record.size, full, meta);
   }
 
   /**

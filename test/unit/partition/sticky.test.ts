@@ -42,6 +42,33 @@ describe('StickyPartitioner (Java BuiltInPartitioner rules)', () => {
     expect(p.partition(v)).toBe(3);
   });
 
+  it('says when an append would read whether the batches are full (between batchSize and twice it)', () => {
+    const p = new StickyPartitioner({ batchSize: 100, random: sequence(2, 5) });
+    const v = view(6);
+    // Nothing chosen yet, or another partition: the flag is not read.
+    expect(p.readsBatchFullness(2, 500)).toBe(false);
+    expect(p.partition(v)).toBe(2);
+    expect(p.readsBatchFullness(3, 150)).toBe(false);
+    expect(p.readsBatchFullness(2, 99)).toBe(false);
+    expect(p.readsBatchFullness(2, 100)).toBe(true);
+    expect(p.readsBatchFullness(2, 199)).toBe(true);
+    expect(p.readsBatchFullness(2, 200)).toBe(false);
+    // Where it says false, the flag changes nothing: the same appends with either value end alike.
+    for (const [bytes, full] of [
+      [99, true],
+      [200, false],
+    ] as const) {
+      const a = new StickyPartitioner({ batchSize: 100, random: sequence(2, 5) });
+      const b = new StickyPartitioner({ batchSize: 100, random: sequence(2, 5) });
+      a.partition(v);
+      b.partition(v);
+      expect(a.readsBatchFullness(2, bytes)).toBe(false);
+      a.onAppend(2, bytes, full, v);
+      b.onAppend(2, bytes, !full, v);
+      expect(a.partition(v)).toBe(b.partition(v));
+    }
+  });
+
   it('ignores appends to partitions other than the sticky one', () => {
     const p = new StickyPartitioner({ batchSize: 10, random: sequence(0, 1) });
     const v = view(2);
