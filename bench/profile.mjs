@@ -75,6 +75,9 @@ const BUCKETS = [
   { name: 'VM, unattributed (program)', fn: /^\(program\)$/ },
   { name: 'CRC', url: /\/records\/crc32c\.js$/ },
   { name: 'compression (codec)', url: /\/records\/compression\/(?!worker)|zstd-wasm|^wasm:/ },
+  // zstd-napi's native calls; V8 may name one after another function of the same addon (CCtx.compress shows
+  // up as getDictIDFromFrame on Node 20).
+  { name: 'compression (codec)', fn: /^(compress\w*|getDictIDFromFrame)$/, url: /^$/ },
   {
     name: 'compression worker hop',
     url: /\/records\/compression\/worker(-pool)?\.js$|^node:internal\/worker/,
