@@ -6,7 +6,7 @@
 // Measured (bench/codecs.mjs, 1,000-record section, level 3, MB/s compress / decompress): zlib on Node 24
 // 467 / 1,205; on Node 20 zstd-wasm 253 and fzstd 302; zstd-napi ~800 on 200 KB of JSON. In the producer
 // (bench/README.md "Native zstd"), zstd-napi on the event loop against zstd-wasm in a worker on Node 20 and
-// against zlib on libuv's thread pool on Node 24: less CPU per record, more records/s and ~50-150 MiB less
+// against zlib on libuv's thread pool on Node 24: less CPU per record, more records/s and ~50-190 MiB less
 // peak RSS on both. zstd-wasm's own decompressor is faster than fzstd (~600) but
 // sizes its output from the frame header, or 1 MiB when the header has no content size (Java's
 // streaming zstd frames have none), so larger batches would fail. The fallbacks are loaded only when a
