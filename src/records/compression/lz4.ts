@@ -21,6 +21,7 @@
 // the default level writes the same bytes as lz4-java's fast compressor (checked against Java fixtures).
 import { CompressionError } from '../errors.js';
 import { copyBytes, read32 } from './bytes.js';
+import { OutputScratch } from './scratch.js';
 import { xxhash32 } from './xxhash32.js';
 
 export const LZ4_DEFAULT_LEVEL = 9;
@@ -339,13 +340,9 @@ export function lz4HeaderChecksum(descriptor: Uint8Array, start: number, end: nu
   return (xxhash32(descriptor, start, end, 0) >>> 8) & 0xff;
 }
 
-// Frames are written into one reused scratch, sized for the worst case (every block at its bound), and
-// copied out at their real size: a fresh worst-case buffer per frame (the section's size, several MiB for
-// well-compressing batches) was mostly never written, yet counted as external memory that drove V8's
-// garbage collections (25 % of the event loop's time with lz4 on 1 KiB records, bench/profile.mjs).
-let frameScratch: Uint8Array = new Uint8Array(0);
-/** Frame scratches larger than this are not kept between calls. */
-const MAX_RETAINED_FRAME_SCRATCH = 8 * 1024 * 1024;
+// Frames are written into one reused scratch (OutputScratch), sized for the worst case (every block at its
+// bound), and copied out at their real size.
+const frameScratch = new OutputScratch();
 
 function frameBound(length: number): number {
   const blocks = Math.ceil(length / BLOCK_SIZE);
@@ -359,11 +356,7 @@ function frameBound(length: number): number {
 export function lz4CompressFrameTransient(data: Uint8Array, level: number = LZ4_DEFAULT_LEVEL): Uint8Array {
   const length = data.length;
   const bound = frameBound(length);
-  let out = frameScratch;
-  if (out.length < bound) {
-    out = Buffer.allocUnsafeSlow(Math.max(bound, Math.min(out.length * 2, MAX_RETAINED_FRAME_SCRATCH)));
-    if (out.length <= MAX_RETAINED_FRAME_SCRATCH) frameScratch = out;
-  }
+  const out = frameScratch.take(bound);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setUint32(0, FRAME_MAGIC, true);
   out[4] = KAFKA_FLG;

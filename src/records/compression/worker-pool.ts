@@ -22,7 +22,7 @@ import { Worker } from 'node:worker_threads';
 import { KafkaWireError } from '../../errors.js';
 import type { CompressionType } from '../types.js';
 import { LZ4_DEFAULT_LEVEL } from './lz4.js';
-import { hasNapiZstd, hasNativeZstd, ZSTD_DEFAULT_LEVEL } from './zstd.js';
+import { hasNapiZstd, hasNativeZstd, zstdFastOnLoop } from './zstd.js';
 
 /** Sections smaller than this are compressed on the loop by default (the hop would cost more). */
 export const DEFAULT_OFFLOAD_MIN_BYTES = 64 * 1024;
@@ -59,7 +59,7 @@ export function compressesOnEventLoop(codec: CompressionType): boolean {
 export function offloadsCompression(codec: CompressionType, level: number | undefined): boolean {
   if (codec === 'lz4') return level !== undefined && level !== LZ4_DEFAULT_LEVEL;
   // The same holds for zstd-napi at its default level and below (~1-3 GB/s on batches of records).
-  if (codec === 'zstd' && hasNapiZstd() && (level === undefined || level <= ZSTD_DEFAULT_LEVEL)) return false;
+  if (codec === 'zstd' && zstdFastOnLoop(level)) return false;
   return compressesOnEventLoop(codec);
 }
 

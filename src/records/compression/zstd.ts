@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import { debuglog, promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { CompressionCodecUnavailableError, CompressionError } from '../errors.js';
+import { OutputScratch } from './scratch.js';
 
 export const ZSTD_DEFAULT_LEVEL = 3;
 export const ZSTD_MIN_LEVEL = -131072;
@@ -75,11 +76,8 @@ let fzstd: Fzstd | undefined;
 /** zstd-napi's compression context once loaded (one per thread, reused); null when it could not be loaded. */
 let napiContext: InstanceType<ZstdNapiBinding['CCtx']> | null | undefined;
 let napi: ZstdNapiBinding | undefined;
-// Frames are written into this scratch and copied out at their size (as lz4's are, and for the same reason:
-// a fresh worst-case buffer per batch is external memory that drives V8's garbage collections).
-let napiScratch: Uint8Array = new Uint8Array(0);
-/** Scratches larger than this are not kept between calls. */
-const MAX_RETAINED_SCRATCH = 8 * 1024 * 1024;
+// Frames are written into a reused scratch and copied out at their size, as lz4's are.
+const napiScratch = new OutputScratch();
 
 /**
  * True when the zstd-napi addon loads here (tried on first call, synchronously: a few ms, and only for a
@@ -112,7 +110,12 @@ export function hasNapiZstd(): boolean {
  * it saves), and at any level when zlib has no zstd (a producer's worker has taken slow levels by then).
  */
 export function zstdCompressesInline(level: number | undefined): boolean {
-  return hasNapiZstd() && (level === undefined || level <= ZSTD_DEFAULT_LEVEL || nodeZstd === undefined);
+  return zstdFastOnLoop(level) || (nodeZstd === undefined && hasNapiZstd());
+}
+
+/** zstd-napi at the default level or faster: cheaper on the event loop than a hop to another thread. */
+export function zstdFastOnLoop(level: number | undefined): boolean {
+  return hasNapiZstd() && (level === undefined || level <= ZSTD_DEFAULT_LEVEL);
 }
 
 /**
@@ -120,12 +123,7 @@ export function zstdCompressesInline(level: number | undefined): boolean {
  * this thread (copy it to keep it). Call hasNapiZstd() first.
  */
 export function zstdCompressTransient(data: Uint8Array, level: number): Uint8Array {
-  const bound = napi!.compressBound(data.length);
-  let out = napiScratch;
-  if (out.length < bound) {
-    out = Buffer.allocUnsafeSlow(Math.max(bound, Math.min(out.length * 2, MAX_RETAINED_SCRATCH)));
-    if (out.length <= MAX_RETAINED_SCRATCH) napiScratch = out;
-  }
+  const out = napiScratch.take(napi!.compressBound(data.length));
   let length: number;
   try {
     length = napiContext!.compress(out, data, level);
