@@ -20,7 +20,7 @@
 // fallback, and whose sync calls in tight loops retain buffers). Ours needs nothing installed, and at
 // the default level writes the same bytes as lz4-java's fast compressor (checked against Java fixtures).
 import { CompressionError } from '../errors.js';
-import { copyBytes, read32 } from './bytes.js';
+import { copyBytes, countMatch, read32 } from './bytes.js';
 import { OutputScratch } from './scratch.js';
 import { xxhash32 } from './xxhash32.js';
 
@@ -57,20 +57,6 @@ const fastTable = new Uint16Array(1 << FAST_HASH_LOG);
 
 function hashFast(sequence: number): number {
   return Math.imul(sequence, -1640531535) >>> (32 - FAST_HASH_LOG); // 2654435761
-}
-
-/** Bytes that match from a and m onwards in the data behind `v`, stopping at `limit` (exclusive) for a. */
-function countMatch(v: DataView, b: Uint8Array, a: number, m: number, limit: number): number {
-  const start = a;
-  while (a < limit - 3 && v.getInt32(a, true) === v.getInt32(m, true)) {
-    a += 4;
-    m += 4;
-  }
-  while (a < limit && b[a] === b[m]) {
-    a++;
-    m++;
-  }
-  return a - start;
 }
 
 /** Writes literal run [anchor, anchor+litLength) preceded by its token; returns the token position. */

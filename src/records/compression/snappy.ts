@@ -15,7 +15,7 @@
 // 1,344 / 987 but it is a native binary that would still need a pure fallback, and its sync calls in
 // tight loops retain their output buffers unless told to copy. Compression is what a producer does.
 import { CompressionError } from '../errors.js';
-import { copyBytes, read32, SHORT_COPY } from './bytes.js';
+import { copyBytes, countMatch, read32, SHORT_COPY } from './bytes.js';
 
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00];
 const XERIAL_HEADER_SIZE = 16;
@@ -135,13 +135,7 @@ function compressFragment(src: Uint8Array, start: number, end: number, dst: Uint
       let candidateSeq: number;
       do {
         const base = ip;
-        let matched = 4;
-        while (
-          ip + matched < end - 3 &&
-          sv.getInt32(ip + matched, true) === sv.getInt32(candidate + matched, true)
-        )
-          matched += 4;
-        while (ip + matched < end && src[ip + matched] === src[candidate + matched]) matched++;
+        const matched = 4 + countMatch(sv, src, ip + 4, candidate + 4, end);
         ip += matched;
         d = emitCopy(dst, d, base - candidate, matched);
         nextEmit = ip;
