@@ -74,6 +74,8 @@ const BUCKETS = [
   { name: 'GC', fn: /^\(garbage collector\)$/ },
   { name: 'VM, unattributed (program)', fn: /^\(program\)$/ },
   { name: 'CRC', url: /\/records\/crc32c\.js$/ },
+  // @node-rs/crc32's native call (a whole batch's CRC goes there): a function without a script.
+  { name: 'CRC', fn: /^crc32c$/, url: /^$/ },
   { name: 'compression (codec)', url: /\/records\/compression\/(?!worker)|zstd-wasm|^wasm:/ },
   // zstd-napi's native calls; V8 may name one after another function of the same addon (CCtx.compress shows
   // up as getDictIDFromFrame on Node 20).
