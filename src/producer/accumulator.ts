@@ -27,6 +27,15 @@ import { type PendingRecord, ProducerBatch } from './producer-batch.js';
  */
 const FIRST_BUFFER_SIZE = 16 * 1024;
 
+/**
+ * The most a batch grows to while its partition cannot send: 1 MiB, within what a broker takes by default (a
+ * batch of up to message.max.bytes, 1,048,588) so a grown batch is not refused unless a topic lowered
+ * max.message.bytes (which the accumulator then learns from the split).
+ */
+export const GROWN_BATCH_LIMIT = 1024 * 1024;
+/** ... and at most 8 batchSizes: a small batchSize (a wish for small batches, or none) stays about as small. */
+const GROWN_BATCH_FACTOR = 8;
+
 /** Java's COMPRESSION_RATE_ESTIMATION_FACTOR: the estimate errs on the large side by 5 %. */
 const COMPRESSION_ESTIMATE_FACTOR = 1.05;
 
@@ -49,6 +58,11 @@ export interface AccumulatorOptions {
    * number, so up to 5 may go.
    */
   maxInFlightPerPartition: number;
+  /**
+   * max.request.size. With one batch per partition in flight, a partition's open batch behind another may
+   * grow past batchSize up to this, at most GROWN_BATCH_LIMIT and 8 batchSizes (`mayGrow`). Default: no growth.
+   */
+  maxRequestSize?: number;
   /** Batches are compressed: batchSize then bounds their estimated compressed size. */
   compressed?: boolean;
   /**
@@ -114,9 +128,16 @@ export class RecordAccumulator {
    * its buffer pool is exhausted), because lingering would only keep the waiters waiting longer.
    */
   exhausted = false;
+  private readonly blockedBatchSize: number;
+  /** Topics whose batches stay within batchSize even while blocked: the broker refused one as too large. */
+  private readonly noGrowth = new Set<string>();
 
   constructor(options: AccumulatorOptions) {
     this.options = options;
+    this.blockedBatchSize = Math.max(
+      options.batchSize,
+      Math.min(options.maxRequestSize ?? 0, GROWN_BATCH_LIMIT, options.batchSize * GROWN_BATCH_FACTOR),
+    );
     this.buffers = new BufferPool({
       capacity: options.batchSize,
       maxPooledBytes: options.bufferMemory ?? 0,
@@ -220,7 +241,7 @@ export class RecordAccumulator {
     const last = queue.batches[queue.batches.length - 1];
     if (last !== undefined && !last.closed) {
       const size = last.builder.measure(record, record.alone ?? -1);
-      if (this.estimatedSize(last) + size <= this.options.batchSize) {
+      if (this.estimatedSize(last) + size <= this.options.batchSize || this.mayGrow(queue, last, size)) {
         this.add(last, record);
         return last;
       }
@@ -234,6 +255,23 @@ export class RecordAccumulator {
     queue.batches.push(batch);
     this.options.onNewBatch?.(topic, partition);
     return batch;
+  }
+
+  /**
+   * The partition's open batch past batchSize, where one batch per partition flies (without idempotence, so
+   * a retry cannot reorder): it may take the record while a batch is ahead of it (sent or waiting), as it
+   * could not leave before that one's round trip anyway, up to blockedBatchSize. Its records then leave in
+   * one request, not as several batchSize batches each waiting a round trip of its own, which set the rate
+   * at one partition (1M x 100 B, acks=1: 395k -> 814k records/s). With idempotence five batches fly and
+   * batches stay within batchSize, as Java's. Not for a topic whose batch the broker found too large.
+   */
+  private mayGrow(queue: PartitionQueue, batch: ProducerBatch, size: number): boolean {
+    return (
+      this.options.maxInFlightPerPartition === 1 &&
+      queue.batches.length > 1 &&
+      this.estimatedSize(batch) + size <= this.blockedBatchSize &&
+      !this.noGrowth.has(batch.topic)
+    );
   }
 
   private newBatch(topic: string, partition: number, createdMs: number, deadlineMs?: number): ProducerBatch {
@@ -357,7 +395,7 @@ export class RecordAccumulator {
         const sizes: number[] = [];
         for (const [partition, queue] of byPartition) {
           partitions.push(partition);
-          sizes.push(queue.batches.length - queue.inFlight);
+          sizes.push(this.queuedBatches(queue));
         }
         report(topic, partitions, sizes);
       }
@@ -389,6 +427,19 @@ export class RecordAccumulator {
       }
     }
     return { ready, blocked, nextReadyInMs };
+  }
+
+  /**
+   * Batches waiting in a partition's queue, a batch grown past batchSize (`mayGrow`) counted as the batchSize
+   * batches it holds: a slow partition's backlog then weighs the same grown or not.
+   */
+  private queuedBatches(queue: PartitionQueue): number {
+    let count = 0;
+    for (const batch of queue.batches) {
+      if (!batch.inFlight)
+        count += Math.max(1, Math.ceil(this.estimatedSize(batch) / this.options.batchSize));
+    }
+    return count;
   }
 
   /** The batch leaves for the broker: it takes no more records and counts against its partition's room. */
@@ -473,6 +524,7 @@ export class RecordAccumulator {
    */
   split(batch: ProducerBatch): void {
     this.resetCompressionEstimate(batch.topic);
+    this.noGrowth.add(batch.topic);
     const records = batch.builder.records();
     const half = Math.ceil(records.length / 2);
     const parts = [0, half].map((from, i) => {

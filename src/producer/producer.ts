@@ -198,6 +198,7 @@ export class Producer<K = KeyValue, V = KeyValue> {
       deliveryTimeoutMs: config.deliveryTimeoutMs,
       // Without idempotence a retry could overtake a later batch, so only one batch per partition flies.
       maxInFlightPerPartition: config.enableIdempotence ? config.maxInFlightRequestsPerConnection : 1,
+      maxRequestSize: config.maxRequestSize,
       bufferMemory: config.bufferMemory,
       compressed: config.compressionType !== 'none',
       ...(config.partitionerAdaptivePartitioningEnable

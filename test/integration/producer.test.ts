@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { murmur2, Producer, type ProducerOptions } from '../../src/index.js';
+import { metricValue, murmur2, Producer, type ProducerOptions } from '../../src/index.js';
 import type { CompressionType } from '../../src/producer/config.js';
 import { consumeAll, createTopic, kafkaBootstrap, produceWithJava, uniqueTopic } from '../harness/index.js';
 
@@ -141,6 +141,53 @@ describe('Producer against a real broker', () => {
       byPartition.set(r.partition, [...(byPartition.get(r.partition) ?? []), r.offset]);
     for (const offsets of byPartition.values())
       expect(offsets).toEqual([...offsets].sort((a, b) => (a < b ? -1 : 1)));
+  });
+
+  it('without idempotence grows the batch waiting behind the one in flight, and keeps a topic with a lower max.message.bytes working', async () => {
+    // acks=1: one batch per partition at the broker. A synchronous loop appends 64 KiB per turn of the event
+    // loop, so while the first 16 KiB batch is at the broker the next one takes more than batchSize.
+    const produceAll = async (p: Producer, topic: string, count: number) => {
+      const failures: Error[] = [];
+      for (let i = 0; i < count; i++) {
+        const value = `${i}`.padStart(8, '0').padEnd(100, '.');
+        const accepted = p.produce({ topic, value }, (error) => {
+          if (error !== null) failures.push(error);
+        });
+        if (!accepted) await p.waitForRoom();
+      }
+      await p.flush();
+      expect(failures).toEqual([]);
+    };
+    const inOrder = async (topic: string, count: number) => {
+      const consumed = await consumeAll({ topic, count });
+      expect(consumed.map((r) => Number(r.value!.toString('utf8', 0, 8)))).toEqual(
+        Array.from({ length: count }, (_, i) => i),
+      );
+      expect(consumed.map((r) => r.offset)).toEqual(Array.from({ length: count }, (_, i) => BigInt(i)));
+    };
+
+    const grown = uniqueTopic('grown');
+    await createTopic({ topic: grown, partitions: 1 });
+    const p = producer({ acks: 1, batchSize: 16_384 });
+    await produceAll(p, grown, 20_000);
+    const batchSizeMax = metricValue(p.metrics(), 'batch-size-max')!;
+    expect(batchSizeMax).toBeGreaterThan(16_384);
+    expect(batchSizeMax).toBeLessThanOrEqual(8 * 16_384);
+    await inOrder(grown, 20_000);
+
+    // A topic that takes batches of at most 20,000 bytes: the first grown batch is refused, split and resent;
+    // after it the topic's batches stay within batchSize.
+    const small = uniqueTopic('grown-refused');
+    await createTopic({ topic: small, partitions: 1, configs: { 'max.message.bytes': '20000' } });
+    const q = producer({ acks: 1, batchSize: 16_384 });
+    await produceAll(q, small, 5_000);
+    const splits = metricValue(q.metrics(), 'batch-split-total')!;
+    expect(splits).toBeGreaterThanOrEqual(1);
+    expect(metricValue(q.metrics(), 'record-error-total')).toBe(0);
+    await inOrder(small, 5_000);
+    // Batches after the split stay within batchSize: more records, and no further split.
+    await produceAll(q, small, 5_000);
+    expect(metricValue(q.metrics(), 'batch-split-total')).toBe(splits);
   });
 
   it('creates a topic on first send when the broker auto-creates topics', async () => {

@@ -19,6 +19,9 @@ function setup(
     deliveryTimeoutMs?: number;
     bufferMemory?: number;
     compressed?: boolean;
+    maxRequestSize?: number;
+    maxInFlightPerPartition?: number;
+    onQueueSizes?: (topic: string, partitions: readonly number[], sizes: readonly number[]) => void;
   } = {},
 ) {
   let now = 1_000;
@@ -29,7 +32,9 @@ function setup(
     batchSize: options.batchSize ?? 1000,
     lingerMs: options.lingerMs ?? 5,
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 120_000,
-    maxInFlightPerPartition: 1,
+    maxInFlightPerPartition: options.maxInFlightPerPartition ?? 1,
+    ...(options.maxRequestSize === undefined ? {} : { maxRequestSize: options.maxRequestSize }),
+    ...(options.onQueueSizes === undefined ? {} : { onQueueSizes: options.onQueueSizes }),
     compressed: options.compressed ?? false,
     now: () => now,
   });
@@ -136,6 +141,75 @@ describe('RecordAccumulator', () => {
     acc.release(first);
     acc.remove(first);
     expect(acc.ready().ready).toEqual([second]);
+  });
+
+  it('lets a batch that could not leave anyway grow past batchSize, up to 8 batchSizes or maxRequestSize', () => {
+    const { acc, append } = setup({ batchSize: 1_061, lingerMs: 0, maxRequestSize: 1_048_576 });
+    // Nothing ahead of it: the first batch is full at batchSize (61 + 10 x 100) and the 11th record opens a second.
+    const first = append(0, 100).batch;
+    for (let i = 1; i < 10; i++) expect(append(0, 100).batch).toBe(first);
+    const second = append(0, 100).batch;
+    expect(second).not.toBe(first);
+    acc.markInFlight(first);
+    // One batch is at the broker and one may be: the second would wait for it full or not, so it takes records
+    // up to 8 x 1,061 = 8,488 bytes instead of leaving 7 more batches queued behind it: 84 records, the 20
+    // from the 65th on a byte larger (offset deltas of 64 and more take two bytes).
+    for (let i = 1; i < 84; i++) expect(append(0, 100).batch).toBe(second);
+    expect(second.sizeInBytes).toBe(61 + 84 * 100 + 20);
+    const third = append(0, 100).batch;
+    expect(third).not.toBe(second);
+    expect(acc.ready().ready).toEqual([]);
+    acc.release(first);
+    acc.remove(first);
+    expect(acc.ready().ready).toEqual([second]);
+  });
+
+  it('grows a batch only as far as maxRequestSize, and waits behind queued batches as behind sent ones', () => {
+    const { append } = setup({ batchSize: 1_061, lingerMs: 0, maxRequestSize: 2_061 });
+    const first = append(0, 100).batch;
+    for (let i = 1; i < 10; i++) append(0, 100);
+    // The first batch has not left (no sender pass yet) but is ahead: the second grows to 61 + 20 records.
+    const second = append(0, 100).batch;
+    for (let i = 1; i < 20; i++) expect(append(0, 100).batch).toBe(second);
+    expect(append(0, 100).batch).not.toBe(second);
+    expect(first.inFlight).toBe(false);
+    expect(second.sizeInBytes).toBe(2_061);
+  });
+
+  it('keeps batches within batchSize where five may fly (idempotence), as Java does', () => {
+    const { acc, append } = setup({ batchSize: 161, maxRequestSize: 1_048_576, maxInFlightPerPartition: 5 });
+    // 61 + one record of 100: every record is a batch of its own, however many are queued.
+    for (let i = 0; i < 20; i++) expect(append(0, 100).newBatchCreated).toBe(true);
+    for (const batch of acc.allBatches().slice(0, 5)) acc.markInFlight(batch);
+    expect(append(0, 100).newBatchCreated).toBe(true);
+  });
+
+  it("stops growing a topic's batches once the broker found one too large (split)", () => {
+    const { acc, append } = setup({ batchSize: 1_061, lingerMs: 0, maxRequestSize: 1_048_576 });
+    for (let i = 0; i < 10; i++) append(0, 100);
+    const grown = append(0, 100).batch;
+    for (let i = 0; i < 20; i++) append(0, 100);
+    expect(grown.recordCount).toBe(21);
+    acc.markInFlight(grown);
+    acc.split(grown);
+    // Behind the halves, a new batch is full at batchSize again.
+    const next = append(0, 100).batch;
+    for (let i = 1; i < 10; i++) expect(append(0, 100).batch).toBe(next);
+    expect(append(0, 100).batch).not.toBe(next);
+  });
+
+  it('reports a grown batch to adaptive partitioning as the batchSize batches it holds', () => {
+    const reports: number[][] = [];
+    const { acc, append } = setup({
+      batchSize: 1_061,
+      lingerMs: 1_000,
+      maxRequestSize: 1_048_576,
+      onQueueSizes: (_topic, _partitions, sizes) => reports.push([...sizes]),
+    });
+    for (let i = 0; i < 10 + 25; i++) append(0, 100);
+    acc.ready();
+    // The first batch (1,061 bytes) and the second (61 + 25 x 100 = 2,561): 1 + 3.
+    expect(reports.at(-1)).toEqual([4]);
   });
 
   it('settles records with consecutive offsets and the broker append time when given', () => {
