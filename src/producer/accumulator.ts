@@ -32,7 +32,7 @@ const FIRST_BUFFER_SIZE = 16 * 1024;
  * batch of up to message.max.bytes, 1,048,588) so a grown batch is not refused unless a topic lowered
  * max.message.bytes (which the accumulator then learns from the split).
  */
-export const GROWN_BATCH_LIMIT = 1024 * 1024;
+const GROWN_BATCH_LIMIT = 1024 * 1024;
 /** ... and at most 8 batchSizes: a small batchSize (a wish for small batches, or none) stays about as small. */
 const GROWN_BATCH_FACTOR = 8;
 
