@@ -87,8 +87,8 @@ export interface ProducerOptions<K = KeyValue, V = KeyValue> {
   lingerMs?: number;
   /**
    * `batch.size`: the most record bytes one partition's batch collects before it is sent. Default 131072
-   * (Java's is 16384; PRODUCER_OPTIONS says why). A batch queued behind as many of its partition's batches as
-   * may be in flight may grow to 8 x batchSize (at most maxRequestSize and 1 MiB); see the README.
+   * (Java's is 16384; PRODUCER_OPTIONS says why). Without idempotence, a batch waiting behind its partition's
+   * batch in flight may grow to 8 x batchSize (at most maxRequestSize and 1 MiB); see the README.
    */
   batchSize?: number;
   /** `request.timeout.ms`: how long to wait for a broker's response; also the Produce timeout. Default 30000. */
