@@ -87,7 +87,8 @@ export interface ProducerOptions<K = KeyValue, V = KeyValue> {
   lingerMs?: number;
   /**
    * `batch.size`: the most record bytes one partition's batch collects before it is sent. Default 131072
-   * (Java's is 16384; PRODUCER_OPTIONS says why). Without idempotence, a batch waiting behind its partition's
+   * (Java's is 16384; PRODUCER_OPTIONS says why). With compression it bounds the estimated compressed size,
+   * and 2 x batchSize the uncompressed records. Without idempotence, a batch waiting behind its partition's
    * batch in flight may grow to 8 x batchSize (at most maxRequestSize and 1 MiB); see the README.
    */
   batchSize?: number;

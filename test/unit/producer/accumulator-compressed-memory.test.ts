@@ -93,23 +93,24 @@ describe('RecordAccumulator with compressed batches: memory', () => {
 
   it("keeps compressed batches' buffers for reuse within bufferMemory + batchSize, so none is made fresh", async () => {
     const batchSize = 4_096;
-    const bufferMemory = 131_072;
+    const bufferMemory = 65_536;
     const { acc, fill, send, settle, learn, fresh } = setup({ batchSize, bufferMemory, compressed: true });
-    // At 0.2 a batch holds ~19 KB of records: its buffer doubles 4 KiB -> 32 KiB (or starts there).
+    // At 0.2 the estimate would let a batch hold ~19 KB of records; 2 x batchSize of them make it full first:
+    // its buffer doubles 4 KiB -> 8 KiB (or starts there).
     learn(0.2);
     const inFlight: ProducerBatch[] = [];
     let compressedHeld = 0;
     let freshAfterWarmUp = 0;
     for (let round = 0; round < 60; round++) {
-      // The estimate improves 0.005 a batch until bufferMemory bounds the batches (~25 KB by round 13): past
-      // that, every buffer a batch takes or grows into is a kept one.
+      // Past the first rounds every buffer a batch takes or grows into is a kept one.
       if (round === 15) freshAfterWarmUp = fresh();
       const batch = fill(round % 3);
-      expect(batch.sizeInBytes).toBeGreaterThan(3 * batchSize);
+      expect(batch.sizeInBytes).toBeGreaterThan(batchSize);
+      expect(batch.sizeInBytes).toBeLessThanOrEqual(2 * batchSize);
       compressedHeld += (await send(batch)).length;
       inFlight.push(batch);
-      // Up to 5 batches in flight: ~96 KB of records, so counted uncompressed beside the kept buffers, the
-      // bound dropped buffers and the next batches made fresh ones. Held: the compressed batches in flight and
+      // Up to 5 batches in flight: ~40 KB of records, so counted uncompressed beside the kept buffers (5 x
+      // 8 KiB), the bound dropped buffers and the next batches made fresh ones. Held: the compressed batches in flight and
       // the records of the open batches (each the record that did not fit the batch before).
       let open = 0;
       for (const b of acc.allBatches()) if (!b.inFlight) open += b.sizeInBytes - RECORD_BATCH_OVERHEAD;
@@ -122,7 +123,8 @@ describe('RecordAccumulator with compressed batches: memory', () => {
       }
     }
     expect(fresh()).toBe(freshAfterWarmUp);
-    for (const batch of inFlight) settle(batch);
+    // In flight, and each partition's open batch (the record that did not fit the batch before).
+    for (const batch of acc.allBatches()) settle(batch);
     expect(acc.heldBytes).toBe(0);
     expect(acc.bufferedBytes).toBe(0);
   });
@@ -147,27 +149,28 @@ describe('RecordAccumulator with compressed batches: memory', () => {
       compressed: true,
     });
     learn(0.3);
-    // Doubling from batchSize (no kept buffer is smaller): 10,000 -> 20,000 -> 40,000, each kept on release.
-    const first = fill(0, 25_000);
-    expect(first.sizeInBytes).toBeGreaterThan(20_000);
+    // Doubling from batchSize (no kept buffer is smaller): 10,000 -> 20,000, each kept on release. (The estimate
+    // would let ~33 KB in, 2 x batchSize of records make it full: 15 KB stays below both.)
+    const first = fill(0, 15_000);
+    expect(first.sizeInBytes).toBeGreaterThan(15_000);
     await send(first);
     const kept = acc.buffers.pooledBytes;
-    expect(kept).toBeGreaterThanOrEqual(40_000);
+    expect(kept).toBeGreaterThanOrEqual(20_000);
     const lent = acc.buffers.lentBytes;
     const made = fresh();
     append(0);
-    // Its next batch starts at 40,000: the kept one, not a fresh one, and no copy as it fills to ~25 KB.
-    expect(acc.buffers.lentBytes - lent).toBe(40_000);
-    expect(acc.buffers.pooledBytes).toBe(kept - 40_000);
+    // Its next batch starts at 20,000: the kept one, not a fresh one, and no copy as it fills.
+    expect(acc.buffers.lentBytes - lent).toBe(20_000);
+    expect(acc.buffers.pooledBytes).toBe(kept - 20_000);
     expect(fresh()).toBe(made);
-    fill(0, 25_000);
-    expect(acc.buffers.lentBytes - lent).toBe(40_000);
+    fill(0, 15_000);
+    expect(acc.buffers.lentBytes - lent).toBe(20_000);
     // A partition without a last batch starts as before.
     const before = acc.buffers.lentBytes;
     append(1);
     expect(acc.buffers.lentBytes - before).toBe(batchSize);
     // After MESSAGE_TOO_LARGE the estimate is back to no gain: a batch holds at most ~batchSize, so it starts there.
-    await send(fill(2, 25_000));
+    await send(fill(2, 15_000));
     acc.resetCompressionEstimate('t');
     const beforeReset = acc.buffers.lentBytes;
     append(2);

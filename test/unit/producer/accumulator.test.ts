@@ -92,6 +92,25 @@ describe('RecordAccumulator', () => {
     expect(append(4, 100).batch.compressionRatio).toBe(1);
   });
 
+  it('with compression, a batch is full at 2 x batchSize of uncompressed records however well they compress', () => {
+    const { acc, append } = setup({ batchSize: 1_061, lingerMs: 1000, compressed: true });
+    const learnt = append(9, 100).batch;
+    for (let i = 0; i < 180; i++) acc.observeCompression(learnt, Math.round(learnt.sizeInBytes / 20));
+    // At 0.1 the estimate alone would take 61 + n x 100 x 0.1 x 1.05 + 100 <= 1,061: 85 records. Half the
+    // uncompressed size bounds it first: ceil((61 + n x 100) / 2) + 100 <= 1,061 holds up to n = 18, so a
+    // 19th record joins and a 20th does not.
+    const first = append(0, 100).batch;
+    expect(first.compressionRatio).toBeCloseTo(0.1, 6);
+    for (let i = 1; i < 19; i++) expect(append(0, 100).batch).toBe(first);
+    expect(first.sizeInBytes).toBe(1_961);
+    expect(acc.estimatedSize(first)).toBe(981);
+    expect(acc.ready().ready).not.toContain(first);
+    // The 20th starts the next batch, and the full one leaves without waiting for lingerMs.
+    expect(append(0, 100).batch).not.toBe(first);
+    expect(acc.ready().ready).toContain(first);
+    expect(acc.ready().nextReadyInMs).toBe(1000);
+  });
+
   it('without compression, the estimate is the exact size and nothing is learnt', () => {
     const { acc, append } = setup({ batchSize: 1_061, lingerMs: 1000 });
     const first = append(0, 100).batch;
