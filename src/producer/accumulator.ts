@@ -142,16 +142,23 @@ export class RecordAccumulator {
    * its buffer pool is exhausted), because lingering would only keep the waiters waiting longer.
    */
   exhausted = false;
+  /**
+   * How far a partition's open batch may grow while a batch is ahead of it (`mayGrow`): batchSize (no growth)
+   * where several batches of a partition may fly.
+   */
   private readonly blockedBatchSize: number;
   /** Topics whose batches stay within batchSize even while blocked: the broker refused one as too large. */
   private readonly noGrowth = new Set<string>();
 
   constructor(options: AccumulatorOptions) {
     this.options = options;
-    this.blockedBatchSize = Math.max(
-      options.batchSize,
-      Math.min(options.maxRequestSize ?? 0, GROWN_BATCH_LIMIT, options.batchSize * GROWN_BATCH_FACTOR),
-    );
+    this.blockedBatchSize =
+      options.maxInFlightPerPartition === 1
+        ? Math.max(
+            options.batchSize,
+            Math.min(options.maxRequestSize ?? 0, GROWN_BATCH_LIMIT, options.batchSize * GROWN_BATCH_FACTOR),
+          )
+        : options.batchSize;
     this.buffers = new BufferPool({
       capacity: options.batchSize,
       maxPooledBytes: options.bufferMemory ?? 0,
@@ -287,7 +294,6 @@ export class RecordAccumulator {
    */
   private mayGrow(queue: PartitionQueue, batch: ProducerBatch, size: number): boolean {
     return (
-      this.options.maxInFlightPerPartition === 1 &&
       queue.batches.length > 1 &&
       this.estimatedSize(batch) + size <= this.blockedBatchSize &&
       !this.noGrowth.has(batch.topic)
