@@ -337,8 +337,7 @@ export class RecordAccumulator {
   private add(batch: ProducerBatch, record: PendingRecord): void {
     const size = batch.builder.appendMeasured(record);
     record.size = size;
-    batch.settlements.push(record.callback);
-    batch.timestamps.push(record.timestamp);
+    batch.add(record.callback, record.timestamp);
     batch.sizeInBytes += size;
     if (size > batch.maxRecordSize) batch.maxRecordSize = size;
     this.pendingRecords++;
@@ -368,8 +367,7 @@ export class RecordAccumulator {
         if (!batch.mayRemoveRecords) return false;
         const records = batch.builder.records();
         records.splice(index, 1);
-        batch.settlements.splice(index, 1);
-        batch.timestamps.splice(index, 1);
+        batch.removeAt(index);
         this.pendingRecords--;
         const before = batch.sizeInBytes;
         if (records.length === 0) {
@@ -556,6 +554,7 @@ export class RecordAccumulator {
     this.resetCompressionEstimate(batch.topic);
     this.noGrowth.add(batch.topic);
     const records = batch.builder.records();
+    const timestamps = batch.timestamps();
     const half = Math.ceil(records.length / 2);
     const parts = [0, half].map((from, i) => {
       const to = i === 0 ? half : records.length;
@@ -567,8 +566,7 @@ export class RecordAccumulator {
         part.baseSequence = i === 0 ? batch.baseSequence : incrementSequence(batch.baseSequence, half);
       }
       this.rebuild(part, records.slice(from, to));
-      part.settlements.push(...batch.settlements.slice(from, to));
-      part.timestamps.push(...batch.timestamps.slice(from, to));
+      for (let r = from; r < to; r++) part.add(batch.settlements[r]!, timestamps[r]!);
       return part;
     });
     this.replace(batch, parts);

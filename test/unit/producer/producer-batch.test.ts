@@ -28,8 +28,7 @@ function batchOf(timestamps: bigint[]): { batch: ProducerBatch; heard: Heard[] }
               heard[i] = { error, metadata: null };
             },
           };
-    batch.settlements.push(settlement);
-    batch.timestamps.push(timestamp);
+    batch.add(settlement, timestamp);
   });
   return { batch, heard };
 }
@@ -46,6 +45,21 @@ describe('ProducerBatch.complete', () => {
         metadata: { topic: 'orders', partition: 4, offset: 1234n + BigInt(i), timestamp },
       })),
     );
+  });
+
+  it('keeps every timestamp through runs of equal ones, and through taking a record out', () => {
+    const times = [1n, 1n, 1n, 2n, 2n, 1n, 9n, 9n];
+    const { batch, heard } = batchOf(times);
+    expect(batch.timestamps()).toEqual(times);
+    // A run's first record, a run's last, and a run of one.
+    for (const index of [3, 3, 3]) {
+      batch.removeAt(index);
+      times.splice(index, 1);
+      expect(batch.timestamps()).toEqual(times);
+    }
+    expect(batch.recordCount).toBe(5);
+    batch.complete(0n, -1n);
+    expect(heard.filter((h) => h !== undefined).map((h) => h.metadata!.timestamp)).toEqual(times);
   });
 
   it("gives every record the broker's append time on a LogAppendTime topic", () => {
@@ -97,13 +111,10 @@ describe('ProducerBatch.complete', () => {
     const nextTick = vi.spyOn(process, 'nextTick').mockImplementation((fn) => {
       scheduled.push(fn as () => void);
     });
-    batch.settlements.push(
-      () => {
-        throw boom;
-      },
-      (_error, metadata) => offsets.push(metadata!.offset),
-    );
-    batch.timestamps.push(1n, 2n);
+    batch.add(() => {
+      throw boom;
+    }, 1n);
+    batch.add((_error, metadata) => offsets.push(metadata!.offset), 2n);
     batch.complete(10n, -1n);
     nextTick.mockRestore();
     expect(offsets).toEqual([11n]);
