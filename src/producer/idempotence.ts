@@ -1,7 +1,7 @@
 import { KafkaWireError } from '../errors.js';
 import { type Logger, SILENT_LOGGER } from '../logger.js';
 import type { ExponentialBackoff } from '../net/backoff.js';
-import { AuthenticationError } from '../net/errors.js';
+import { AuthenticationError, ClientClosedError } from '../net/errors.js';
 import { AuthorizationError, KafkaErrorCode } from '../protocol/errors.js';
 import { MAX_PRODUCER_EPOCH } from '../protocol/int-limits.js';
 import { incrementSequence } from '../records/index.js';
@@ -397,6 +397,9 @@ export class Idempotence {
             // Credentials or TLS refused by the broker asked: another may take them (a certificate expired on one
             // broker), and the pool tries each broker once per reconnect backoff, so this is retried, not fatal.
             !(error instanceof AuthenticationError) &&
+            // The producer closed while the request was out (it is asked for with the first record, before the
+            // topic's metadata): nothing failed, and nothing is sent any more.
+            !(error instanceof ClientClosedError) &&
             (error.fatal || !error.retriable)
           ) {
             this.failFatally(

@@ -208,9 +208,10 @@ export class Producer<K = KeyValue, V = KeyValue> {
           }
         : {}),
       onMemoryFreed: () => this.admission.memoryFreed(),
-      ...(config.transactionalId === undefined
-        ? {}
-        : { onNewBatch: (topic, partition) => this.transactions!.maybeAddPartition(topic, partition) }),
+      onNewBatch: (topic, partition) => {
+        this.sender.connectLeader(topic, partition);
+        this.transactions?.maybeAddPartition(topic, partition);
+      },
       now,
     });
     this.admission = new Admission<PreparedRecord>({
@@ -617,6 +618,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
       queue = { records: [], callbacks: [], aborts: [] };
       this.metadataQueues.set(prepared.topic, queue);
       this.offerWhenKnown(prepared.topic, queue);
+      // The producer id (idempotence) is asked for while the metadata is on its way, as Java's sender thread
+      // does from the start, rather than by the sender's first pass over batches.
+      this.idempotence?.advance();
     }
     queue.records.push(prepared);
     queue.callbacks.push(callback);

@@ -101,6 +101,19 @@ export class Sender {
     });
   }
 
+  /**
+   * A partition got a new batch: opens the produce connection to its leader now if there is none, so the
+   * connection's handshake overlaps the wait for lingerMs, the producer id or a full batch instead of
+   * starting when the batch is drained. At start-up the first batches waited ~15 ms longer for it (1M x 100 B:
+   * the first records' latency, which is a run's p99).
+   */
+  connectLeader(topic: string, partition: number): void {
+    const leader = this.metadata.topic(topic)?.partitions[partition]?.leaderId ?? -1;
+    if (leader < 0 || this.pool.readyConnection(leader, 'produce') !== undefined) return;
+    // A failure here is the pool's to remember (reconnect backoff, lastConnectError); the drain reports it.
+    this.pool.get(leader, 'produce').catch(() => undefined);
+  }
+
   /** Asks for a pass over the accumulator soon (coalesced: many appends, one pass). */
   wakeup(): void {
     if (this.scheduled || this.stopped) return;
