@@ -46,8 +46,8 @@ const COMPRESSION_ESTIMATE_FACTOR = 1.05;
  * several MiB that fill slowly and leave at lingerMs. Java's sticky partitioner leaves a partition after 2 x
  * batch.size bytes whether its batch is full or not, and that batch then waits for lingerMs with no record
  * coming: full at that point, it leaves at once. Measured (1M x 100 B, lz4 and zstd, lingerMs 10, batchSize
- * 256 KiB, 3-5 alternating rounds against one broker): p50 9.7-10.8 -> 3.6-4.4 ms at 6 partitions and 5.1-6.0
- * -> 3.4 at one, records/s and CPU per record unchanged within the rounds' spread. Bounded at 1 x batchSize,
+ * 256 KiB, 3-6 alternating rounds against one broker): p50 9.7-10.8 -> 3.6-4.1 ms at 6 partitions and 4.2-6.0
+ * -> 3.1-3.4 at one, records/s and CPU per record unchanged within the rounds' spread. Bounded at 1 x batchSize,
  * one partition with acks=all slowed (its 5 in flight filled with small batches, p50 16 ms); at 3 x, the
  * partitioner leaves before the batch is full and p50 stays at lingerMs.
  */
