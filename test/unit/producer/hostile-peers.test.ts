@@ -80,6 +80,11 @@ describe('hostile peers', () => {
           const producer = producerFor(cluster, {
             logger: keptWarnings().logger,
             ...(misbehaviour.needsTimeout ? { requestTimeoutMs: 400 } : {}),
+            // A frame cut short on a connection left open shows only while nothing else is outstanding there: the
+            // next response's first byte completes it (a size prefix starts with 0x00, as the cut tagged-field
+            // count did). The producer id is asked for beside the first Metadata request, on the same connection,
+            // so here idempotence is off and the Metadata request is alone.
+            ...(misbehaviour.needsTimeout && api === 'Metadata' ? { enableIdempotence: false } : {}),
           });
           const buffersBefore = process.memoryUsage().arrayBuffers;
 
