@@ -88,7 +88,6 @@ export class ProducerBatch {
   private readonly runTimestamps: bigint[] = [];
   /** The index of each run's first record. */
   private readonly runStarts: number[] = [];
-  private lastTimestamp: bigint | null = null;
   /** The batch's bytes, written as records are appended. */
   builder: RecordBatchBuilder;
   /** Exact uncompressed encoded size: header + records. */
@@ -142,9 +141,9 @@ export class ProducerBatch {
 
   /** Adds a record's settlement and timestamp, after its bytes went into the builder. */
   add(settlement: Settlement, timestamp: bigint): void {
-    if (timestamp !== this.lastTimestamp) {
-      this.lastTimestamp = timestamp;
-      this.runTimestamps.push(timestamp);
+    const runs = this.runTimestamps;
+    if (runs.length === 0 || runs[runs.length - 1] !== timestamp) {
+      runs.push(timestamp);
       this.runStarts.push(this.settlements.length);
     }
     this.settlements.push(settlement);
@@ -169,7 +168,6 @@ export class ProducerBatch {
     timestamps.splice(index, 1);
     this.runTimestamps.length = 0;
     this.runStarts.length = 0;
-    this.lastTimestamp = null;
     for (let i = 0; i < settlements.length; i++) this.add(settlements[i]!, timestamps[i]!);
   }
 

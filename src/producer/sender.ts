@@ -108,10 +108,15 @@ export class Sender {
    * the first records' latency, which is a run's p99).
    */
   connectLeader(topic: string, partition: number): void {
-    const leader = this.metadata.topic(topic)?.partitions[partition]?.leaderId ?? -1;
+    const leader = this.leaderOf(topic, partition);
     if (leader < 0 || this.pool.readyConnection(leader, 'produce') !== undefined) return;
     // A failure here is the pool's to remember (reconnect backoff, lastConnectError); the drain reports it.
     this.pool.get(leader, 'produce').catch(() => undefined);
+  }
+
+  /** The partition's leader as the metadata knows it; -1 while there is none (or the topic is unknown). */
+  private leaderOf(topic: string, partition: number): number {
+    return this.metadata.topic(topic)?.partitions[partition]?.leaderId ?? -1;
   }
 
   /** Asks for a pass over the accumulator soon (coalesced: many appends, one pass). */
@@ -177,7 +182,7 @@ export class Sender {
       if (idem !== undefined && !idem.mayStamp(batch)) continue;
       // A transaction's partition is sent to only once its coordinator has it (AddPartitionsToTxn).
       if (txn !== undefined && !txn.isSendAllowed(batch.topic, batch.partition)) continue;
-      const leader = this.metadata.topic(batch.topic)?.partitions[batch.partition]?.leaderId ?? -1;
+      const leader = this.leaderOf(batch.topic, batch.partition);
       if (leader < 0 || !this.metadata.brokers.has(leader)) {
         needMetadata = true;
         continue;
