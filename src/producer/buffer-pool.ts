@@ -2,8 +2,9 @@ import type { BatchBufferSource } from '../records/index.js';
 
 // Batch buffers for reuse (the role of Java's BufferPool, minus the accounting of records, which admission
 // does on exact record bytes). Buffers come back here once nothing reads them and are handed out again, so a
-// steady stream of batches allocates nothing. A batch asks for a small buffer and doubles it as it fills (so
-// hundreds of partitions with a few records per batch do not each hold batchSize bytes): the pool keeps one
+// steady stream of batches allocates nothing. A batch asks for the size its partition's last batch reached
+// (small at first, or for a partition with few records) and doubles it as it fills (so hundreds of
+// partitions with a few records per batch do not each hold batchSize bytes): the pool keeps one
 // free list per size, batchSize and the powers of two below it (the sizes doubling goes through), and hands
 // out the size asked for, else a free batchSize buffer, else a new one. Compressed batches keep doubling past
 // batchSize (batchSize bounds their estimated compressed size, so well-compressing records fill several
@@ -11,10 +12,11 @@ import type { BatchBufferSource } from '../records/index.js';
 // buffers drove its collections (kept, lz4 and zstd over 1 KiB records took 19-26 % less CPU per record). Other sizes
 // (a first record larger than the start) are left to the garbage collector: freed small buffers left
 // to it instead were what raised RSS over 600 partitions. What is in use and the free buffers kept together
-// stay within `maxPooledBytes` (bufferMemory) plus one batchSize buffer: a buffer given back beyond that is
-// dropped, so real memory is not bufferMemory in use plus as much again kept idle. What is in use is
-// `inUse()`: the accumulator counts its records' bytes (what admission lets in up to bufferMemory, and what
-// is resident of a batch's buffer: pages not yet written are not), a compressed batch's records as its
+// stay within `maxPooledBytes` (bufferMemory) plus one batch buffer (batchSize, or what a blocked batch
+// grows to, `largestBatch`): a buffer given back beyond that is dropped, so real memory is not bufferMemory
+// in use plus as much again kept idle. What is in use is `inUse()`: the accumulator counts its records'
+// bytes (what admission lets in up to bufferMemory, and what is resident of a batch's buffer: pages not yet
+// written are not), a compressed batch's records as its
 // compressed bytes once their buffer is given back (`compressed`, told just before that release; counted
 // uncompressed, 440k x 1 KiB lz4 records dropped 67-77 grown buffers). When a buffer given back does not fit,
 // kept sizes asked for less recently than its own make room (`evictStale`). The one buffer more is for a full
@@ -33,8 +35,18 @@ import type { BatchBufferSource } from '../records/index.js';
 export interface BufferPoolOptions {
   /** The capacity pooled (batchSize). */
   capacity: number;
-  /** The most bytes in use and kept for reuse together (bufferMemory); one `capacity` more may be kept. */
+  /**
+   * The most bytes in use and kept for reuse together (bufferMemory); one buffer of the largest size a batch
+   * grows to (`largestBatch`) more may be kept.
+   */
   maxPooledBytes: number;
+  /**
+   * The largest buffer a batch of batchSize grows to (default: capacity): past batchSize where a blocked
+   * partition's batch grows (the accumulator's blockedBatchSize). The one buffer kept beyond maxPooledBytes
+   * is of this size: with bufferMemory full, a settled grown batch's buffer otherwise never fit and the next
+   * grown batch allocated its own (200k x 1 KiB at 6 partitions, acks=1: 30 of 198 1 MiB buffers dropped).
+   */
+  largestBatch?: number;
   /** Bytes in use, counted against maxPooledBytes (default: the buffers handed out and not given back). */
   inUse?: () => number;
   /** A batch's records are held compressed from now (BatchBufferSource.compressed): `inUse` should follow. */
@@ -44,6 +56,8 @@ export interface BufferPoolOptions {
 export class BufferPool implements BatchBufferSource {
   readonly capacity: number;
   private readonly maxBytes: number;
+  /** What may be kept beyond maxBytes: one buffer of the largest size a batch grows to. */
+  private readonly slack: number;
   /** Free buffers by length. */
   private readonly free = new Map<number, Uint8Array[]>();
   private freeTotal = 0;
@@ -59,6 +73,7 @@ export class BufferPool implements BatchBufferSource {
   constructor(options: BufferPoolOptions) {
     this.capacity = options.capacity;
     this.maxBytes = options.maxPooledBytes;
+    this.slack = Math.max(options.capacity, this.sizeFor(options.largestBatch ?? 0));
     this.inUse = options.inUse ?? (() => this.lentTotal);
     this.onCompressed = options.onCompressed;
   }
@@ -87,6 +102,11 @@ export class BufferPool implements BatchBufferSource {
     return this.lentTotal;
   }
 
+  /** True when a buffer of exactly `size` bytes is kept free. */
+  hasFree(size: number): boolean {
+    return (this.free.get(size)?.length ?? 0) > 0;
+  }
+
   /** A buffer of at least `size` bytes: a free one of that size, else a free batchSize one, else a new one. */
   allocate(size: number): Uint8Array {
     // Only sizes kept: a record larger than the start asks for its own size, one entry per such size otherwise.
@@ -113,7 +133,7 @@ export class BufferPool implements BatchBufferSource {
     this.lentTotal -= buffer.length;
     const length = buffer.length;
     if (!this.keeps(length)) return;
-    const room = this.maxBytes + this.capacity - this.inUse() - length;
+    const room = this.maxBytes + this.slack - this.inUse() - length;
     if (this.freeTotal > room && !this.evictStale(length, room)) return;
     const list = this.free.get(length);
     if (list === undefined) this.free.set(length, [buffer]);

@@ -13,7 +13,11 @@ afterEach(cleanup);
 
 // bufferMemory leaves room for every buffer these tests hold out at once, so the pool's bound (buffers out and
 // kept together) never decides what is reused unless a test says so.
-function setup(batchSize = 1_000, bufferMemory = 100_000) {
+function setup(
+  batchSize = 1_000,
+  bufferMemory = 100_000,
+  more: { maxInFlightPerPartition?: number; maxRequestSize?: number } = {},
+) {
   let now = 0;
   const acc = new RecordAccumulator({
     batchSize,
@@ -22,6 +26,7 @@ function setup(batchSize = 1_000, bufferMemory = 100_000) {
     maxInFlightPerPartition: 5,
     bufferMemory,
     now: () => now,
+    ...more,
   });
   const outcomes: Array<Error | RecordMetadata> = [];
   const append = (partition: number, text: string) =>
@@ -84,6 +89,25 @@ describe('batch buffer pool', () => {
     expect(pool.pooledBytes).toBe(200);
   });
 
+  it('keeps one buffer of the largest size a batch grows to beyond the bound, where batches grow past batchSize', () => {
+    let held = 0;
+    const pool = new BufferPool({
+      capacity: 100,
+      maxPooledBytes: 1_000,
+      largestBatch: 800,
+      inUse: () => held,
+    });
+    const [a, b] = [pool.allocate(800), pool.allocate(800)];
+    // A grown batch settled while records waiting for room took all but a record's worth of bufferMemory:
+    // its buffer is kept for the batch they go into (with one batchSize of slack it was dropped).
+    held = 950;
+    pool.release(a);
+    expect(pool.pooledBytes).toBe(800);
+    // One such buffer, not two.
+    pool.release(b);
+    expect(pool.pooledBytes).toBe(800);
+  });
+
   it('starts a batch small when no buffer is free, grows it by doubling to batchSize, and reuses it', () => {
     const batchSize = 128 * 1024;
     const { acc, append } = setup(batchSize, 32 * 1024 * 1024);
@@ -139,6 +163,81 @@ describe('batch buffer pool', () => {
     // Past the first bufferMemory's worth of batches, 32 batches went through the same few buffers: none was
     // dropped for a new one grown again from 16 KiB.
     expect(buffersSeen.size).toBeLessThanOrEqual(bufferMemory / batchSize + 1);
+  });
+
+  it("starts a partition's batch in a kept buffer of the size its last batch reached, small without one", () => {
+    const batchSize = 100_000;
+    const { acc, append } = setup(batchSize, 1_000_000);
+    const value = 'x'.repeat(1_000);
+    const fill = (partition: number) => {
+      const batch = append(partition, value);
+      while (batch.sizeInBytes < 60_000) append(partition, value);
+      return batch;
+    };
+    // Partition 0's batch doubled 16 -> 32 -> 64 KiB; once it settles, the 64 KiB buffer is kept.
+    const first = fill(0);
+    send(acc, first);
+    acc.release(first);
+    acc.remove(first);
+    expect(acc.buffers.hasFree(65_536)).toBe(true);
+    // Its next batch starts in that buffer and fills it without growing (no copy): one buffer handed out.
+    const asked: number[] = [];
+    const allocate = acc.buffers.allocate.bind(acc.buffers);
+    acc.buffers.allocate = (size) => {
+      asked.push(size);
+      return allocate(size);
+    };
+    const second = fill(0);
+    expect(asked).toEqual([65_536]);
+    // Partition 1's last batch reached 64 KiB too, but no such buffer is kept now (the second batch has it):
+    // its next batch starts small and doubles, holding at most twice its records' bytes.
+    send(acc, fill(1));
+    expect(acc.buffers.hasFree(65_536)).toBe(false);
+    asked.length = 0;
+    append(1, value);
+    expect(asked).toEqual([16_384]);
+    expect(values(send(acc, second))).toHaveLength(second.recordCount);
+  });
+
+  it('with bufferMemory full and batches grown past batchSize while blocked, reuses the grown buffers', () => {
+    // One batch per partition flies (no idempotence): the one behind it grows to 8 x batchSize (512 KiB).
+    const batchSize = 64 * 1024;
+    const grown = 8 * batchSize;
+    const bufferMemory = 4 * grown;
+    const { acc, append } = setup(batchSize, bufferMemory, {
+      maxInFlightPerPartition: 1,
+      maxRequestSize: 1 << 20,
+    });
+    const value = 'x'.repeat(1_000);
+    const fill = () => {
+      while (acc.hasRoom(1_100)) append(0, value);
+    };
+    let made = 0;
+    const allocate = acc.buffers.allocate.bind(acc.buffers);
+    acc.buffers.allocate = (size) => {
+      const kept = acc.buffers.pooledBytes;
+      const buffer = allocate(size);
+      if (acc.buffers.pooledBytes === kept) made += buffer.length;
+      return buffer;
+    };
+    send(acc, append(0, value));
+    fill();
+    const madeBefore = () => made;
+    let warm = 0;
+    for (let round = 0; round < 24; round++) {
+      const oldest = acc.allBatches()[0]!;
+      const bytes = send(acc, oldest);
+      expect(values(bytes)).toHaveLength(oldest.recordCount);
+      acc.release(oldest);
+      acc.remove(oldest);
+      oldest.complete(0n, -1n);
+      fill();
+      expect(acc.buffers.lentBytes + acc.buffers.pooledBytes).toBeLessThanOrEqual(bufferMemory + grown);
+      if (round === 7) warm = madeBefore();
+    }
+    // Batches grew to 512 KiB each; past the first rounds every one took a kept buffer: none allocated.
+    expect(Math.max(...acc.allBatches().map((b) => b.sizeInBytes))).toBeGreaterThan(4 * batchSize);
+    expect(made).toBe(warm);
   });
 
   it('a batch closed by a record that does not fit keeps no reference to that record', () => {
