@@ -2,9 +2,9 @@ import type { BatchBufferSource } from '../records/index.js';
 
 // Batch buffers for reuse (the role of Java's BufferPool, minus the accounting of records, which admission
 // does on exact record bytes). Buffers come back here once nothing reads them and are handed out again, so a
-// steady stream of batches allocates nothing. A batch asks for the size its partition's last batch reached
-// (small at first, or for a partition with few records) and doubles it as it fills (so hundreds of
-// partitions with a few records per batch do not each hold batchSize bytes): the pool keeps one
+// steady stream of batches allocates nothing. A batch asks for a small buffer (or, where it may grow behind
+// another, for a kept one of the size its partition's last batch reached) and doubles it as it fills (so
+// hundreds of partitions with a few records per batch do not each hold batchSize bytes): the pool keeps one
 // free list per size, batchSize and the powers of two below it (the sizes doubling goes through), and hands
 // out the size asked for, else a free batchSize buffer, else a new one. Compressed batches keep doubling past
 // batchSize (batchSize bounds their estimated compressed size, so well-compressing records fill several

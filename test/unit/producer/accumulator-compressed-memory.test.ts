@@ -177,7 +177,7 @@ describe('RecordAccumulator with compressed batches: memory', () => {
     expect(acc.buffers.lentBytes - beforeReset).toBe(batchSize);
   });
 
-  it("starts an uncompressed topic's batch small while no buffer of the size its last batch reached is kept", () => {
+  it("starts an uncompressed topic's batches small where they do not grow, whatever the last batch reached", () => {
     const batchSize = 100_000;
     const { acc, append, fill } = setup({ batchSize, bufferMemory: 1_000_000, compressed: false });
     const first = fill(0, 60_000);

@@ -165,38 +165,53 @@ describe('batch buffer pool', () => {
     expect(buffersSeen.size).toBeLessThanOrEqual(bufferMemory / batchSize + 1);
   });
 
-  it("starts a partition's batch in a kept buffer of the size its last batch reached, small without one", () => {
-    const batchSize = 100_000;
-    const { acc, append } = setup(batchSize, 1_000_000);
+  it("behind a batch in flight, starts a batch that may grow in a kept buffer of its partition's last batch's size", () => {
+    // One batch per partition flies (no idempotence): the one behind it grows up to 8 x batchSize (512 KiB).
+    const batchSize = 64 * 1024;
+    const { acc, append } = setup(batchSize, 4 << 20, {
+      maxInFlightPerPartition: 1,
+      maxRequestSize: 1 << 20,
+    });
     const value = 'x'.repeat(1_000);
-    const fill = (partition: number) => {
-      const batch = append(partition, value);
-      while (batch.sizeInBytes < 60_000) append(partition, value);
+    const fill = (batch: ProducerBatch) => {
+      while (batch.sizeInBytes < 300_000) expect(append(0, value)).toBe(batch);
       return batch;
     };
-    // Partition 0's batch doubled 16 -> 32 -> 64 KiB; once it settles, the 64 KiB buffer is kept.
-    const first = fill(0);
-    send(acc, first);
-    acc.release(first);
-    acc.remove(first);
-    expect(acc.buffers.hasFree(65_536)).toBe(true);
-    // Its next batch starts in that buffer and fills it without growing (no copy): one buffer handed out.
+    const settle = (batch: ProducerBatch) => {
+      acc.release(batch);
+      acc.remove(batch);
+    };
     const asked: number[] = [];
     const allocate = acc.buffers.allocate.bind(acc.buffers);
     acc.buffers.allocate = (size) => {
       asked.push(size);
       return allocate(size);
     };
-    const second = fill(0);
-    expect(asked).toEqual([65_536]);
-    // Partition 1's last batch reached 64 KiB too, but no such buffer is kept now (the second batch has it):
-    // its next batch starts small and doubles, holding at most twice its records' bytes.
-    send(acc, fill(1));
-    expect(acc.buffers.hasFree(65_536)).toBe(false);
+    const first = append(0, value);
+    send(acc, first);
+    // Behind it the next batch grows past batchSize, doubling from 16 KiB to 512 KiB.
+    const second = fill(append(0, value));
+    settle(first);
+    send(acc, second);
+    // The third opens behind the second, which holds the only 512 KiB buffer: it starts small and doubles.
     asked.length = 0;
-    append(1, value);
+    const third = fill(append(0, value));
+    expect(asked).toEqual([16_384, 32_768, 65_536, 131_072, 262_144, 524_288]);
+    settle(second);
+    send(acc, third);
+    // The fourth opens behind the third with the second's buffer kept: it starts there and fills it without
+    // growing (no copy), one buffer handed out.
+    expect(acc.buffers.hasFree(524_288)).toBe(true);
+    asked.length = 0;
+    const fourth = fill(append(0, value));
+    expect(asked).toEqual([524_288]);
+    expect(values(send(acc, fourth))).toHaveLength(fourth.recordCount);
+    // Not behind a batch, a new batch starts small, as ever: open batches hold at most twice their bytes.
+    settle(third);
+    settle(fourth);
+    asked.length = 0;
+    append(0, value);
     expect(asked).toEqual([16_384]);
-    expect(values(send(acc, second))).toHaveLength(second.recordCount);
   });
 
   it('with bufferMemory full and batches grown past batchSize while blocked, reuses the grown buffers', () => {
