@@ -5,6 +5,12 @@
 // get through, which is what its share of the CPU follows.
 //
 //   npm run build && node bench/allocations.mjs --bootstrap 127.0.0.1:19092 [--lib dist/index.js] [--top 12]
+//                                              [--mode send|produce]
+//
+// --mode produce: what the fast path allocates instead, bench:compare's throughput loop (1M keyless 100-byte
+// values, one Uint8Array shared by every record, 6 partitions, acks=all, batchSize 256 KiB, lingerMs 10),
+// `produce()` with one callback shared by every record (so the caller allocates nothing per record) and
+// `await waitForRoom()` on false. --records defaults to 1,000,000 there.
 //
 // Prints the total per record and the functions that allocated most. Functions the optimiser inlined are charged
 // to the function they were inlined into; run under `node --no-turbo-inlining` to see them apart (that also
@@ -18,7 +24,8 @@ const { values: args } = parseArgs({
   options: {
     bootstrap: { type: 'string', default: '127.0.0.1:19092' },
     lib: { type: 'string', default: 'dist/index.js' },
-    records: { type: 'string', default: '300000' },
+    records: { type: 'string' },
+    mode: { type: 'string', default: 'send' },
     top: { type: 'string', default: '12' },
     'interval-bytes': { type: 'string', default: '1024' },
   },
@@ -26,7 +33,9 @@ const { values: args } = parseArgs({
 
 const { Producer } = await import(pathToFileURL(resolve(args.lib)).href);
 const { createTopic } = await import('../scripts/lib/index.mjs');
-const count = Number(args.records);
+if (!['send', 'produce'].includes(args.mode)) throw new Error('--mode is send or produce');
+const produceMode = args.mode === 'produce';
+const count = Number(args.records ?? (produceMode ? 1_000_000 : 300_000));
 const topic = `bench-allocations-${process.pid}-${Date.now()}`;
 await createTopic(args.bootstrap, { topic, partitions: 6, replicationFactor: 1 });
 const record = (i) => ({
@@ -34,9 +43,30 @@ const record = (i) => ({
   key: `key-${i % 1000}`,
   value: `${`{"n":${i},"text":"`.padEnd(98, 'x')}"}`,
 });
-const records = Array.from({ length: count }, (_, i) => record(i));
-const producer = new Producer({ bootstrapServers: args.bootstrap });
-await Promise.all(records.slice(0, Math.ceil(count / 5)).map((r) => producer.send(r)));
+const records = produceMode ? [] : Array.from({ length: count }, (_, i) => record(i));
+const producer = new Producer(
+  produceMode
+    ? { bootstrapServers: args.bootstrap, acks: 'all', batchSize: 262_144, lingerMs: 10 }
+    : { bootstrapServers: args.bootstrap },
+);
+const fast = { topic, value: new Uint8Array(100).fill(120) };
+/** produce() of `n` records with one shared callback; resolves once every one is acknowledged. */
+const produceAll = async (n) => {
+  let acknowledged = 0;
+  let done;
+  const all = new Promise((resolve) => {
+    done = resolve;
+  });
+  const callback = (error) => {
+    if (error) throw error;
+    if (++acknowledged === n) done();
+  };
+  for (let i = 0; i < n; i++) if (!producer.produce(fast, callback)) await producer.waitForRoom();
+  await all;
+};
+const run = (n) =>
+  produceMode ? produceAll(n) : Promise.all(records.slice(0, n).map((r) => producer.send(r)));
+await run(Math.ceil(count / 5));
 
 const session = new Session();
 session.connect();
@@ -45,7 +75,7 @@ await session.post('HeapProfiler.startSampling', {
   includeObjectsCollectedByMajorGC: true,
   includeObjectsCollectedByMinorGC: true,
 });
-await Promise.all(records.map((r) => producer.send(r)));
+await run(count);
 const { profile } = await session.post('HeapProfiler.stopSampling');
 session.disconnect();
 await producer.close();
