@@ -291,7 +291,10 @@ function status(line, { force = true } = {}) {
 const tools = {};
 function setUp() {
   if (args.ref) tools.kafkaWireDist = buildRef(args.ref);
-  else step('build kafka-wire (npm run build)', 'npm', ['run', 'build', '--silent']);
+  else {
+    tools.kafkaWireTree = workingTree();
+    step('build kafka-wire (npm run build)', 'npm', ['run', 'build', '--silent']);
+  }
   if (contestants.some((c) => c.kind === 'java')) {
     const libs = step(`Kafka ${JAVA_TOOLS_VERSION} jars with kafka-tools`, 'bash', [
       'scripts/kafka-jars.sh',
@@ -331,6 +334,19 @@ function setUp() {
     tools.node24 = node24();
   }
   if (!args['no-write'] && !args.tls && !args.transactions) tools.python = chartPython();
+}
+
+/**
+ * What the working tree's build is (read when it is built): its commit, and whether tracked files differ
+ * from it, so a run on a clean tree names the code it measured ("working tree" alone left that to whoever
+ * reported the run).
+ */
+function workingTree() {
+  const git = (...gitArgs) => spawnSync('git', gitArgs, { cwd: root, encoding: 'utf8' });
+  const head = git('rev-parse', '--short=7', 'HEAD');
+  if (head.status !== 0) return 'working tree';
+  const changed = git('status', '--porcelain', '--untracked-files=no').stdout.trim() !== '';
+  return `working tree at ${head.stdout.trim()}${changed ? ' with uncommitted changes' : ' (clean)'}`;
 }
 
 /** kafka-wire as committed at `ref`, built once into .cache/bench-kafka-wire/<commit>; returns its dist/. */
@@ -924,7 +940,9 @@ const report = {
   broker: cluster?.version ?? `external ${bootstrap}`,
   machine: machine(),
   settings: { batchSize: BATCH_SIZE, lingerMs: LINGER_MS, pattern: PATTERN },
-  kafkaWire: tools.kafkaWireCommit ? `commit ${tools.kafkaWireCommit}` : 'working tree',
+  kafkaWire: tools.kafkaWireCommit
+    ? `commit ${tools.kafkaWireCommit}`
+    : (tools.kafkaWireTree ?? 'working tree'),
   rounds,
   startup: [],
   runs: [],
