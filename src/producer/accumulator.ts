@@ -319,11 +319,10 @@ export class RecordAccumulator {
   /**
    * The buffer a new batch starts with. An uncompressed topic's: FIRST_BUFFER_SIZE, or behind a batch of its
    * partition where it may grow, a kept buffer of the size that partition's last batch reached. A compressed
-   * topic's batches grow past batchSize (it bounds their
-   * estimated compressed size), doubling from FIRST_BUFFER_SIZE and copying their records each time (9 % of
-   * the event loop with lz4 over 1 KiB records), so they start at the pool's size for what the partition's
-   * last batch reached, at most what the topic's compression estimate lets a batch hold (and
-   * COMPRESSED_BATCH_RAW_FACTOR x batchSize).
+   * topic's batches grow past batchSize (it bounds their estimated compressed size), doubling from
+   * FIRST_BUFFER_SIZE and copying their records each time (9 % of the event loop with lz4 over 1 KiB records),
+   * so they start at the pool's size for what the partition's last batch reached, at most what the topic's
+   * compression estimate lets a batch hold (and COMPRESSED_BATCH_RAW_FACTOR x batchSize).
    */
   private startSize(topic: string, partition: number): number {
     const first = Math.min(FIRST_BUFFER_SIZE, this.options.batchSize);

@@ -16,11 +16,10 @@ import type { BatchBufferSource } from '../records/index.js';
 // grows to, `largestBatch`): a buffer given back beyond that is dropped, so real memory is not bufferMemory
 // in use plus as much again kept idle. What is in use is `inUse()`: the accumulator counts its records'
 // bytes (what admission lets in up to bufferMemory, and what is resident of a batch's buffer: pages not yet
-// written are not), a compressed batch's records as its
-// compressed bytes once their buffer is given back (`compressed`, told just before that release; counted
-// uncompressed, 440k x 1 KiB lz4 records dropped 67-77 grown buffers). When a buffer given back does not fit,
-// kept sizes asked for less recently than its own make room (`evictStale`). The one buffer more is for a full
-// bufferMemory: a batch's records never fill its buffer exactly (up to a record's worth stays empty), so with
+// written are not), a compressed batch's records as its compressed bytes once their buffer is given back
+// (`compressed`, told just before that release; counted uncompressed, 440k x 1 KiB lz4 records dropped 67-77
+// grown buffers). When a buffer given back does not fit, kept sizes asked for less recently than its own make
+// room (`evictStale`). The one buffer more is for a full bufferMemory: a batch's records never fill its buffer exactly (up to a record's worth stays empty), so with
 // records waiting for room the freed batchSize buffer would not fit beside them, be dropped, and the batch
 // their bytes go into next would grow a fresh one from 16 KiB: every batch's buffers then went to the garbage
 // collector, which frees them only on a full collection (200k x 1 KiB at one partition, acks=1: 226 MiB

@@ -237,7 +237,6 @@ describe('batch buffer pool', () => {
     };
     send(acc, append(0, value));
     fill();
-    const madeBefore = () => made;
     let warm = 0;
     for (let round = 0; round < 24; round++) {
       const oldest = acc.allBatches()[0]!;
@@ -248,7 +247,7 @@ describe('batch buffer pool', () => {
       oldest.complete(0n, -1n);
       fill();
       expect(acc.buffers.lentBytes + acc.buffers.pooledBytes).toBeLessThanOrEqual(bufferMemory + grown);
-      if (round === 7) warm = madeBefore();
+      if (round === 7) warm = made;
     }
     // Batches grew to 512 KiB each; past the first rounds every one took a kept buffer: none allocated.
     expect(Math.max(...acc.allBatches().map((b) => b.sizeInBytes))).toBeGreaterThan(4 * batchSize);
