@@ -46,6 +46,20 @@ export interface SenderOptions {
   metrics?: ProducerMetrics | undefined;
 }
 
+/** One Produce request's claim on its broker's in-flight room, given back once (`freeSlot`). */
+interface RequestSlot {
+  nodeId: number;
+  batches: ProducerBatch[];
+  freed: boolean;
+}
+
+/** A batch acknowledged by a response, whose records hear so once the next request is on its way. */
+interface Acknowledged {
+  batch: ProducerBatch;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+}
+
 /** A Produce request handed to the connection, and what its answer is read with. */
 interface OutgoingProduce {
   plan: ProduceRequestPlan;
@@ -231,9 +245,9 @@ export class Sender {
           idem?.stamp(batch);
         }
         this.inFlightPerNode.set(nodeId, inFlight + 1);
-        void this.sendRequest(nodeId, chosen, this.now()).finally(() => {
-          this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 1) - 1);
-          for (const batch of chosen) this.inFlightBatches.delete(batch);
+        const slot: RequestSlot = { nodeId, batches: chosen, freed: false };
+        void this.sendRequest(slot, this.now()).finally(() => {
+          this.freeSlot(slot);
           this.wakeup();
         });
       }
@@ -342,8 +356,17 @@ export class Sender {
     return true;
   }
 
-  /** Sends one Produce request carrying `batches` to `nodeId`, and settles them by its answer. */
-  private sendRequest(nodeId: number, batches: ProducerBatch[], drainedMs: number): Promise<void> {
+  /** The request is answered (or failed): its broker has room for another, its batches are no longer out. */
+  private freeSlot(slot: RequestSlot): void {
+    if (slot.freed) return;
+    slot.freed = true;
+    this.inFlightPerNode.set(slot.nodeId, (this.inFlightPerNode.get(slot.nodeId) ?? 1) - 1);
+    for (const batch of slot.batches) this.inFlightBatches.delete(batch);
+  }
+
+  /** Sends one Produce request carrying the slot's batches to its node, and settles them by its answer. */
+  private sendRequest(slot: RequestSlot, drainedMs: number): Promise<void> {
+    const { nodeId, batches } = slot;
     // With nothing earlier for this node still waiting to be written, its connection up and every batch's bytes
     // at hand (uncompressed, or compressed ahead), the request is written now, in the turn run() drained it:
     // no await between a ready batch and the socket. Otherwise it waits its turn.
@@ -358,10 +381,10 @@ export class Sender {
           for (const batch of batches) this.handleFailure(batch, error);
           return Promise.resolve();
         }
-        return this.settleProduce(nodeId, batches, drainedMs, outgoing);
+        return this.settleProduce(slot, drainedMs, outgoing);
       }
     }
-    return this.settleProduce(nodeId, batches, drainedMs, undefined);
+    return this.settleProduce(slot, drainedMs, undefined);
   }
 
   /** Every batch's bytes if all exist now, else undefined. */
@@ -380,11 +403,11 @@ export class Sender {
    * connection and the batches' bytes are ready and the node's earlier requests were written.
    */
   private async settleProduce(
-    nodeId: number,
-    batches: ProducerBatch[],
+    slot: RequestSlot,
     drainedMs: number,
     written: OutgoingProduce | undefined,
   ): Promise<void> {
+    const { nodeId, batches } = slot;
     const outgoing = written ?? (await this.writeProduceInTurn(nodeId, batches, drainedMs));
     if (outgoing === undefined) return;
     let response: ProduceResponse | undefined;
@@ -394,7 +417,7 @@ export class Sender {
       for (const batch of batches) this.handleFailure(batch, error);
       return;
     }
-    this.produceAnswered(nodeId, batches, outgoing, response);
+    this.produceAnswered(slot, outgoing, response);
   }
 
   /** Writes the request in its turn; undefined when it failed before being written (its batches handled). */
@@ -461,25 +484,36 @@ export class Sender {
     return { plan, sentMs, response };
   }
 
+  /**
+   * Settles a request's batches by its answer. The bookkeeping comes first and the records' callbacks last,
+   * after the next request is drained: the broker has nothing of this producer to work on until that request
+   * arrives, and where one batch per partition flies (without idempotence) it waited for a whole batch's
+   * callbacks, and for the producer's caller they woke, before anything was sent.
+   */
   private produceAnswered(
-    nodeId: number,
-    batches: ProducerBatch[],
+    slot: RequestSlot,
     { plan, sentMs }: OutgoingProduce,
     response: ProduceResponse | undefined,
   ): void {
+    const { nodeId, batches } = slot;
+    const acknowledged: Acknowledged[] = [];
     if (this.config.acks === 0 || response === undefined) {
-      for (const batch of batches) this.succeed(batch, -1n, -1n);
-      return;
+      for (const batch of batches) this.succeed(batch, -1n, -1n, acknowledged);
+    } else {
+      this.metrics?.produceResponse(nodeId, this.now() - sentMs, response.throttleTimeMs ?? 0);
+      if ((response.throttleTimeMs ?? 0) > 0 && plan.version >= 6) {
+        this.throttledUntil.set(nodeId, this.now() + response.throttleTimeMs!);
+        this.log.debug(
+          { broker: nodeId, throttleMs: response.throttleTimeMs },
+          'broker throttled produce requests (quota): none go to it until the throttle time is over',
+        );
+      }
+      this.handleResponse(batches, response, plan, acknowledged);
     }
-    this.metrics?.produceResponse(nodeId, this.now() - sentMs, response.throttleTimeMs ?? 0);
-    if ((response.throttleTimeMs ?? 0) > 0 && plan.version >= 6) {
-      this.throttledUntil.set(nodeId, this.now() + response.throttleTimeMs!);
-      this.log.debug(
-        { broker: nodeId, throttleMs: response.throttleTimeMs },
-        'broker throttled produce requests (quota): none go to it until the throttle time is over',
-      );
-    }
-    this.handleResponse(batches, response, plan);
+    this.freeSlot(slot);
+    this.run();
+    for (const { batch, baseOffset, logAppendTimeMs } of acknowledged)
+      batch.complete(baseOffset, logAppendTimeMs);
   }
 
   private readonly topicIdOf = (topic: string): string | null => this.metadata.topic(topic)?.topicId ?? null;
@@ -488,6 +522,7 @@ export class Sender {
     batches: ProducerBatch[],
     response: ProduceResponse,
     plan: ProduceRequestPlan,
+    acknowledged: Acknowledged[],
   ): void {
     const results = matchProduceResponse(batches, response, plan);
     const endpoints = (response.nodeEndpoints ?? []).map((e) => ({
@@ -514,13 +549,13 @@ export class Sender {
         continue;
       }
       if (result.errorCode === 0) {
-        this.succeed(batch, result.baseOffset, result.logAppendTimeMs ?? -1n);
+        this.succeed(batch, result.baseOffset, result.logAppendTimeMs ?? -1n, acknowledged);
         continue;
       }
       const idem = this.idempotence;
       const judged = idem === undefined ? 'other' : idem.judgeProduceError(batch, result.errorCode);
       if (judged === 'duplicate') {
-        this.succeed(batch, -1n, -1n);
+        this.succeed(batch, -1n, -1n, acknowledged);
         continue;
       }
       const error = kafkaErrorFor(result.errorCode, {
@@ -559,12 +594,18 @@ export class Sender {
     }
   }
 
-  private succeed(batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: bigint): void {
+  /** The batch is written: out of the accumulator now, its records told later (`produceAnswered`). */
+  private succeed(
+    batch: ProducerBatch,
+    baseOffset: bigint,
+    logAppendTimeMs: bigint,
+    acknowledged: Acknowledged[],
+  ): void {
     if (this.abandoned(batch)) return;
     this.idempotence?.acknowledge(batch);
     this.accumulator.release(batch);
     this.accumulator.remove(batch);
-    batch.complete(baseOffset, logAppendTimeMs);
+    acknowledged.push({ batch, baseOffset, logAppendTimeMs });
   }
 
   private handleFailure(
