@@ -297,10 +297,14 @@ export class RecordAccumulator {
    */
   private mayGrow(queue: PartitionQueue, batch: ProducerBatch, size: number): boolean {
     return (
-      queue.batches.length > 1 &&
-      this.estimatedSize(batch) + size <= this.blockedBatchSize &&
-      !this.noGrowth.has(batch.topic)
+      this.growsBehind(batch.topic, queue.batches.length - 1) &&
+      this.estimatedSize(batch) + size <= this.blockedBatchSize
     );
+  }
+
+  /** True where a topic's batch with `ahead` batches of its partition before it may grow past batchSize. */
+  private growsBehind(topic: string, ahead: number): boolean {
+    return ahead > 0 && this.blockedBatchSize > this.options.batchSize && !this.noGrowth.has(topic);
   }
 
   private newBatch(topic: string, partition: number, createdMs: number, deadlineMs?: number): ProducerBatch {
@@ -337,8 +341,7 @@ export class RecordAccumulator {
       // buffers out over the pool's bound. And only there: started at batchSize elsewhere, each open batch
       // held a whole buffer while it filled, and with the broker keeping up (1M x 100 B at 6 partitions,
       // acks=all) the buffers allocated rose from 13 to 37 MiB.
-      const behind =
-        this.blockedBatchSize > this.options.batchSize && queue !== undefined && queue.batches.length > 0;
+      const behind = queue !== undefined && this.growsBehind(topic, queue.batches.length);
       const expected = behind ? Math.min(last, this.blockedBatchSize) : 0;
       if (expected <= first) return first;
       const size = this.buffers.sizeFor(expected);

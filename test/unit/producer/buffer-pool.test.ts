@@ -214,6 +214,44 @@ describe('batch buffer pool', () => {
     expect(asked).toEqual([16_384]);
   });
 
+  it('starts a batch behind another small once its topic had a batch split (its batches no longer grow)', () => {
+    const batchSize = 64 * 1024;
+    const { acc, append } = setup(batchSize, 4 << 20, {
+      maxInFlightPerPartition: 1,
+      maxRequestSize: 1 << 20,
+    });
+    const value = 'x'.repeat(1_000);
+    const asked: number[] = [];
+    const allocate = acc.buffers.allocate.bind(acc.buffers);
+    acc.buffers.allocate = (size) => {
+      asked.push(size);
+      return allocate(size);
+    };
+    // A batch grown to ~300 KB behind another, sent, and refused as too large: split into two halves.
+    const first = append(0, value);
+    send(acc, first);
+    const grown = append(0, value);
+    while (grown.sizeInBytes < 300_000) expect(append(0, value)).toBe(grown);
+    acc.release(first);
+    acc.remove(first);
+    send(acc, grown);
+    acc.split(grown);
+    const [firstHalf] = acc.ready().ready;
+    expect(firstHalf!.recordCount).toBe(Math.ceil(grown.recordCount / 2));
+    send(acc, firstHalf!);
+    acc.release(firstHalf!);
+    acc.remove(firstHalf!);
+    const [secondHalf] = acc.ready().ready;
+    send(acc, secondHalf!);
+    // The first half's buffer is free at the size the partition's last batch reached, and the next batch
+    // opens behind the second half: it stays within batchSize now, so it starts small rather than holding it.
+    expect(acc.buffers.hasFree(acc.buffers.sizeFor(secondHalf!.sizeInBytes))).toBe(true);
+    asked.length = 0;
+    const next = append(0, value);
+    expect(next).not.toBe(secondHalf);
+    expect(asked).toEqual([16_384]);
+  });
+
   it('with bufferMemory full and batches grown past batchSize while blocked, reuses the grown buffers', () => {
     // One batch per partition flies (no idempotence): the one behind it grows to 8 x batchSize (512 KiB).
     const batchSize = 64 * 1024;
