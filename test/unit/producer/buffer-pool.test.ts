@@ -47,6 +47,17 @@ function send(acc: RecordAccumulator, batch: ProducerBatch): Uint8Array {
   return batch.builder.finishUncompressed({});
 }
 
+/** The sizes the accumulator asks its buffer pool for from now on, in order (the list grows as it asks). */
+function sizesAsked(acc: RecordAccumulator): number[] {
+  const asked: number[] = [];
+  const allocate = acc.buffers.allocate.bind(acc.buffers);
+  acc.buffers.allocate = (size) => {
+    asked.push(size);
+    return allocate(size);
+  };
+  return asked;
+}
+
 const values = (bytes: Uint8Array) =>
   decodeRecordBatchesSync(bytes)[0]!.records.map((r) => Buffer.from(r.value!).toString());
 
@@ -181,12 +192,7 @@ describe('batch buffer pool', () => {
       acc.release(batch);
       acc.remove(batch);
     };
-    const asked: number[] = [];
-    const allocate = acc.buffers.allocate.bind(acc.buffers);
-    acc.buffers.allocate = (size) => {
-      asked.push(size);
-      return allocate(size);
-    };
+    const asked = sizesAsked(acc);
     const first = append(0, value);
     send(acc, first);
     // Behind it the next batch grows past batchSize, doubling from 16 KiB to 512 KiB.
@@ -221,12 +227,7 @@ describe('batch buffer pool', () => {
       maxRequestSize: 1 << 20,
     });
     const value = 'x'.repeat(1_000);
-    const asked: number[] = [];
-    const allocate = acc.buffers.allocate.bind(acc.buffers);
-    acc.buffers.allocate = (size) => {
-      asked.push(size);
-      return allocate(size);
-    };
+    const asked = sizesAsked(acc);
     // A batch grown to ~300 KB behind another, sent, and refused as too large: split into two halves.
     const first = append(0, value);
     send(acc, first);
