@@ -360,7 +360,7 @@ function buildRef(ref) {
   mkdirSync(dir, { recursive: true });
   step(`git archive ${commit.slice(0, 12)}`, 'bash', [
     '-c',
-    `git archive ${commit} src tsconfig.json tsconfig.build.json package.json | tar -x -C '${dir}'`,
+    `git archive ${commit} src scripts tsconfig.json tsconfig.build.json package.json | tar -x -C '${dir}'`,
   ]);
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   step(
@@ -371,6 +371,10 @@ function buildRef(ref) {
       cwd: dir,
     },
   );
+  // Commits since the package's entry points became one linked folder (dist/bundle) link it after tsc.
+  if (existsSync(join(dir, 'scripts', 'bundle.mjs'))) {
+    step(`link kafka-wire ${commit.slice(0, 12)}`, process.execPath, ['scripts/bundle.mjs'], { cwd: dir });
+  }
   return dist;
 }
 

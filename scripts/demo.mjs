@@ -56,7 +56,7 @@ try {
 
   // The producer: trucks report positions keyed by truck id, as JSON with a header. Keyed records go
   // through Java's murmur2 partitioner, so each truck always lands on one partition.
-  const { Producer } = await import('../dist/index.js');
+  const { Producer } = await import('../dist/bundle/index.js');
   const producer = new Producer({ bootstrapServers: bootstrap, clientId: 'trucks-demo' });
   const trucks = ['truck-1', 'truck-2', 'truck-3', 'truck-4', 'truck-5'];
   const sent = [];

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // The package as users load it: by name, through package.json "exports", from the built dist/ (npm test
@@ -25,6 +26,69 @@ describe('package exports (after npm run build)', () => {
          awsMskIam({ region: 'eu-west-1' }).name, typeof otelTracing().onSend].join(' '));`,
     ]);
     expect(out).toBe('function -973932308 function 0 6 function AWS_MSK_IAM function');
+  });
+
+  it('gives a name exported by two entry points the same value (one class, so instanceof holds across them)', () => {
+    // The entry points are linked files sharing chunks (scripts/bundle.mjs); a module copied into two of them
+    // would make two classes of one error or builder.
+    const out = node([
+      '--input-type=module',
+      '-e',
+      `const entries = ['kafka-wire', 'kafka-wire/records', 'kafka-wire/protocol', 'kafka-wire/partition',
+         'kafka-wire/schema-registry', 'kafka-wire/aws', 'kafka-wire/testing', 'kafka-wire/otel'];
+       const seen = new Map(); let shared = 0; const differ = [];
+       for (const entry of entries) {
+         for (const [name, value] of Object.entries(await import(entry))) {
+           if (typeof value !== 'function' && (typeof value !== 'object' || value === null)) continue;
+           if (!seen.has(name)) { seen.set(name, [entry, value]); continue; }
+           shared++;
+           if (seen.get(name)[1] !== value) differ.push(name + ' (' + seen.get(name)[0] + ', ' + entry + ')');
+         }
+       }
+       console.log(shared > 0 ? 'shared ' + (differ.length === 0 ? 'identical' : differ.join(', ')) : 'none shared');`,
+    ]);
+    expect(out).toBe('shared identical');
+  });
+
+  it("finds the compression worker's body beside the linked files (the worker pool starts ./worker.js)", () => {
+    // Not --input-type=module: a worker inherits the process's flags, and that one refuses a file.
+    const out = node([
+      '-e',
+      `import('kafka-wire/records').then(async ({ CompressionWorkerPool, decompress }) => {
+         const pool = new CompressionWorkerPool({ minBytes: 0 });
+         const data = new TextEncoder().encode('kafka-wire '.repeat(1000));
+         const compressed = await pool.compress('gzip', data.slice(), undefined);
+         await pool.close();
+         const back = new TextDecoder().decode(await decompress('gzip', compressed));
+         console.log(compressed.length < data.length, back === 'kafka-wire '.repeat(1000));
+       });`,
+    ]);
+    expect(out).toBe('true true');
+  });
+
+  it('loads the core as a few files, not one module per source file', () => {
+    // Node's ESM loader costs ~0.6 ms of CPU and ~70 KiB per module; the core was 108 modules before they
+    // were linked (bench/README.md, "Start-up and memory: the package as a few files"). A loader hook counts
+    // the package's files Node loads, and answers the count through import.meta.resolve (synchronous).
+    const hooks = `let files = 0;
+      export async function resolve(specifier, context, next) {
+        if (specifier === 'count:') return { url: 'data:,' + files, shortCircuit: true };
+        return next(specifier, context);
+      }
+      export async function load(url, context, next) {
+        if (url.startsWith(${JSON.stringify(pathToFileURL(process.cwd()).href)} + '/dist/')) files++;
+        return next(url, context);
+      }`;
+    const out = node([
+      '--input-type=module',
+      '-e',
+      `import { register } from 'node:module';
+       register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));
+       await import('kafka-wire');
+       console.log(import.meta.resolve('count:').slice('data:,'.length));`,
+    ]);
+    expect(Number(out)).toBeGreaterThan(0);
+    expect(Number(out)).toBeLessThanOrEqual(20);
   });
 
   it("works with require('kafka-wire') (require of ES modules, Node >= 20.19)", () => {

@@ -1,7 +1,7 @@
 // The runtime side of the smoke test: runs on Node, Bun or Deno, produces `count` records (records.mjs) to
 // `topic` with kafka-wire's built dist/, one producer per codec, and prints one JSON line saying where each
 // record landed. Usage: <runtime> test/smoke/produce.mjs BOOTSTRAP TOPIC COUNT
-import { Producer } from '../../dist/index.js';
+import { Producer } from '../../dist/bundle/index.js';
 import { CODECS, smokeRecord } from './records.mjs';
 
 const [bootstrap, topic, countText] = process.argv.slice(2);

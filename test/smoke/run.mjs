@@ -29,9 +29,9 @@ if (runtimes.length === 0 || !Number.isInteger(count) || count < 1) {
   console.error('usage: node test/smoke/run.mjs [--records N] RUNTIME... (node, node22, node24, bun, deno)');
   process.exit(2);
 }
-if (!existsSync(join(repoRoot, 'dist', 'index.js'))) {
+if (!existsSync(join(repoRoot, 'dist', 'bundle', 'index.js'))) {
   console.error(
-    'smoke: dist/index.js is missing; run `npm run build` first (the smoke test runs the built package).',
+    'smoke: dist/bundle/index.js is missing; run `npm run build` first (the smoke test runs the built package).',
   );
   process.exit(2);
 }

@@ -6,12 +6,16 @@
 // transactionalId, so idempotence and acks=all). With --defaults: what most users write instead, `send()` per
 // keyed record and one `Promise.all`, with every option at its default; with --defaults --send-batch, the same
 // records as one array through `sendBatch()`.
-import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { contestantArgs, keyStrings, Meter, payload, runTransactions, tlsOptions } from '../common.mjs';
 
-// BENCH_KAFKA_WIRE_DIST: another build's dist/ (the orchestrator's --ref), else this checkout's.
-const dist = process.env.BENCH_KAFKA_WIRE_DIST;
-const { Producer } = await import(dist ? pathToFileURL(`${dist}/index.js`).href : '../../../dist/index.js');
+// BENCH_KAFKA_WIRE_DIST: another build's dist/ (the orchestrator's --ref), else this checkout's. The file the
+// package's main export loads (dist/bundle/), as a user's import does; builds older than the bundle have only
+// tsc's dist/index.js.
+const dist = process.env.BENCH_KAFKA_WIRE_DIST ?? fileURLToPath(new URL('../../../dist', import.meta.url));
+const entry = existsSync(`${dist}/bundle/index.js`) ? `${dist}/bundle/index.js` : `${dist}/index.js`;
+const { Producer } = await import(pathToFileURL(entry).href);
 const args = contestantArgs();
 const value = new Uint8Array(payload(args.size, args.pattern));
 const meter = new Meter(args.records);
