@@ -1,7 +1,7 @@
 // Links tsc's output (dist/**/*.js) into the files the package's entry points load (dist/bundle/), run by
 // `npm run build` after tsc. Why: Node's ESM loader costs ~0.6 ms of CPU and ~70 KiB of memory per module it
-// loads, and the core import was 108 modules: importing kafka-wire took 91 ms of CPU and raised a bare Node's
-// RSS by 19 MiB, against 28 ms and 12 MiB as one linked file (bench/README.md, "Start-up and memory: the
+// loads, and the core import was 108 modules: importing kafka-wire took 94-117 ms of CPU and raised a bare
+// Node's RSS by 19 MiB, against 41-50 ms and 12 MiB once linked (bench/README.md, "Start-up and memory: the
 // package as a few files"). Peak RSS counts against every workload's memory goal, and start-up is what a
 // short-lived process (a CLI, a serverless function) pays on every run.
 //
@@ -13,7 +13,7 @@
 // - packages stay external (the optional native addons and peer dependencies are looked up at run time from
 //   the user's node_modules, as before); tsc's .d.ts files stay the types; the CLI keeps running tsc's output.
 // Input source maps are followed, so stack traces map back to src/ with --enable-source-maps.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -22,24 +22,24 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const outdir = join(dist, 'bundle');
 
-/** Entry file name in dist/bundle -> tsc's output it starts from. One per export of package.json, and the worker. */
-const BUNDLE_ENTRIES = {
-  index: 'index.js',
-  records: 'records/index.js',
-  protocol: 'protocol/index.js',
-  partition: 'partition/index.js',
-  'schema-registry': 'schema-registry/index.js',
-  aws: 'aws/index.js',
-  testing: 'testing/index.js',
-  otel: 'otel/index.js',
-  worker: 'records/compression/worker.js',
-};
+/**
+ * Entry file name in dist/bundle -> tsc's output it starts from, from package.json's exports (each names its
+ * linked file as "default" and tsc's types beside the module the link starts from), and the worker's body.
+ */
+function entryPoints() {
+  const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const entries = { worker: join(dist, 'records', 'compression', 'worker.js') };
+  for (const target of Object.values(exports)) {
+    if (typeof target !== 'object' || !target.default.startsWith('./dist/bundle/')) continue;
+    const name = target.default.slice('./dist/bundle/'.length, -'.js'.length);
+    entries[name] = join(root, target.types.replace(/\.d\.ts$/, '.js'));
+  }
+  return entries;
+}
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: Object.fromEntries(
-    Object.entries(BUNDLE_ENTRIES).map(([name, file]) => [name, join(dist, file)]),
-  ),
+  entryPoints: entryPoints(),
   outdir,
   bundle: true,
   splitting: true,

@@ -34,8 +34,9 @@ describe('package exports (after npm run build)', () => {
     const out = node([
       '--input-type=module',
       '-e',
-      `const entries = ['kafka-wire', 'kafka-wire/records', 'kafka-wire/protocol', 'kafka-wire/partition',
-         'kafka-wire/schema-registry', 'kafka-wire/aws', 'kafka-wire/testing', 'kafka-wire/otel'];
+      `const { exports } = JSON.parse((await import('node:fs')).readFileSync('package.json', 'utf8'));
+       const entries = Object.keys(exports).filter((path) => path !== './package.json')
+         .map((path) => 'kafka-wire' + path.slice(1));
        const seen = new Map(); let shared = 0; const differ = [];
        for (const entry of entries) {
          for (const [name, value] of Object.entries(await import(entry))) {
