@@ -62,6 +62,16 @@ interface PartitionQueue {
   lastSentBytes: number;
 }
 
+/**
+ * The partition's newest batch, if any. Not `batches[batches.length - 1]`: on an empty queue that reads the
+ * property "-1", which turned the per-record load in append() megamorphic (V8's generic keyed load on every
+ * record from then on).
+ */
+function lastBatch(queue: PartitionQueue): ProducerBatch | undefined {
+  const count = queue.batches.length;
+  return count === 0 ? undefined : queue.batches[count - 1];
+}
+
 export interface AccumulatorOptions {
   batchSize: number;
   lingerMs: number;
@@ -220,8 +230,7 @@ export class RecordAccumulator {
    * partition then, so it never leaves a half-filled batch behind.
    */
   allBatchesFull(topic: string, partition: number): boolean {
-    const batches = this.queueFor(topic, partition).batches;
-    const last = batches[batches.length - 1];
+    const last = lastBatch(this.queueFor(topic, partition));
     return last === undefined || last.closed || this.estimatedSize(last) >= this.options.batchSize;
   }
 
@@ -265,7 +274,7 @@ export class RecordAccumulator {
    */
   append(topic: string, partition: number, record: PendingRecord): ProducerBatch {
     const queue = this.queueFor(topic, partition);
-    const last = queue.batches[queue.batches.length - 1];
+    const last = lastBatch(queue);
     if (last !== undefined && !last.closed) {
       const size = last.builder.measure(record, record.alone ?? -1);
       if (this.estimatedSize(last) + size <= this.options.batchSize || this.mayGrow(queue, last, size)) {

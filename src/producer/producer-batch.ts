@@ -77,15 +77,27 @@ export interface PendingRecord {
   callback: Settlement;
 }
 
+/**
+ * An empty array whose elements are objects from the start. `[]` starts as an array of small integers and
+ * changes kind at its first push, so every batch's arrays went through two kinds: the per-record push and
+ * length loads in add() saw both, and V8 left them to its generic builtins (1.6 % of the event loop's
+ * samples, 1M x 100 B at 6 partitions).
+ */
+function objectArray<T>(): T[] {
+  const array: T[] = [undefined as T];
+  array.length = 0;
+  return array;
+}
+
 export class ProducerBatch {
   /** Per record, in batch order: who hears its outcome. Its bytes are in `builder` already. Add with `add`. */
-  readonly settlements: Settlement[] = [];
+  readonly settlements: Settlement[] = objectArray();
   /**
    * The records' timestamps, for the metadata each settlement gets, one entry per run of records with the
    * same one: records stamped by the producer share a timestamp per millisecond, so a batch of thousands
    * holds a few runs. An entry per record was 29 of the 174 bytes produce() allocated per record.
    */
-  private readonly runTimestamps: bigint[] = [];
+  private readonly runTimestamps: bigint[] = objectArray();
   /** The index of each run's first record. */
   private readonly runStarts: number[] = [];
   /** The batch's bytes, written as records are appended. */

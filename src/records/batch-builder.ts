@@ -87,6 +87,12 @@ export class RecordBatchBuilder {
   private measuredBody = 0;
   private measuredDelta = 0;
   private measuredBig = 0n;
+  // The last timestamp whose delta was worked out, and that delta: records stamped by the producer share
+  // one timestamp per millisecond, so converting and range-checking it once serves them all (per record it
+  // was 2.4 % of the event loop, 1M x 100 B at 6 partitions).
+  private deltaOf: bigint | undefined = undefined;
+  private deltaNumber = 0;
+  private deltaBig = 0n;
   private finished = false;
   /** The finished batch's bytes, while the builder has them. */
   private bytes: Uint8Array | null = null;
@@ -137,6 +143,9 @@ export class RecordBatchBuilder {
     let big = 0n;
     if (offsetDelta === 0) {
       checkTimestamp(timestamp, 0);
+    } else if (timestamp === this.deltaOf) {
+      delta = this.deltaNumber;
+      big = this.deltaBig;
     } else if (timestamp !== this.baseTimestamp) {
       if (typeof timestamp !== 'bigint') checkTimestamp(timestamp, offsetDelta);
       delta = this.baseExact ? timestampDeltaNumber(timestamp, this.baseNumber) : BIGINT_DELTA;
@@ -144,6 +153,9 @@ export class RecordBatchBuilder {
         checkTimestamp(timestamp, offsetDelta);
         big = timestampDeltaBigint(timestamp, this.baseTimestamp);
       }
+      this.deltaOf = timestamp;
+      this.deltaNumber = delta;
+      this.deltaBig = big;
     }
     let body: number;
     if (alone >= 0) {
