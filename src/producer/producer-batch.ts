@@ -146,9 +146,11 @@ export class ProducerBatch {
 
   private settled = false;
   private settleWaiters: Array<() => void> | null = null;
+  /** Records already told their outcome and let go of (`letGo`): still records of this batch. */
+  private toldRecords = 0;
 
   get recordCount(): number {
-    return this.settlements.length;
+    return this.settlements.length + this.toldRecords;
   }
 
   /** Adds a record's settlement and timestamp, after its bytes went into the builder. */
@@ -248,9 +250,32 @@ export class ProducerBatch {
       if (typeof settlement === 'function') deliver(settlement, null, metadata);
       else settlement.resolve(metadata);
     }
+    this.letGo();
   }
 
   fail(error: Error): void {
     for (const settlement of this.settlements) deliver(settlement, error, null);
+    this.letGo();
+  }
+
+  /** Fails each record with its own error (the broker named the records it refused). */
+  failEach(errorFor: (index: number) => Error): void {
+    const settlements = this.settlements;
+    for (let i = 0; i < settlements.length; i++) deliver(settlements[i]!, errorFor(i), null);
+    this.letGo();
+  }
+
+  /**
+   * Drops the told records' settlements (and so the caller's callbacks, promises and what they hold). A
+   * batch that lived through two young-generation collections is in V8's old generation, where it stays,
+   * dead or not, until a full collection; every young object it refers to survives with it. Kept, a
+   * finished batch's settlements took its records' callbacks along: 1M x 100 B at 6 partitions, acks=all,
+   * 47-51 MB promoted and 3 full collections; let go, 5-6 MB and one.
+   */
+  private letGo(): void {
+    this.toldRecords += this.settlements.length;
+    this.settlements.length = 0;
+    this.runTimestamps.length = 0;
+    this.runStarts.length = 0;
   }
 }

@@ -18,7 +18,7 @@ import {
   type ProduceRequestPlan,
   REFERENCE_BATCHES_FROM,
 } from './produce-request.js';
-import { deliver, type ProducerBatch } from './producer-batch.js';
+import type { ProducerBatch } from './producer-batch.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import type { TransactionManager } from './transaction-manager.js';
 
@@ -681,13 +681,13 @@ export class Sender {
       this.accumulator.release(batch);
       this.accumulator.remove(batch);
       this.metrics?.recordsFailed(batch.topic, batch.recordCount);
-      batch.settlements.forEach((settlement, index) => {
+      batch.failEach((index) => {
         const specific = perRecord.get(index);
         const text =
           specific === undefined
             ? `Record of ${batch.topic}-${batch.partition} was not written because another record in its batch was refused: ${base}`
             : `Record ${index} of its batch was refused by ${batch.topic}-${batch.partition}: ${specific ?? base}`;
-        deliver(settlement, new ProduceError(batch.topic, batch.partition, errorName, text, error), null);
+        return new ProduceError(batch.topic, batch.partition, errorName, text, error);
       });
       return;
     }

@@ -121,6 +121,33 @@ describe('ProducerBatch.complete', () => {
     expect(scheduled).toHaveLength(1);
     expect(scheduled[0]!).toThrow(boom);
   });
+
+  it.each([
+    ['complete', (batch: ProducerBatch) => batch.complete(0n, -1n)],
+    ['fail', (batch: ProducerBatch) => batch.fail(new Error('refused'))],
+    ['failEach', (batch: ProducerBatch) => batch.failEach((i) => new Error(`refused ${i}`))],
+  ])('lets go of its records once %s told them, still counting them, and tells none twice', (_, tell) => {
+    const { batch, heard } = batchOf(TIMES);
+    tell(batch);
+    expect(heard).toHaveLength(TIMES.length);
+    // Nothing refers to the callbacks or promises any more: a finished batch the old generation still holds
+    // must not keep them alive.
+    expect(batch.settlements).toHaveLength(0);
+    expect(batch.recordCount).toBe(TIMES.length);
+    const told = heard.slice();
+    batch.fail(new Error('late'));
+    expect(heard).toEqual(told);
+  });
+
+  it('tells each record its own error when the broker named the ones it refused', () => {
+    const { batch, heard } = batchOf([1n, 2n, 3n]);
+    batch.failEach((i) => new Error(`record ${i}`));
+    expect(heard.map((h) => [h.error?.message, h.metadata])).toEqual([
+      ['record 0', null],
+      ['record 1', null],
+      ['record 2', null],
+    ]);
+  });
 });
 
 describe('RecordMetadata through the producer', () => {
