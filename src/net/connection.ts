@@ -24,9 +24,10 @@
 // until 'drain', so memory held for the socket stays bounded by one high-water mark plus what the caller queued.
 
 import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from 'node:tls';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { active, type RequestContext, requestChannel, settle } from '../diagnostics.js';
 import { KafkaWireError } from '../errors.js';
+import { lazyBuiltin } from '../lazy-builtin.js';
 import type { Logger } from '../logger.js';
 import type { ApiCodec, Complete } from '../protocol/api.js';
 import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/api-versions.js';
@@ -54,6 +55,9 @@ import type { NetworkObserver } from './network-observer.js';
 import { authenticateSasl, type SaslChannel } from './sasl/authenticate.js';
 import type { SaslMechanism } from './sasl/mechanism.js';
 import { socketError } from './socket-errors.js';
+
+/** node:tls, loaded by the first TLS connection. */
+const tls = lazyBuiltin<typeof import('node:tls')>('node:tls');
 
 export interface ConnectionOptions {
   host: string;
@@ -340,7 +344,7 @@ export class Connection {
         socket = netConnect({ host: this.host, port: this.port }, onUp);
       } else {
         const tlsOptions = tlsOption === true ? {} : tlsOption;
-        socket = tlsConnect(
+        socket = tls().connect(
           {
             // SNI must not carry an IP address (RFC 6066); Node warns if it does.
             servername: isIP(this.host) === 0 ? this.host : undefined,

@@ -92,6 +92,21 @@ describe('package exports (after npm run build)', () => {
     expect(Number(out)).toBeLessThanOrEqual(20);
   });
 
+  it('leaves node:tls, node:zlib, node:worker_threads and node:crypto unloaded until a producer needs them', () => {
+    // Loaded up front they cost every producer ~2 MiB of RSS and ~5 ms; TLS, gzip/zstd, compression workers
+    // and SCRAM load them on first use. Node lists the built-ins it has loaded in process.moduleLoadList.
+    const out = node([
+      '--input-type=module',
+      '-e',
+      `const before = new Set(process.moduleLoadList);
+       const { Producer } = await import('kafka-wire');
+       new Producer({ bootstrapServers: '127.0.0.1:9' });
+       const loaded = process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule (tls|zlib|worker_threads|crypto)$/.test(m));
+       console.log(JSON.stringify(loaded));`,
+    ]);
+    expect(JSON.parse(out)).toEqual([]);
+  });
+
   it("works with require('kafka-wire') (require of ES modules, Node >= 20.19)", () => {
     const out = node([
       '-e',

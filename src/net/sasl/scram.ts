@@ -8,11 +8,14 @@
 // either misconfigured or trying to make the proof cheap to brute-force), and the server signature is checked: a
 // server that cannot compute it does not know the password and is not trusted.
 
-import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { lazyBuiltin } from '../../lazy-builtin.js';
 import { INT32_MAX } from '../../protocol/int-limits.js';
 import { AuthenticationError } from '../errors.js';
 import { requireString } from './config-error.js';
 import type { SaslAuthenticationContext, SaslMechanism } from './mechanism.js';
+
+/** node:crypto, loaded by the first SCRAM exchange. */
+const crypto = lazyBuiltin<typeof import('node:crypto')>('node:crypto');
 
 /** Kafka's ScramMechanism.minIterations for both hashes. */
 export const SCRAM_MIN_ITERATIONS = 4096;
@@ -64,7 +67,7 @@ export class ScramMechanism implements SaslMechanism {
     const extensions = options.tokenAuth === true ? ',tokenauth=true' : '';
     this.#clientFirstBare = (nonce) => `n=${saslName},r=${nonce}${extensions}`;
     // 24 random bytes in base64url: printable and free of ',' as RFC 5802 requires of a nonce.
-    this.#clientNonce = hooks.clientNonce ?? (() => randomBytes(24).toString('base64url'));
+    this.#clientNonce = hooks.clientNonce ?? (() => crypto().randomBytes(24).toString('base64url'));
   }
 
   async authenticate(context: SaslAuthenticationContext): Promise<void> {
@@ -100,7 +103,7 @@ export class ScramMechanism implements SaslMechanism {
 
     const saltedPassword = await this.#saltedPassword(salt, iterations);
     const clientKey = hmac(this.#hash, saltedPassword, 'Client Key');
-    const storedKey = createHash(this.#hash).update(clientKey).digest();
+    const storedKey = crypto().createHash(this.#hash).update(clientKey).digest();
     // c=biws is base64("n,,"): the GS2 header of a client that neither binds a channel nor names an authzid.
     const clientFinalWithoutProof = `c=biws,r=${nonce}`;
     const authMessage = `${clientFirstBare},${serverFirst},${clientFinalWithoutProof}`;
@@ -118,7 +121,7 @@ export class ScramMechanism implements SaslMechanism {
     if (verifier === undefined) throw fail(`the broker's final message carries no server signature (v=).`);
     const expected = hmac(this.#hash, hmac(this.#hash, saltedPassword, 'Server Key'), authMessage);
     const actual = Buffer.from(verifier, 'base64');
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+    if (actual.length !== expected.length || !crypto().timingSafeEqual(actual, expected)) {
       throw fail(
         `the broker's server signature is wrong: it does not know this user's password, so it is not trusted. Check that the client connects to the intended cluster.`,
       );
@@ -131,8 +134,13 @@ export class ScramMechanism implements SaslMechanism {
     if (salted === undefined) {
       // The async pbkdf2 runs on libuv's thread pool: thousands of HMAC rounds stay off the event loop.
       salted = new Promise<Buffer>((resolve, reject) => {
-        pbkdf2(this.#password, salt, iterations, HASH_BYTES[this.#hash], this.#hash, (error, derived) =>
-          error === null ? resolve(derived) : reject(error),
+        crypto().pbkdf2(
+          this.#password,
+          salt,
+          iterations,
+          HASH_BYTES[this.#hash],
+          this.#hash,
+          (error, derived) => (error === null ? resolve(derived) : reject(error)),
         );
       });
       salted.catch(() => this.#saltedPasswords.delete(key));
@@ -152,7 +160,7 @@ export function escapeUsername(username: string): string {
 }
 
 function hmac(hash: ScramHash, key: Buffer, data: string): Buffer {
-  return createHmac(hash, key).update(data, 'utf8').digest();
+  return crypto().createHmac(hash, key).update(data, 'utf8').digest();
 }
 
 /** `a=1,b=2` into a map; a value may itself contain '=' (base64 padding), so only the first one splits. */

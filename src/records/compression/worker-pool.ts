@@ -18,11 +18,15 @@
 // retriable CompressionWorkerError; the encoder (encode.ts) then compresses those sections on the loop.
 // After MAX_CRASHES deaths the pool stops taking jobs and everything runs on the loop.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { KafkaWireError } from '../../errors.js';
+import { lazyBuiltin } from '../../lazy-builtin.js';
 import type { CompressionType } from '../types.js';
 import { LZ4_DEFAULT_LEVEL } from './lz4.js';
 import { hasNapiZstd, hasNativeZstd, zstdFastOnLoop } from './zstd.js';
+
+/** node:worker_threads, loaded when the first worker starts. */
+const workerThreads = lazyBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
 
 /** Sections smaller than this are compressed on the loop by default (the hop would cost more). */
 export const DEFAULT_OFFLOAD_MIN_BYTES = 64 * 1024;
@@ -43,7 +47,7 @@ export class CompressionWorkerError extends KafkaWireError {
 
 /** Whether `codec` compresses on the event loop on this runtime (so a worker pool can take it off). */
 export function compressesOnEventLoop(codec: CompressionType): boolean {
-  return codec === 'lz4' || codec === 'snappy' || (codec === 'zstd' && (hasNapiZstd() || !hasNativeZstd));
+  return codec === 'lz4' || codec === 'snappy' || (codec === 'zstd' && (hasNapiZstd() || !hasNativeZstd()));
 }
 
 /**
@@ -241,7 +245,7 @@ export class CompressionWorkerPool {
   }
 
   #start(): Slot {
-    const worker = new Worker(this.#workerUrl);
+    const worker = new (workerThreads().Worker)(this.#workerUrl);
     worker.unref();
     const slot: Slot = { worker, pending: new Map() };
     this.#slots.push(slot);

@@ -19,7 +19,7 @@
 // zlib or fzstd (the producer only compresses; decoding is for tests and tools).
 import { createRequire } from 'node:module';
 import { debuglog, promisify } from 'node:util';
-import zlib from 'node:zlib';
+import { lazyBuiltin } from '../../lazy-builtin.js';
 import { CompressionCodecUnavailableError, CompressionError } from '../errors.js';
 import { OutputScratch } from './scratch.js';
 
@@ -43,13 +43,18 @@ interface ZlibWithZstd {
   constants: { ZSTD_c_compressionLevel: number };
 }
 
-const nodeZstd: ZlibWithZstd | undefined =
-  typeof (zlib as unknown as Partial<ZlibWithZstd>).zstdCompressSync === 'function'
-    ? (zlib as unknown as ZlibWithZstd)
-    : undefined;
+const zlib = lazyBuiltin<Partial<ZlibWithZstd>>('node:zlib');
+
+/** node:zlib where it has zstd built in (Node >= 22.15 / 23.8), else undefined. */
+function nodeZstd(): ZlibWithZstd | undefined {
+  const module = zlib();
+  return typeof module.zstdCompressSync === 'function' ? (module as ZlibWithZstd) : undefined;
+}
 
 /** True when this Node has zstd built into node:zlib (no fallback needed). */
-export const hasNativeZstd = nodeZstd !== undefined;
+export function hasNativeZstd(): boolean {
+  return nodeZstd() !== undefined;
+}
 
 /**
  * What kafka-wire uses of zstd-napi: its documented low-level binding (`zstd-napi/binding`), which compresses
@@ -93,7 +98,7 @@ export function hasNapiZstd(): boolean {
       napiContext = null;
       // Falling back is nothing to fix (no binary for this platform, a runtime that cannot load Node-API,
       // `--omit=optional`), so the reason is said only through NODE_DEBUG=kafka-wire. The first line is it.
-      const fallback = nodeZstd === undefined ? 'WASM in a worker' : "Node's zlib";
+      const fallback = hasNativeZstd() ? "Node's zlib" : 'WASM in a worker';
       debuglog('kafka-wire')(
         'zstd compresses with %s: zstd-napi could not be loaded: %s',
         fallback,
@@ -110,7 +115,7 @@ export function hasNapiZstd(): boolean {
  * it saves), and at any level when zlib has no zstd (a producer's worker has taken slow levels by then).
  */
 export function zstdCompressesInline(level: number | undefined): boolean {
-  return zstdFastOnLoop(level) || (nodeZstd === undefined && hasNapiZstd());
+  return zstdFastOnLoop(level) || (!hasNativeZstd() && hasNapiZstd());
 }
 
 /** zstd-napi at the default level or faster: cheaper on the event loop than a hop to another thread. */
@@ -176,7 +181,7 @@ function loadFzstd(): Fzstd {
 
 /** Makes the synchronous zstd functions usable on runtimes without built-in zstd. */
 export async function loadZstd(): Promise<void> {
-  if (nodeZstd === undefined && !hasNapiZstd()) {
+  if (!hasNativeZstd() && !hasNapiZstd()) {
     await loadWasm();
     loadFzstd();
   }
@@ -184,16 +189,17 @@ export async function loadZstd(): Promise<void> {
 
 /** Whether zstdCompressSync works right now without loadZstd(). */
 export function zstdReadySync(): boolean {
-  return nodeZstd !== undefined || wasm !== undefined || hasNapiZstd();
+  return hasNativeZstd() || wasm !== undefined || hasNapiZstd();
 }
 
-function nodeOptions(level: number): object {
-  return { params: { [nodeZstd!.constants.ZSTD_c_compressionLevel]: level } };
+function nodeOptions(node: ZlibWithZstd, level: number): object {
+  return { params: { [node.constants.ZSTD_c_compressionLevel]: level } };
 }
 
 export function zstdCompressSync(data: Uint8Array, level: number): Uint8Array {
   if (hasNapiZstd()) return compressNapi(data, level);
-  if (nodeZstd !== undefined) return nodeZstd.zstdCompressSync(data, nodeOptions(level));
+  const node = nodeZstd();
+  if (node !== undefined) return node.zstdCompressSync(data, nodeOptions(node, level));
   if (wasm === undefined) {
     throw new CompressionCodecUnavailableError(
       'zstd',
@@ -215,9 +221,8 @@ function compressWasm(module: ZstdWasm, data: Uint8Array, level: number): Uint8A
 /** Off the event loop where it can be (zlib on libuv's thread pool) unless zstdCompressesInline(level). */
 export async function zstdCompress(data: Uint8Array, level: number): Promise<Uint8Array> {
   if (zstdCompressesInline(level)) return compressNapi(data, level);
-  if (nodeZstd !== undefined) {
-    return promisify(nodeZstd.zstdCompress.bind(nodeZstd))(data, nodeOptions(level));
-  }
+  const node = nodeZstd();
+  if (node !== undefined) return promisify(node.zstdCompress.bind(node))(data, nodeOptions(node, level));
   return zstdCompressFallback(data, level);
 }
 
@@ -227,9 +232,10 @@ export async function zstdCompressFallback(data: Uint8Array, level: number): Pro
 }
 
 export function zstdDecompressSync(data: Uint8Array, maxOutputLength: number): Uint8Array {
-  if (nodeZstd !== undefined) {
+  const node = nodeZstd();
+  if (node !== undefined) {
     try {
-      return nodeZstd.zstdDecompressSync(data, { maxOutputLength });
+      return node.zstdDecompressSync(data, { maxOutputLength });
     } catch (error) {
       throw new CompressionError('zstd', error instanceof Error ? error.message : String(error), -1, error);
     }
@@ -256,9 +262,10 @@ export function zstdDecompressFallback(data: Uint8Array, maxOutputLength: number
 }
 
 export async function zstdDecompress(data: Uint8Array, maxOutputLength: number): Promise<Uint8Array> {
-  if (nodeZstd !== undefined) {
+  const node = nodeZstd();
+  if (node !== undefined) {
     try {
-      return await promisify(nodeZstd.zstdDecompress.bind(nodeZstd))(data, { maxOutputLength });
+      return await promisify(node.zstdDecompress.bind(node))(data, { maxOutputLength });
     } catch (error) {
       throw new CompressionError('zstd', error instanceof Error ? error.message : String(error), -1, error);
     }

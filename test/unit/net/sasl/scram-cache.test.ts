@@ -1,26 +1,25 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRequire } from 'node:module';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ScramMechanism } from '../../../../src/net/sasl/scram.js';
 import { scriptedContext } from './scripted-context.js';
 
-// Counts PBKDF2 derivations while leaving node:crypto's behaviour untouched.
-const derivations = vi.hoisted(() => ({ count: 0 }));
-vi.mock('node:crypto', async (importOriginal) => {
-  const crypto = await importOriginal<typeof import('node:crypto')>();
-  return {
-    ...crypto,
-    pbkdf2: (...args: Parameters<typeof crypto.pbkdf2>) => {
-      derivations.count++;
-      return crypto.pbkdf2(...args);
-    },
-  };
-});
+// Counts PBKDF2 derivations while leaving node:crypto's behaviour untouched. The mechanism loads node:crypto on
+// first use through require (so producers without SCRAM never load it): the spy goes on that module object.
+const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+const pbkdf2 = vi.spyOn(crypto, 'pbkdf2');
+const derivations = {
+  get count() {
+    return pbkdf2.mock.calls.length;
+  },
+};
+afterAll(() => pbkdf2.mockRestore());
 
 const serverFirst = 'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096';
 const serverFinal = 'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=';
 
 describe('SCRAM salted-password cache', () => {
   beforeEach(() => {
-    derivations.count = 0;
+    pbkdf2.mockClear();
   });
 
   it('derives once per salt and iteration count, also for concurrent authentications', async () => {
