@@ -254,8 +254,7 @@ export class ProducerBatch {
   }
 
   fail(error: Error): void {
-    for (const settlement of this.settlements) deliver(settlement, error, null);
-    this.letGo();
+    this.failEach(() => error);
   }
 
   /** Fails each record with its own error (the broker named the records it refused). */
