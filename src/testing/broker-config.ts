@@ -63,6 +63,10 @@ export function brokerProperties(
     'broker.session.timeout.ms': 3000,
     // The cleaner's default 128 MiB dedupe buffer would take a quarter of the small heap for nothing.
     'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
+    // Tests often write fixed timestamps from years ago; with Kafka's 7-day time retention the broker's
+    // check (30 s after start, then every 5 min) deletes those records, a read moments later finds none, and
+    // the test fails now and then. A test broker keeps what it was given; brokerConfig can set retention back.
+    'log.retention.ms': -1,
     ...overrides,
   };
   return `${Object.entries(props)

@@ -12,10 +12,11 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Producer } from '../../src/index.js';
 import { kafkaJars } from '../../src/testing/kafka-jars.js';
 import { KAFKA_JARS } from '../../src/testing/kafka-jars-manifest.js';
 import { StartKafkaError, startKafka } from '../../src/testing/start-kafka.js';
-import { consumeAll, repoRoot, uniqueTopic } from '../harness/index.js';
+import { consumeAll, createTopic, eventually, repoRoot, uniqueTopic } from '../harness/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const m2 = join(repoRoot, '.cache', 'm2');
@@ -82,6 +83,56 @@ describe('startKafka from the built package', () => {
     expect(await exited).toBe(0);
     expect(await accepts(started.brokers[0]!.port)).toBe(false);
     expect(existsSync(started.dir)).toBe(false);
+  }, 180_000);
+});
+
+describe('startKafka keeps what it was given', () => {
+  // Tests write fixed timestamps from years ago; under Kafka's 7-day time retention the broker's periodic check
+  // deletes them, and a read moments later finds nothing (this test suite failed that way once). The check runs
+  // here every 200 ms from the start; a topic given Kafka's default retention shows when it has.
+  it('keeps records with old timestamps through retention checks that delete them under the 7-day default', async () => {
+    const kafka = await startKafka({
+      version: VERSION,
+      cacheDir: join(scratch, 'cache'),
+      brokerConfig: { 'log.initial.task.delay.ms': 0, 'log.retention.check.interval.ms': 200 },
+    });
+    try {
+      const bootstrap = kafka.bootstrapServers;
+      const [kept, expiring] = [uniqueTopic('kept'), uniqueTopic('expiring')];
+      await createTopic({ bootstrap, topic: kept });
+      await createTopic({
+        bootstrap,
+        topic: expiring,
+        configs: { 'retention.ms': String(7 * 24 * 3600 * 1000) },
+      });
+      const producer = new Producer({ bootstrapServers: bootstrap });
+      const old = (topic: string) =>
+        Promise.all(
+          [0, 1, 2].map((i) => producer.send({ topic, value: `v${i}`, timestamp: 1_600_000_000_000 + i })),
+        );
+      const deletions = () =>
+        readFileSync(kafka.brokers[0]!.logFile, 'utf8')
+          .split('\n')
+          .filter((line) => line.includes(`${expiring}-0`) && line.includes('retention time')).length;
+      try {
+        await old(kept);
+        await old(expiring);
+        // The first deletion may come from a check that had not yet reached `kept`; the second comes from a later
+        // check, so the one before it looked at every topic.
+        await eventually(() => expect(deletions()).toBeGreaterThan(0), { timeoutMs: 60_000 });
+        const first = deletions();
+        await old(expiring);
+        await eventually(() => expect(deletions()).toBeGreaterThan(first), { timeoutMs: 60_000 });
+      } finally {
+        await producer.close();
+      }
+      const read = await consumeAll({ bootstrap, version: VERSION, topic: kept, count: 3 });
+      expect(read.map((r) => [r.offset, r.timestamp, r.value!.toString()])).toEqual(
+        [0, 1, 2].map((i) => [BigInt(i), BigInt(1_600_000_000_000 + i), `v${i}`]),
+      );
+    } finally {
+      await kafka.stop();
+    }
   }, 180_000);
 });
 
