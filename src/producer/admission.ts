@@ -1,4 +1,5 @@
 import type { RecordAccumulator } from './accumulator.js';
+import { doubleArray, objectArray } from './array-kinds.js';
 import { BufferExhaustedError } from './errors.js';
 import type { TopicMetadata } from './metadata.js';
 import { deliver, type Settlement } from './producer-batch.js';
@@ -50,18 +51,23 @@ export class Admission<R extends ReservedRecord> {
    * rather than an object per waiter: a burst of send() calls can leave hundreds of thousands waiting, and each
    * object would be one more for the garbage collector to trace.
    */
-  private waiting: R[] = [];
-  private waitingMetas: TopicMetadata[] = [];
+  private waiting: R[] = objectArray();
+  private waitingMetas: TopicMetadata[] = objectArray();
   /** maxBlockMs deadlines, in join (and so deadline) order. */
-  private waitingDeadlines: number[] = [];
+  private waitingDeadlines: number[] = doubleArray();
   private head = 0;
   private timer: NodeJS.Timeout | null = null;
   private drainScheduled = false;
   private resolvers: Array<() => void> = [];
   /** Records waiting for their topic's metadata (not yet in bufferMemory's accounting). */
   private awaitingMetadata = 0;
-  /** When the queue of records waiting for room last went from empty to not empty. */
-  private waitStartedMs = 0;
+  /**
+   * When the queue of records waiting for room last went from empty to not empty. Starts as a clock reading,
+   * not 0: V8 stores a field first given a small integer as one, and the first wait's Date.now() (not one)
+   * would change the object's layout mid-run, throwing away the optimized code of every caller on the
+   * produce path.
+   */
+  private waitStartedMs = Date.now();
 
   constructor(options: AdmissionOptions<R>) {
     this.options = options;
@@ -176,9 +182,9 @@ export class Admission<R extends ReservedRecord> {
   private settleQueue(): void {
     if (this.noneWaitingForMemory()) {
       if (this.waiting.length > 0) this.options.onWaited?.(Date.now() - this.waitStartedMs);
-      this.waiting = [];
-      this.waitingMetas = [];
-      this.waitingDeadlines = [];
+      this.waiting = objectArray();
+      this.waitingMetas = objectArray();
+      this.waitingDeadlines = doubleArray();
       this.head = 0;
       this.options.accumulator.exhausted = false;
       if (this.timer !== null) clearTimeout(this.timer);
