@@ -18,6 +18,7 @@ import {
   RECORD_BATCH_OVERHEAD,
   RecordBatchBuilder,
 } from '../records/index.js';
+import { objectArray } from './array-kinds.js';
 import { BufferPool } from './buffer-pool.js';
 import { type PendingRecord, ProducerBatch } from './producer-batch.js';
 
@@ -216,7 +217,8 @@ export class RecordAccumulator {
     }
     let queue = byPartition.get(partition);
     if (queue === undefined) {
-      queue = { batches: [], inFlight: 0, lastSentBytes: 0 };
+      // Batches from the start: a queue made after the produce path was optimized would not fit its code.
+      queue = { batches: objectArray(), inFlight: 0, lastSentBytes: 0 };
       byPartition.set(partition, queue);
     }
     this.lastTopic = topic;
