@@ -133,15 +133,21 @@ export class Sender {
     return this.metadata.topic(topic)?.partitions[partition]?.leaderId ?? -1;
   }
 
-  /** Asks for a pass over the accumulator soon (coalesced: many appends, one pass). */
+  /**
+   * Asks for a pass over the accumulator soon (coalesced: many appends, one pass). Called for every record
+   * appended: it must not create a closure, since a function that makes one (even on a branch it seldom
+   * takes) allocates the closure's scope on every call (96 bytes per record here).
+   */
   wakeup(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.run();
-    });
+    setImmediate(this.runScheduled);
   }
+
+  private readonly runScheduled = (): void => {
+    this.scheduled = false;
+    this.run();
+  };
 
   /** Produce requests sent and not yet answered. */
   get requestsInFlight(): number {
