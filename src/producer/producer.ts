@@ -403,7 +403,8 @@ export class Producer<K = KeyValue, V = KeyValue> {
    * compressed ahead of one), an abort changes nothing and the promise settles with the broker's answer.
    */
   send(record: ProducerRecord<K, V>, options?: SendOptions): Promise<RecordMetadata> {
-    const [promise, settlement] = deliveryPromise();
+    const promise = new Promise<RecordMetadata>(captureSettlement);
+    const settlement = newSettlement();
     try {
       this.take(record, settlement, options?.signal);
     } catch (error) {
@@ -850,15 +851,25 @@ function failSoon(callback: Settlement, error: Error): void {
 }
 
 /**
- * send()'s promise and what settles it, made outside send() on purpose: a closure keeps its enclosing scopes
- * alive, and one made inside send() would hold the caller's record object (its key and value strings too)
- * until the broker acknowledged it, on top of the bytes prepared from them. The record keeps only the
- * promise's own resolve and reject, in one object (a callback closing over them cost 65 bytes more).
+ * send()'s promise and what settles it. The promise's own resolve and reject go into one object the record
+ * keeps (a callback closing over them cost 65 bytes more per record held). One executor serves every
+ * promise, handing its functions over through module variables (it runs inside the Promise constructor,
+ * synchronously): an executor made per call was a closure and a scope per record, and one made inside send()
+ * would also have kept the caller's record object (its key and value strings too) alive until the broker
+ * acknowledged it.
  */
-function deliveryPromise(): [Promise<RecordMetadata>, PromiseSettlement] {
-  let settlement!: PromiseSettlement;
-  const promise = new Promise<RecordMetadata>((resolve, reject) => {
-    settlement = { resolve, reject };
-  });
-  return [promise, settlement];
+let capturedResolve: PromiseSettlement['resolve'] | undefined;
+let capturedReject: PromiseSettlement['reject'] | undefined;
+
+function captureSettlement(resolve: PromiseSettlement['resolve'], reject: PromiseSettlement['reject']): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+function newSettlement(): PromiseSettlement {
+  const settlement = { resolve: capturedResolve!, reject: capturedReject! };
+  // Not kept past this call: the last send()'s promise would otherwise stay reachable from here.
+  capturedResolve = undefined;
+  capturedReject = undefined;
+  return settlement;
 }
