@@ -65,6 +65,13 @@ export class MetadataCache {
   private readonly now: () => number;
   private readonly brokersById = new Map<number, BrokerAddress>();
   private readonly topics = new Map<string, TopicMetadata>();
+  /**
+   * The last topic() asked for and its answer, until `topics` changes: every record asks, nearly always for
+   * the topic the record before asked for, and a Map lookup by name hashes and compares the string (with the
+   * producer's other lookup per record, 1.5 % of the event loop at 1M x 100 B).
+   */
+  private lastName: string | undefined = undefined;
+  private lastTopic: TopicMetadata | undefined = undefined;
   // Errors the last response gave per topic (e.g. UNKNOWN_TOPIC_OR_PARTITION while auto-creation runs).
   private readonly topicErrors = new Map<string, number>();
   private readonly interested = new Set<string>();
@@ -100,7 +107,17 @@ export class MetadataCache {
   }
 
   topic(name: string): TopicMetadata | undefined {
-    return this.topics.get(name);
+    if (name === this.lastName) return this.lastTopic;
+    const topic = this.topics.get(name);
+    this.lastName = name;
+    this.lastTopic = topic;
+    return topic;
+  }
+
+  private setTopic(name: string, topic: TopicMetadata): void {
+    this.topics.set(name, topic);
+    this.lastName = undefined;
+    this.lastTopic = undefined;
   }
 
   /** True when metadata is older than metadataMaxAgeMs and should be refreshed in the background. */
@@ -248,7 +265,7 @@ export class MetadataCache {
     if (!this.brokersById.has(leaderId)) return false;
     const partitions = meta.partitions.slice();
     partitions[partition] = { partition, leaderId, leaderEpoch };
-    this.topics.set(topic, buildTopic(meta.topic, meta.topicId, partitions));
+    this.setTopic(topic, buildTopic(meta.topic, meta.topicId, partitions));
     if (current.leaderId !== leaderId) {
       this.log.info(
         {
@@ -326,7 +343,7 @@ export class MetadataCache {
       // A response with holes in the partition list is not usable for hashing; wait for a complete one.
       if (partitions.length !== t.partitions.length) continue;
       const topicId = t.topicId === undefined || t.topicId === ZERO_UUID ? null : t.topicId;
-      this.topics.set(t.name, buildTopic(t.name, topicId, partitions));
+      this.setTopic(t.name, buildTopic(t.name, topicId, partitions));
       this.logChanges(t.name, known, partitions);
     }
     this.lastRefreshMs = this.now();

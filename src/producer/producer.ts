@@ -604,7 +604,10 @@ export class Producer<K = KeyValue, V = KeyValue> {
   /** Hands a prepared record to the accumulator, once its topic's metadata is known. */
   private route(prepared: PreparedRecord, callback: Settlement, abort?: RecordAbort): void {
     if (abort?.settled) return;
-    const known = this.metadataWaits.has(prepared.topic) ? undefined : this.metadata.topic(prepared.topic);
+    const known =
+      this.metadataWaits.size !== 0 && this.metadataWaits.has(prepared.topic)
+        ? undefined
+        : this.metadata.topic(prepared.topic);
     if (known !== undefined) {
       this.offer(prepared, known, callback, abort);
       return;
