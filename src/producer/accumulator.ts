@@ -217,7 +217,8 @@ export class RecordAccumulator {
     }
     let queue = byPartition.get(partition);
     if (queue === undefined) {
-      // Batches from the start: a queue made after the produce path was optimized would not fit its code.
+      // An object array from its start: `[]` changes kind at its first batch, so a queue made after the
+      // produce path was optimized would not fit that code.
       queue = { batches: objectArray(), inFlight: 0, lastSentBytes: 0 };
       byPartition.set(partition, queue);
     }
