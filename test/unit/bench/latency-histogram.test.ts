@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: bench code is plain ESM JavaScript without type declarations.
 import { bucketOf, Histogram, microsOfBucket } from '../../../bench/compare/histogram.mjs';
+import { prng } from '../../harness/prng.js';
 
 // bench:compare's p50 and p99 for the Node clients come from this histogram, and issue 14's latency goals are
 // ratios of them: its percentiles must be those of the samples, within the bucket's width.
 
-/** A reproducible stream of numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 describe('bench latency histogram', () => {
   it('puts every duration from 1 µs to hours in a bucket whose middle is within 0.8 % of it', () => {
-    const next = random(14);
+    const next = prng(14);
     for (let i = 0; i < 100_000; i++) {
       const micros = Math.exp(next() * 27); // 1 µs .. ~150 hours
       const middle = microsOfBucket(bucketOf(micros));
@@ -44,7 +33,7 @@ describe('bench latency histogram', () => {
   });
 
   it("gives the samples' p50 and p99 within 0.8 %, counting weighted adds", () => {
-    const next = random(99);
+    const next = prng(99);
     const samples: number[] = [];
     const histogram = new Histogram();
     for (let i = 0; i < 50_000; i++) {

@@ -4,6 +4,7 @@ import { decodeResponse } from '../../../src/protocol/frame.js';
 import { ProduceApi } from '../../../src/protocol/produce.js';
 import type { ApiName, LoggedRequest, Rule } from '../../../src/testing/index.js';
 import { keptWarnings } from '../../fake/logger.js';
+import { prng } from '../../harness/prng.js';
 import { cleanup, producerFor, startCluster, within } from './harness.js';
 
 // The response path fuzzed end to end: for its first rounds a fake broker answers Produce, Metadata and
@@ -15,18 +16,6 @@ import { cleanup, producerFor, startCluster, within } from './harness.js';
 // Seeded: a failure names its seed; HOSTILE_FUZZ_SEED=<seed> replays that one scenario alone.
 
 afterEach(cleanup);
-
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Random = () => number;
 const below = (random: Random, n: number) => Math.floor(random() * n);
