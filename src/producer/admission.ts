@@ -49,9 +49,11 @@ export class Admission<R extends ReservedRecord> {
   /**
    * Records waiting for room in bufferMemory, in send order; `head` is the first still waiting. Parallel arrays
    * rather than an object per waiter: a burst of send() calls can leave hundreds of thousands waiting, and each
-   * object would be one more for the garbage collector to trace.
+   * object would be one more for the garbage collector to trace. A record's slot is emptied as it leaves: its
+   * bytes are in a batch by then, and the queue is compacted only once half of it has left, so a kept slot
+   * would hold the caller's value (and its Buffer) that long for nothing.
    */
-  private waiting: R[] = objectArray();
+  private waiting: Array<R | undefined> = objectArray();
   private waitingMetas: TopicMetadata[] = objectArray();
   /** maxBlockMs deadlines, in join (and so deadline) order. */
   private waitingDeadlines: number[] = doubleArray();
@@ -140,8 +142,15 @@ export class Admission<R extends ReservedRecord> {
 
   /** Fails every record waiting for room (close gave up). */
   failWaiting(error: Error): void {
-    while (this.head < this.waiting.length) deliver(this.waiting[this.head++]!.callback, error, null);
+    while (this.head < this.waiting.length) deliver(this.leave(this.head++).callback, error, null);
     this.settleQueue();
+  }
+
+  /** Empties the queue's slot `i` (the record is leaving it); returns the record. */
+  private leave(i: number): R {
+    const record = this.waiting[i]!;
+    this.waiting[i] = undefined;
+    return record;
   }
 
   private noneWaitingForMemory(): boolean {
@@ -158,6 +167,7 @@ export class Admission<R extends ReservedRecord> {
       const record = waiting[i]!;
       if (accumulator.hasRoom(record.reserve)) {
         this.head++;
+        this.leave(i);
         this.options.append(
           record,
           this.options.topic(record.topic) ?? this.waitingMetas[i]!,
@@ -165,6 +175,7 @@ export class Admission<R extends ReservedRecord> {
         );
       } else if (this.waitingDeadlines[i]! <= now) {
         this.head++;
+        this.leave(i);
         this.options.onExhausted?.();
         deliver(
           record.callback,

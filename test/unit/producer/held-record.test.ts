@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Producer, RecordMetadata } from '../../../src/index.js';
 import { cleanup, producerFor, startCluster } from './harness.js';
 
@@ -78,5 +78,36 @@ describe('records held by the producer', () => {
     // Most of the 200 records (about 150 bytes each) cannot fit in 4 KiB: they wait for room.
     expect(producer.produce({ topic: 'held', value: 'probe' })).toBe(false);
     expect(sent.refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+  });
+
+  it("lets go of a waiting record's value once room freed and its bytes went into a batch", async () => {
+    const cluster = await startCluster({ brokers: 1, topics: { held: 1 } });
+    const producer = producerFor(cluster, { bufferMemory: 4096 });
+    await producer.send({ topic: 'held', value: 'warm-up' });
+    // The first Produce is answered (its bytes go back to bufferMemory, so waiting records move into batches);
+    // none after it is, so those batches and the records still waiting stay where they are.
+    let produces = 0;
+    cluster.control('Produce', () => (++produces === 1 ? undefined : 'no-response'), { times: Infinity });
+
+    const values: Array<WeakRef<Uint8Array>> = [];
+    let firstWaiting = -1;
+    let delivered = 0;
+    for (let i = 0; i < 200; i++) {
+      const value = new Uint8Array(100).fill(i);
+      values.push(new WeakRef(value));
+      // false: this record (or one before it) waits for room.
+      if (!producer.produce({ topic: 'held', value }, () => delivered++) && firstWaiting < 0)
+        firstWaiting = i;
+    }
+    expect(firstWaiting).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(produces).toBeGreaterThanOrEqual(2));
+    await collect();
+
+    expect(delivered).toBeGreaterThan(0);
+    const live = values.map((ref) => ref.deref() !== undefined);
+    const firstLive = live.indexOf(true);
+    // Records leave the wait in send order: the values still held are those of the records still waiting.
+    expect(live.slice(firstLive).every(Boolean)).toBe(true);
+    expect(firstLive).toBeGreaterThan(firstWaiting);
   });
 });
