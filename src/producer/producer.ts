@@ -30,8 +30,9 @@ import {
   asCallback,
   type DeliveryCallback,
   deliver,
-  type PromiseSettlement,
   type RecordMetadata,
+  type SendResolve,
+  SendSettlement,
   type Settlement,
 } from './producer-batch.js';
 import { type ProducerMetric, ProducerMetrics } from './producer-metrics.js';
@@ -854,25 +855,21 @@ function failSoon(callback: Settlement, error: Error): void {
 }
 
 /**
- * send()'s promise and what settles it. The promise's own resolve and reject go into one object the record
- * keeps (a callback closing over them cost 65 bytes more per record held). One executor serves every
- * promise, handing its functions over through module variables (it runs inside the Promise constructor,
- * synchronously): an executor made per call was a closure and a scope per record, and one made inside send()
- * would also have kept the caller's record object (its key and value strings too) alive until the broker
- * acknowledged it.
+ * send()'s promise and what settles it. One executor serves every promise, handing its resolve function over
+ * through a module variable (it runs inside the Promise constructor, synchronously): an executor made per call
+ * was a closure and a scope per record, and one made inside send() would also have kept the caller's record
+ * object (its key and value strings too) alive until the broker acknowledged it. The reject function V8 makes
+ * alongside is not kept (SendSettlement rejects through resolve).
  */
-let capturedResolve: PromiseSettlement['resolve'] | undefined;
-let capturedReject: PromiseSettlement['reject'] | undefined;
+let capturedResolve: SendResolve | undefined;
 
-function captureSettlement(resolve: PromiseSettlement['resolve'], reject: PromiseSettlement['reject']): void {
+function captureSettlement(resolve: SendResolve): void {
   capturedResolve = resolve;
-  capturedReject = reject;
 }
 
-function newSettlement(): PromiseSettlement {
-  const settlement = { resolve: capturedResolve!, reject: capturedReject! };
+function newSettlement(): SendSettlement {
+  const settlement = new SendSettlement(capturedResolve!);
   // Not kept past this call: the last send()'s promise would otherwise stay reachable from here.
   capturedResolve = undefined;
-  capturedReject = undefined;
   return settlement;
 }
