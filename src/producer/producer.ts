@@ -25,6 +25,7 @@ import {
 import { Idempotence } from './idempotence.js';
 import { checkInterceptors, Interceptors } from './interceptors.js';
 import { MetadataCache, type TopicMetadata } from './metadata.js';
+import { MetadataQueue } from './metadata-queue.js';
 import { Partitioning } from './partitioning.js';
 import {
   asCallback,
@@ -542,8 +543,9 @@ export class Producer<K = KeyValue, V = KeyValue> {
       }
       if (!(prepared instanceof Promise)) {
         this.route(prepared, done, abort);
-        // Not appended (it waits for metadata or room, or failed): its value's bytes must outlive the scratch.
-        // Appended, it is referred to by nothing (a record with a signal is, by its RecordAbort).
+        // Not appended (it waits for room, or failed): its value's bytes must outlive the scratch. Appended, it
+        // is referred to by nothing (a record with a signal is, by its RecordAbort). Queued for its topic's
+        // metadata, route() already gave it back (recycle() emptied it, so keep() finds nothing to copy).
         if (prepared.size === 0) this.preparation.keep(prepared);
         else if (abort === undefined) this.preparation.recycle(prepared);
         return this.mayGoOn();
@@ -620,16 +622,17 @@ export class Producer<K = KeyValue, V = KeyValue> {
     this.admission.metadataWaitStarted();
     let queue = this.metadataQueues.get(prepared.topic);
     if (queue === undefined) {
-      queue = { records: [], callbacks: [], aborts: [] };
+      queue = new MetadataQueue(prepared.topic);
       this.metadataQueues.set(prepared.topic, queue);
       this.offerWhenKnown(prepared.topic, queue);
       // The producer id (idempotence) is asked for while the metadata is on its way, as Java's sender thread
       // does from the start, rather than by the sender's first pass over batches.
       this.idempotence?.advance();
     }
-    queue.records.push(prepared);
-    queue.callbacks.push(callback);
-    queue.aborts.push(abort);
+    // The queue copies the fields (the value's bytes made its own first): the object is free again.
+    this.preparation.keep(prepared);
+    queue.push(prepared, callback, abort);
+    this.preparation.recycle(prepared);
   }
 
   /** Offers the topic's queued records, in order, once its metadata arrives (or fails them all). */
@@ -638,9 +641,14 @@ export class Producer<K = KeyValue, V = KeyValue> {
     const wait = this.waitForTopic(topic).then(
       (meta) => {
         this.metadataQueues.delete(topic);
-        for (let i = 0; i < queue.records.length; i++) {
+        const preparation = this.preparation;
+        for (let i = 0; i < queue.length; i++) {
           admission.metadataWaitEnded();
-          this.offer(queue.records[i]!, meta, queue.callbacks[i]!, queue.aborts[i]);
+          const prepared = queue.restore(i, preparation.blank());
+          const abort = queue.abortAt(i);
+          this.offer(prepared, meta, queue.callbacks[i]!, abort);
+          // Appended, nothing refers to it any more (as in take()); waiting for room, admission keeps it.
+          if (prepared.size !== 0 && abort === undefined) preparation.recycle(prepared);
         }
         admission.resolveRoomIfFree();
       },
@@ -836,13 +844,6 @@ export class Producer<K = KeyValue, V = KeyValue> {
     this.appendedSinceTurn += record.size;
     if (this.appendedSinceTurn >= this.yieldAfterBytes) this.yieldRequested = true;
   }
-}
-
-/** Records waiting for one topic's metadata: parallel arrays, in send() order. */
-interface MetadataQueue {
-  records: PreparedRecord[];
-  callbacks: Settlement[];
-  aborts: Array<RecordAbort | undefined>;
 }
 
 function asError(error: unknown): Error {

@@ -185,6 +185,27 @@ export class RecordPreparation<K = KeyValue, V = KeyValue> {
     if (value !== null && value.buffer === this.scratch.buffer) prepared.value = Buffer.from(value);
   }
 
+  /** A prepared record to fill from elsewhere (a record kept field by field while it waited): the spare, or a new one. */
+  blank(): PreparedRecord {
+    const spare = this.spare;
+    if (spare === null) {
+      return {
+        topic: '',
+        key: null,
+        value: null,
+        headers: undefined,
+        timestamp: 0n,
+        partition: undefined,
+        reserve: 0,
+        alone: 0,
+        size: 0,
+        callback: noCallback,
+      };
+    }
+    this.spare = null;
+    return spare;
+  }
+
   /**
    * Takes back a prepared record that was appended (its bytes are in its batch) and that nothing else refers
    * to: the next preparation reuses the object. It lets go of the record's bytes and settlement at once.
