@@ -120,30 +120,14 @@ export class RecordPreparation<K = KeyValue, V = KeyValue> {
       record.timestamp === undefined || record.timestamp === null
         ? this.nowTimestamp()
         : toTimestamp(record.timestamp, 0);
-    let prepared = this.spare;
-    if (prepared === null) {
-      prepared = {
-        topic,
-        key,
-        value,
-        headers,
-        timestamp,
-        partition: undefined,
-        reserve: 0,
-        alone: 0,
-        size: 0,
-        callback: noCallback,
-      };
-    } else {
-      this.spare = null;
-      prepared.topic = topic;
-      prepared.key = key;
-      prepared.value = value;
-      prepared.headers = headers;
-      prepared.timestamp = timestamp;
-      prepared.partition = undefined;
-      prepared.size = 0;
-    }
+    const prepared = this.blank();
+    prepared.topic = topic;
+    prepared.key = key;
+    prepared.value = value;
+    prepared.headers = headers;
+    prepared.timestamp = timestamp;
+    prepared.partition = undefined;
+    prepared.size = 0;
     // Sized once, here: in its batch only its delta varints differ, so the append derives its size from this.
     const body = aloneBodySize(prepared);
     prepared.alone = body;
@@ -185,7 +169,10 @@ export class RecordPreparation<K = KeyValue, V = KeyValue> {
     if (value !== null && value.buffer === this.scratch.buffer) prepared.value = Buffer.from(value);
   }
 
-  /** A prepared record to fill from elsewhere (a record kept field by field while it waited): the spare, or a new one. */
+  /**
+   * A prepared record to fill: the spare, or a new one. The one place a prepared record's shape is written, so
+   * every one shares V8's hidden class (the same fields, made in the same order).
+   */
   blank(): PreparedRecord {
     const spare = this.spare;
     if (spare === null) {
